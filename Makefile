@@ -1,0 +1,55 @@
+# The two commands of README.md: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format messages vendor clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Cannot create $(VENV): on Debian, apt install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat --editable '.[dev]'
+	@touch $(STAMP)
+
+# Web server, Celery worker and Celery beat together, on SQLite and the filesystem
+# broker under var/ unless DATABASE_URL and REDIS_URL name PostgreSQL and Redis.
+run: export DEBUG ?= 1
+run: export PORTAL_ADDR := $(HOST):$(PORT)
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Portal: http://$(PORTAL_ADDR)/  (stop with Ctrl-C)"
+	PATH="$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
+
+# The whole suite. PostgreSQL and Redis are used when they answer (skipped tests say so);
+# REQUIRE_SERVICES=1 turns a missing service into a failure.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract translatable strings into locale/th and compile them (needs Debian's gettext).
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages --locale th --no-obsolete --ignore '$(VENV)/*' --ignore 'node_modules/*' --ignore 'var/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages --locale th --ignore '$(VENV)/*'
+
+# Copy the npm packages pinned in package.json into static/vendor (committed).
+vendor:
+	./scripts/vendor_static.sh
+
+clean:
+	rm -rf $(VENV) var staticfiles node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,207 @@
+"""Agencies of the MOU, their provincial offices, their staff, and Thailand's geography."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from agencies.bilingual import BilingualName
+
+
+class Province(BilingualName):
+    """One of the 77 provinces, keyed by its two-digit DOPA code (from ``geothai``)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+
+class District(BilingualName):
+    """An amphoe or khet, keyed by its four-digit DOPA code."""
+
+    code = models.CharField(_("code"), max_length=4, primary_key=True)
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("province")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+
+class Subdistrict(BilingualName):
+    """A tambon or khwaeng, keyed by its six-digit DOPA code."""
+
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="subdistricts", verbose_name=_("district")
+    )
+    postal_codes = models.CharField(
+        _("postal codes"), max_length=60, blank=True, help_text=_("Separated by spaces.")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("subdistrict")
+        verbose_name_plural = _("subdistricts")
+
+
+class Agency(BilingualName):
+    """One of the MOU's signatory agencies.
+
+    Each agency has its own auth group: object permissions on cases are granted to the
+    group (not to each user), and a membership puts its user in the group.
+    """
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    is_coordinator = models.BooleanField(
+        _("coordinating agency"),
+        default=False,
+        help_text=_("The agency that coordinates the MOU (the Ministry of Justice)."),
+    )
+    email = models.EmailField(_("contact email"), blank=True)
+    phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, editable=False, related_name="agency", null=True
+    )
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    @staticmethod
+    def group_name(code: str) -> str:
+        return f"agency:{code}"
+
+    def save(self, *args, **kwargs):
+        if self.group_id is None:
+            self.group, _created = Group.objects.get_or_create(name=self.group_name(self.code))
+        super().save(*args, **kwargs)
+
+
+class Office(BilingualName):
+    """An agency's office in one province; cases from that province are routed to it."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="offices", verbose_name=_("agency")
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="offices", verbose_name=_("province")
+    )
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["agency__sort_order", "province_id"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "province"], name="one_office_per_agency_and_province"
+            )
+        ]
+
+
+class Role(models.TextChoices):
+    INTAKE_OFFICER = "intake_officer", _("Intake officer")
+    CASE_OFFICER = "case_officer", _("Case officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    CCEO = "cceo", _("Chief Complaint Executive Officer (CCEO)")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+
+
+class Membership(models.Model):
+    """A user's role in an agency, for the agency as a whole or for one of its offices."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("agency")
+    )
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("office"),
+        help_text=_("Empty for staff who work for the agency as a whole."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["agency__sort_order", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="one_role_per_user_and_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.agency.code} · {self.get_role_display()}"
+
+    def clean(self):
+        if self.office_id and self.agency_id and self.office.agency_id != self.agency_id:
+            raise ValidationError({"office": _("The office must belong to the same agency.")})
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._sync_group()
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            self._sync_group()
+        return result
+
+    def _sync_group(self):
+        """Keep the user in the agency's group exactly while one active membership holds."""
+        group = self.agency.group
+        still_member = Membership.objects.filter(
+            user_id=self.user_id, agency_id=self.agency_id, is_active=True
+        ).exists()
+        if still_member:
+            self.user.groups.add(group)
+        else:
+            self.user.groups.remove(group)
+
+
+class Inspector(models.Model):
+    """A ministry inspector: reads every agency's dashboards, never citizens' personal data."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="inspector",
+        verbose_name=_("user"),
+    )
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspector")
+        verbose_name_plural = _("inspectors")
+
+    def __str__(self) -> str:
+        return str(self.user)

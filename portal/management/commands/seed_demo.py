@@ -1,0 +1,124 @@
+"""Demo accounts and provincial offices so that a newcomer can try every role.
+
+Creates nothing unless DEBUG is on or --demo is given: demo passwords must never reach a
+production database by accident. Idempotent: a second run finds every row and adds none.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from agencies.models import Agency, Inspector, Membership, Office, Province, Role
+
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, refused outside demo mode
+
+# The short name of each role in demo usernames: moj-intake, rtp-supervisor, msdhs-cceo.
+ROLE_SLUGS = {
+    Role.INTAKE_OFFICER: "intake",
+    Role.CASE_OFFICER: "officer",
+    Role.SUPERVISOR: "supervisor",
+    Role.CCEO: "cceo",
+    Role.AGENCY_ADMIN: "admin",
+}
+
+# Demo staff get ordinary Thai names, so that pages look as they will in use.
+FIRST_NAMES = ["สมชาย", "สุดารัตน์", "วิชัย", "อรุณี", "ประเสริฐ", "กนกวรรณ", "ธนากร", "มาลัย"]
+LAST_NAMES = ["ใจดี", "ศรีสุข", "บุญมา", "ทองคำ", "แก้วมณี"]
+
+# How each agency names its provincial office: (Thai prefix, English suffix).
+OFFICE_NAMES = {
+    "MOJ": ("สำนักงานยุติธรรม", "Provincial Justice Office"),
+    "MDES": ("สำนักงานสถิติ", "Provincial Statistical Office"),
+    "MSDHS": (
+        "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์",
+        "Provincial Office of Social Development and Human Security",
+    ),
+    "MOI": ("ที่ทำการปกครอง", "Provincial Administration Office"),
+    "MOL": ("สำนักงานแรงงาน", "Provincial Labour Office"),
+    "MOE": ("สำนักงานศึกษาธิการ", "Provincial Education Office"),
+    "MOPH": ("สำนักงานสาธารณสุข", "Provincial Public Health Office"),
+    "RTP": ("ตำรวจภูธร", "Provincial Police"),
+}
+BANGKOK = "10"
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts (password demo1234) and provincial offices. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="Create the demo data even though DEBUG is off (never on a live system).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not (settings.DEBUG or options["demo"]):
+            raise CommandError(
+                "Demo accounts are created only when DEBUG is on or --demo is given."
+            )
+        agencies = list(Agency.objects.order_by("sort_order"))
+        offices = self._offices(agencies)
+        accounts = self._staff(agencies)
+        self._inspector_and_admin()
+        self.stdout.write(f"Demo data ready: {offices} provincial offices.")
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
+        for agency in agencies:
+            self.stdout.write(f"  {agency.code:<6} {', '.join(accounts[agency.code])}")
+        self.stdout.write("  inspector (ministry inspector), admin (system administrator)")
+
+    def _offices(self, agencies) -> int:
+        provinces = list(Province.objects.all())
+        for agency in agencies:
+            prefix, suffix = OFFICE_NAMES.get(agency.code, (agency.name_th, "Provincial Office"))
+            for province in provinces:
+                name_th, name_en = self._office_name(agency.code, prefix, suffix, province)
+                Office.objects.get_or_create(
+                    agency=agency,
+                    province=province,
+                    defaults={"name_th": name_th, "name_en": name_en},
+                )
+        return Office.objects.count()
+
+    @staticmethod
+    def _office_name(code, prefix, suffix, province):
+        if province.code != BANGKOK:
+            return f"{prefix}จังหวัด{province.name_th}", f"{province.name_en} {suffix}"
+        if code == "RTP":
+            return "กองบัญชาการตำรวจนครบาล", "Metropolitan Police Bureau"
+        return f"{prefix}กรุงเทพมหานคร", f"Bangkok {suffix.removeprefix('Provincial ')}"
+
+    def _staff(self, agencies) -> dict[str, list[str]]:
+        accounts: dict[str, list[str]] = {}
+        serial = 0
+        for agency in agencies:
+            for role, slug in ROLE_SLUGS.items():
+                username = f"{agency.code.lower()}-{slug}"
+                user = self._user(
+                    username,
+                    first_name=FIRST_NAMES[serial % len(FIRST_NAMES)],
+                    last_name=LAST_NAMES[serial % len(LAST_NAMES)],
+                )
+                serial += 1
+                Membership.objects.get_or_create(user=user, agency=agency, role=role)
+                accounts.setdefault(agency.code, []).append(username)
+        return accounts
+
+    def _inspector_and_admin(self) -> None:
+        inspector = self._user("inspector", first_name="ผู้ตรวจราชการ", last_name="กระทรวงยุติธรรม")
+        Inspector.objects.get_or_create(
+            user=inspector, defaults={"organisation": "สำนักงานปลัดกระทรวงยุติธรรม"}
+        )
+        self._user("admin", first_name="ผู้ดูแลระบบ", is_staff=True, is_superuser=True)
+
+    @staticmethod
+    def _user(username, **fields):
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={**fields, "email": f"{username}@demo.invalid"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user

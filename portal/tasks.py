@@ -1,0 +1,10 @@
+from importlib import import_module
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task
+def clear_expired_sessions() -> None:
+    """Delete expired login sessions. Running it twice has the effect of running it once."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

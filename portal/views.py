@@ -1,0 +1,38 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from agencies.selectors import is_inspector, memberships_of
+from portal.health import run_checks
+from referrals.selectors import help_categories
+
+
+@require_safe
+def home(request):
+    """Tells a citizen how to ask for help or follow a request, and staff where their work is."""
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "categories": help_categories(),
+            "memberships": memberships_of(request.user),
+            "is_inspector": is_inspector(request.user),
+        },
+    )
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when the database and the broker answer, 503 otherwise; for load balancers."""
+    checks = run_checks()
+    healthy = all(result.ok for result in checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {
+            name: {"ok": r.ok, "ms": r.milliseconds, **({"error": r.error} if r.error else {})}
+            for name, r in checks.items()
+        },
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

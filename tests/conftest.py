@@ -1,0 +1,22 @@
+import pytest
+from django.apps import apps
+
+from agencies.reference import sync_agencies, sync_geography
+from referrals.reference import sync_categories
+from strategies.reference import sync_strategies
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def reference_data(db):
+    """Reference data again, for transactional tests: their flush empties the tables
+    that the data migrations filled. Idempotent, so harmless when the rows are there."""
+    sync_agencies(apps)
+    sync_geography(apps)
+    sync_strategies(apps)
+    sync_categories(apps)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True)

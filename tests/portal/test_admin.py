@@ -1,0 +1,88 @@
+"""Every page of the Django admin loads, in Thai and in English."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from agencies.models import Agency, Membership, Office, Province, Role
+from tests.factories import InspectorFactory, MembershipFactory
+
+MODELS = list(admin.site._registry)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def one_of_each(db):
+    """At least one row of every registered model, so that change pages can be opened."""
+    moj = Agency.objects.get(code="MOJ")
+    Office.objects.create(
+        agency=moj,
+        province=Province.objects.get(code="50"),
+        name_th="สำนักงานยุติธรรมจังหวัดเชียงใหม่",
+        name_en="Chiang Mai Provincial Justice Office",
+    )
+    MembershipFactory(agency=moj, role=Role.SUPERVISOR)
+    InspectorFactory()
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_list_add_and_change_pages_load(admin_client, one_of_each, model, language):
+    admin_client.cookies["django_language"] = language
+    info = (model._meta.app_label, model._meta.model_name)
+    model_admin = admin.site._registry[model]
+
+    response = admin_client.get(reverse("admin:{}_{}_changelist".format(*info)))
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+
+    if model_admin.has_add_permission(response.wsgi_request):
+        assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
+
+    first = model._default_manager.first()
+    if first is not None:
+        change = reverse("admin:{}_{}_change".format(*info), args=[first.pk])
+        assert admin_client.get(change).status_code == 200
+
+
+def test_admin_index_speaks_thai_by_default(admin_client):
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    assert "หน่วยงานและพื้นที่" in response.text  # the agencies app
+    assert "หน่วยงาน" in response.text
+
+
+def test_changing_an_office_to_another_agency_keeps_memberships_consistent(admin_client):
+    moj, rtp = Agency.objects.get(code="MOJ"), Agency.objects.get(code="RTP")
+    office = Office.objects.create(
+        agency=rtp, province=Province.objects.get(code="10"), name_th="กองบัญชาการ", name_en="HQ"
+    )
+    membership = MembershipFactory(agency=moj, role=Role.CASE_OFFICER)
+
+    response = admin_client.post(
+        reverse("admin:agencies_membership_change", args=[membership.pk]),
+        {
+            "user": membership.user_id,
+            "agency": moj.pk,
+            "office": office.pk,
+            "role": Role.CASE_OFFICER,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 200  # the form is shown again with the error
+    assert "สำนักงานต้องสังกัดหน่วยงานเดียวกัน" in response.text
+    assert Membership.objects.get(pk=membership.pk).office is None
+
+
+def test_staff_without_admin_rights_cannot_open_the_admin(client, db):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
