@@ -38,7 +38,9 @@ class SubdistrictAdmin(admin.ModelAdmin):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}
+    }
     list_display = ["code", "name_th", "name_en", "is_coordinator", "is_active"]
     search_fields = ["code", "name_th", "name_en"]
 

@@ -159,10 +159,6 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.agency.code} · {self.get_role_display()}"
 
-    def clean(self):
-        if self.office_id and self.agency_id and self.office.agency_id != self.agency_id:
-            raise ValidationError({"office": _("The office must belong to the same agency.")})
-
     def save(self, *args, **kwargs):
         with transaction.atomic():
             super().save(*args, **kwargs)
@@ -173,6 +169,10 @@ class Membership(models.Model):
             result = super().delete(*args, **kwargs)
             self._sync_group()
         return result
+
+    def clean(self):
+        if self.office_id and self.agency_id and self.office.agency_id != self.agency_id:
+            raise ValidationError({"office": _("The office must belong to the same agency.")})
 
     def _sync_group(self):
         """Keep the user in the agency's group exactly while one active membership holds."""

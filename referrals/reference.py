@@ -84,8 +84,7 @@ CATEGORIES = [
         False,
         "ค่าจ้างค้างจ่ายและสิทธิแรงงาน",
         "Unpaid wages and labour rights",
-        "นายจ้างไม่จ่ายค่าจ้าง ค่าล่วงเวลา หรือค่าชดเชย เลิกจ้างไม่เป็นธรรม "
-        "หรือไม่ได้รับสิทธิประกันสังคม",
+        "นายจ้างไม่จ่ายค่าจ้าง ค่าล่วงเวลา หรือค่าชดเชย เลิกจ้างไม่เป็นธรรม หรือไม่ได้รับสิทธิประกันสังคม",
         "Your employer has not paid your wages, overtime or severance, dismissed you unfairly, "
         "or denied you social security.",
     ),
@@ -106,8 +105,7 @@ CATEGORIES = [
         False,
         "การเข้าเรียนและเด็กออกกลางคัน",
         "School access and dropping out",
-        "เด็กไม่มีที่เรียน ไม่มีเอกสารจึงเข้าเรียนไม่ได้ เสี่ยงออกกลางคัน "
-        "หรือผู้ใหญ่ที่ต้องการเรียนต่อนอกระบบ",
+        "เด็กไม่มีที่เรียน ไม่มีเอกสารจึงเข้าเรียนไม่ได้ เสี่ยงออกกลางคัน หรือผู้ใหญ่ที่ต้องการเรียนต่อนอกระบบ",
         "A child has no school place, cannot enrol without papers, or is about to drop out; "
         "or an adult wants to go back to learning.",
     ),
@@ -151,8 +149,7 @@ CATEGORIES = [
         False,
         "สวัสดิการผู้สูงอายุและคนพิการ",
         "Welfare for older people and people with disabilities",
-        "ผู้สูงอายุหรือคนพิการที่ไม่ได้รับเบี้ยยังชีพ ไม่มีผู้ดูแล ต้องการอุปกรณ์ "
-        "หรือต้องการจดทะเบียนคนพิการ",
+        "ผู้สูงอายุหรือคนพิการที่ไม่ได้รับเบี้ยยังชีพ ไม่มีผู้ดูแล ต้องการอุปกรณ์ หรือต้องการจดทะเบียนคนพิการ",
         "An older or disabled person without their allowance or a carer, who needs equipment, "
         "or who wants to register a disability.",
     ),
@@ -186,8 +183,7 @@ CATEGORIES = [
         False,
         "การกลับคืนสู่สังคมหลังพ้นโทษ",
         "Life after prison",
-        "ท่านหรือคนในครอบครัวเพิ่งพ้นโทษหรืออยู่ระหว่างคุมประพฤติ ต้องการที่พัก งาน "
-        "หรือความช่วยเหลือเพื่อเริ่มต้นชีวิตใหม่",
+        "ท่านหรือคนในครอบครัวเพิ่งพ้นโทษหรืออยู่ระหว่างคุมประพฤติ ต้องการที่พัก งาน หรือความช่วยเหลือเพื่อเริ่มต้นชีวิตใหม่",
         "You or a family member have just left prison or are on probation and need housing, "
         "work or support to start again.",
     ),
