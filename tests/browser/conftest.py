@@ -1,16 +1,21 @@
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.services import CHROMIUM
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls that set up
-# data in the same thread are still synchronous, so Django may allow them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in the test thread for the whole
+    session; the ORM calls made there (test data, the database flush after each test) are
+    still synchronous, so Django may allow them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="session")

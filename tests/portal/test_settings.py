@@ -25,12 +25,16 @@ print(json.dumps({
     "secret_key_length": len(settings.SECRET_KEY),
 }))
 """
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG")
 
 
 def run_python(code: str, tmp_path, **variables) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    environment.update(VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="portal.settings")
+    # Only what a shell on a new machine has, so that nothing of the test run leaks in.
+    environment = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    environment.update(
+        VAR_DIR=str(tmp_path / "var"),
+        ENV_FILE=str(tmp_path / "no.env"),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
     environment.update(variables)
     return subprocess.run(
         [sys.executable, "-c", code],
