@@ -105,6 +105,12 @@ def test_a_separate_broker_url_wins_over_redis_url(tmp_path):
     assert shown["broker"] == "amqp://guest:guest@mq.internal:5672//"
 
 
+DEPLOY_CHECK = (
+    "import django\n"
+    "from django.core.management import call_command\n"
+    "django.setup()\n"
+    "call_command('check', deploy=True, fail_level='WARNING')\n"
+)
 PRODUCTION = {
     "SECRET_KEY": "a-production-key-that-is-long-and-random-enough-" + "x7Q9z" * 6,
     "ALLOWED_HOSTS": "referral.example.go.th",
@@ -115,13 +121,7 @@ PRODUCTION = {
 
 
 def test_production_settings_pass_the_deployment_checklist(tmp_path):
-    code = (
-        "import django, sys\n"
-        "from django.core.management import call_command\n"
-        "django.setup()\n"
-        "call_command('check', deploy=True, fail_level='WARNING')\n"
-    )
-    result = run_python(code, tmp_path, **PRODUCTION)
+    result = run_python(DEPLOY_CHECK, tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout + result.stderr
 
@@ -131,12 +131,6 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
     ["SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT"],
 )
 def test_weakening_production_security_is_reported_by_the_checklist(tmp_path, variable):
-    code = (
-        "import django\n"
-        "from django.core.management import call_command\n"
-        "django.setup()\n"
-        "call_command('check', deploy=True, fail_level='WARNING')\n"
-    )
-    result = run_python(code, tmp_path, **PRODUCTION, **{variable: "0"})
+    result = run_python(DEPLOY_CHECK, tmp_path, **PRODUCTION, **{variable: "0"})
     assert result.returncode != 0
     assert "security.W" in result.stderr
