@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="portal.urls")
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
@@ -147,12 +147,14 @@ else:
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (CELERY_QUEUE_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        # Broadcast messages (remote control) too, or kombu writes them to ./control.
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -219,6 +221,16 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Bangkok"
 USE_I18N = True
 USE_TZ = True
+
+# --- Cases -----------------------------------------------------------------------------
+
+# Fernet key for national IDs and HMAC key for look-ups; derived from SECRET_KEY when empty.
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+LOOKUP_HASH_KEY = env.str("LOOKUP_HASH_KEY", default="")
+# Days after resolution during which a case may be reopened.
+CASE_REOPEN_DAYS = env.int("CASE_REOPEN_DAYS", default=30)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+STAFF_PAGE_SIZE = 25
 
 # --- Static and uploaded files ----------------------------------------------------------
 

@@ -17,5 +17,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/", include("referrals.staff_urls")),
     path("admin/", admin.site.urls),
 ]

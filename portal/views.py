@@ -3,7 +3,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from agencies.selectors import is_inspector, memberships_of
+from agencies import permissions
+from agencies.selectors import memberships_of
 from portal.health import run_checks
 from referrals.selectors import help_categories
 
@@ -11,13 +12,15 @@ from referrals.selectors import help_categories
 @require_safe
 def home(request):
     """Tells a citizen how to ask for help or follow a request, and staff where their work is."""
+    profile = permissions.staff_profile(request.user)
     return render(
         request,
         "portal/home.html",
         {
             "categories": help_categories(),
             "memberships": memberships_of(request.user),
-            "is_inspector": is_inspector(request.user),
+            "is_inspector": profile.is_inspector,
+            "works_cases": bool(profile.agencies_with(permissions.HANDLERS)),
         },
     )
 

@@ -1,6 +1,12 @@
+"""The Django admin: reference data is edited here; cases are only read.
+
+Cases, referrals and their timeline change only through the workflow services (with
+permission checks and a timeline event), so their admin pages show and never write.
+"""
+
 from django.contrib import admin
 
-from referrals.models import Category
+from referrals.models import Attachment, Case, CaseEvent, Category, PersonalDataAccess, Referral
 
 
 @admin.register(Category)
@@ -9,3 +15,72 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["lead_agency", "strategy", "is_restricted", "is_active"]
     list_select_related = ["lead_agency", "strategy"]
     search_fields = ["code", "name_th", "name_en"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReferralInline(admin.TabularInline):
+    model = Referral
+    fields = ["to_agency", "status", "reason", "decline_reason", "outcome", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "category", "province", "lead_agency", "status", "created_at"]
+    list_filter = ["status", "lead_agency", "category", "channel", "priority", "is_restricted"]
+    list_select_related = ["category", "province", "lead_agency"]
+    search_fields = ["reference"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    exclude = ["secret_hash", "national_id_encrypted", "national_id_hash"]
+    inlines = [ReferralInline]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    list_display = ["case", "from_agency", "to_agency", "status", "created_at"]
+    list_filter = ["status", "to_agency", "from_agency"]
+    list_select_related = ["case", "from_agency", "to_agency"]
+    search_fields = ["case__reference"]
+    show_full_result_count = False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "actor", "actor_agency", "is_public", "created_at"]
+    list_filter = ["kind", "is_public", "actor_agency"]
+    list_select_related = ["case", "actor", "actor_agency"]
+    search_fields = ["case__reference"]
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["case", "original_name", "content_type", "size", "created_at"]
+    list_select_related = ["case"]
+    search_fields = ["case__reference"]
+    exclude = ["file"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "case", "action"]
+    list_filter = ["action"]
+    list_select_related = ["user", "case"]
+    search_fields = ["case__reference", "user__username"]
+    show_full_result_count = False

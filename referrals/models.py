@@ -1,7 +1,13 @@
-"""Help categories (cases, referrals, their timeline and attachments build on them)."""
+"""Help categories, cases, referrals, their timeline, attachments and the read audit log."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from agencies.bilingual import BilingualName, pick
 from agencies.models import Agency
@@ -46,3 +52,415 @@ class Category(BilingualName):
     @property
     def description(self) -> str:
         return pick(self.description_th, self.description_en)
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CITIZEN = "waiting_citizen", _("Waiting for the citizen")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Out of scope")
+    DUPLICATE = "duplicate", _("Duplicate")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    HOTLINE_1111 = "hotline_1111", _("1111 Government Complaint Center")
+    API = "api", _("Agency system (API)")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Case(models.Model):
+    """One citizen's request, from submission until it is closed.
+
+    ``reference`` is public and short enough to read out on the phone; ``secret_hash``
+    keeps a keyed hash of the verification secret that the citizen alone holds. The
+    national ID is kept encrypted, with a keyed hash for look-ups. ``version`` grows with
+    every change, so that two people acting on what they saw cannot both win.
+    """
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    citizen_name = models.CharField(_("name"), max_length=200)
+    citizen_phone = models.CharField(_("phone"), max_length=12)
+    citizen_email = models.EmailField(_("email"), blank=True)
+    national_id_encrypted = models.TextField(blank=True, editable=False)
+    national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("help category")
+    )
+    province = models.ForeignKey(
+        "agencies.Province", on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+    )
+    district = models.ForeignKey(
+        "agencies.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    subdistrict = models.ForeignKey(
+        "agencies.Subdistrict",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("subdistrict"),
+    )
+    description = models.TextField(_("description"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW
+    )
+    lead_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="led_cases", verbose_name=_("lead agency")
+    )
+    lead_office = models.ForeignKey(
+        "agencies.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_cases",
+        verbose_name=_("lead office"),
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned officer"),
+    )
+    is_restricted = models.BooleanField(_("restricted"), default=False)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    public_answer = models.TextField(
+        _("answer to the citizen"),
+        blank=True,
+        help_text=_("Why the case was rejected or how it was resolved, shown to the citizen."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recorded_cases",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(
+                fields=["lead_agency", "status", "-created_at"], name="case_agency_status_created"
+            ),
+            models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
+            models.Index(fields=["citizen_phone"], name="case_phone"),
+            models.Index(fields=["national_id_hash"], name="case_national_id_hash"),
+            models.Index(fields=["-created_at"], name="case_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("staff:case", args=[self.reference])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CASE_STATUSES
+
+
+OPEN_CASE_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN})
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's direct foreign key to cases (faster than its generic table)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("case permission of a user")
+        verbose_name_plural = _("case permissions of users")
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """An agency group's permission on one case, granted when the case reaches the agency."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("case permission of an agency")
+        verbose_name_plural = _("case permissions of agencies")
+
+
+class ReferralStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_REFERRAL_STATUSES = frozenset({ReferralStatus.PENDING, ReferralStatus.ACCEPTED})
+
+
+class Referral(models.Model):
+    """A request from the lead agency to another agency to help with a case."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("case")
+    )
+    from_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("from agency")
+    )
+    to_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="incoming_referrals",
+        verbose_name=_("to agency"),
+    )
+    to_office = models.ForeignKey(
+        "agencies.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incoming_referrals",
+        verbose_name=_("to office"),
+    )
+    reason = models.TextField(_("what help is asked for"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.PENDING,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("referred by"),
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_at = models.DateTimeField(_("referred"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes = [
+            models.Index(
+                fields=["to_agency", "status", "-created_at"], name="referral_agency_status"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "to_agency"],
+                condition=models.Q(status__in=["pending", "accepted"]),
+                name="one_open_referral_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} → {self.to_agency.code}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REFERRAL_STATUSES
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Request received")
+    ACCEPTED = "accepted", _("Accepted by the agency")
+    REJECTED = "rejected", _("Out of scope")
+    MARKED_DUPLICATE = "duplicate", _("Joined to another request")
+    TRANSFERRED = "transferred", _("Lead passed to another agency")
+    ASSIGNED = "assigned", _("Officer assigned")
+    NOTE = "note", _("Note")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    INFORMATION_RECEIVED = "information_received", _("Information received")
+    REFERRED = "referred", _("Referred to an agency")
+    REFERRAL_ACCEPTED = "referral_accepted", _("Referral accepted")
+    REFERRAL_DECLINED = "referral_declined", _("Referral declined")
+    REFERRAL_COMPLETED = "referral_completed", _("Help given by an agency")
+    REFERRAL_CANCELLED = "referral_cancelled", _("Referral cancelled")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    RESTRICTION_CHANGED = "restriction_changed", _("Access restriction changed")
+    ATTACHMENT_ADDED = "attachment_added", _("File added")
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(_("The timeline cannot be changed."))
+
+    def delete(self):
+        raise AppendOnlyError(_("The timeline cannot be changed."))
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline. Append-only: it is written once and never changed."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case")
+    )
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("referral"),
+    )
+    kind = models.CharField(_("what"), max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agency"),
+    )
+    is_public = models.BooleanField(_("shown to the citizen"), default=False)
+    message = models.TextField(_("message"), blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_created")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError(_("The timeline cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(_("The timeline cannot be changed."))
+
+
+def attachment_path(attachment, filename: str) -> str:
+    # The stored name is random: the citizen's file name never reaches the file system.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{attachment.extension}"
+
+
+class Attachment(models.Model):
+    """A file of a case, checked by its content and served only through a permission check."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("case")
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+            self.content_type, ""
+        )
+
+
+class PersonalDataAccess(models.Model):
+    """Who looked at a citizen's personal data, and when: the audit log of reads."""
+
+    class Action(models.TextChoices):
+        VIEW_CASE = "view_case", _("Opened the case")
+        VIEW_ATTACHMENT = "view_attachment", _("Opened a file")
+        PRINT_SLIP = "print_slip", _("Printed the tracking slip")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("case")
+    )
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.case_id}"

@@ -1,8 +1,186 @@
-from django.db.models import QuerySet
+"""Reads that need care: the staff queue, the case page, what a user may do next."""
 
-from referrals.models import Category
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from agencies import permissions
+from agencies.models import Agency, Province
+from agencies.permissions import Action
+from referrals.models import (
+    OPEN_CASE_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Category,
+    Referral,
+    ReferralStatus,
+)
+from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed
+
+REFERENCE = re.compile(r"^RP-\d{4}-[0-9A-Z]{6}$")
 
 
 def help_categories() -> QuerySet[Category]:
     """The active help categories in display order, with their lead agency loaded."""
     return Category.objects.filter(is_active=True).select_related("lead_agency")
+
+
+class Tab:
+    NEW = "new"
+    MINE = "mine"
+    REFERRALS = "referrals"
+    WAITING = "waiting"
+    ALL = "all"
+
+
+TABS = [Tab.NEW, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.ALL]
+SORTS = {
+    "newest": ["-created_at", "-id"],
+    "oldest": ["created_at", "id"],
+    "priority": ["-priority", "-created_at", "-id"],  # "urgent" > "normal": urgent first
+}
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    category: Category | None = None
+    province: Province | None = None
+    priority: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    q: str = ""
+
+
+def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> QuerySet[Case]:
+    """The cases of one tab of ``agency``'s queue that ``user`` may see, filtered and sorted.
+
+    Every tab is a query on indexed columns, so that a page costs the same at a thousand
+    cases as at a million.
+    """
+    cases = Case.objects.all()
+    if tab == Tab.NEW:
+        cases = cases.filter(lead_agency=agency, status=CaseStatus.NEW)
+    elif tab == Tab.MINE:
+        cases = cases.filter(assigned_to=user, status__in=OPEN_CASE_STATUSES)
+    elif tab == Tab.REFERRALS:
+        cases = cases.filter(
+            Exists(
+                Referral.objects.filter(
+                    case=OuterRef("pk"), to_agency=agency, status=ReferralStatus.PENDING
+                )
+            )
+        )
+    elif tab == Tab.WAITING:
+        cases = cases.filter(lead_agency=agency, status=CaseStatus.WAITING_CITIZEN)
+    cases = permissions.visible_cases(user, cases)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.category:
+        cases = cases.filter(category=filters.category)
+    if filters.province:
+        cases = cases.filter(province=filters.province)
+    if filters.priority:
+        cases = cases.filter(priority=filters.priority)
+    if filters.created_from:
+        cases = cases.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        cases = cases.filter(created_at__date__lte=filters.created_to)
+    if filters.q:
+        cases = _search(cases, filters.q)
+    return cases.select_related("category", "province", "lead_agency", "assigned_to").order_by(
+        *SORTS.get(sort, SORTS["newest"])
+    )
+
+
+def _search(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """A reference, a phone number (any part of it), or part of a name."""
+    text = " ".join(text.split())
+    if REFERENCE.match(text.upper()):
+        return cases.filter(reference=text.upper())
+    digits = re.sub(r"[\s()+-]", "", text)
+    if digits.isdigit() and len(digits) >= 3:
+        return cases.filter(citizen_phone__contains=digits)
+    return cases.filter(citizen_name__icontains=text)
+
+
+def case_for(user, reference: str) -> Case | None:
+    """The case with this reference if ``user`` may see it; None otherwise (answered 404)."""
+    case = (
+        Case.objects.select_related(
+            "category",
+            "province",
+            "district",
+            "subdistrict",
+            "lead_agency",
+            "lead_office",
+            "assigned_to",
+            "duplicate_of",
+        )
+        .filter(reference=reference.upper())
+        .first()
+    )
+    if case is None or not permissions.can(user, Action.VIEW, case):
+        return None
+    return case
+
+
+def case_page(case: Case) -> dict:
+    """The timeline, referrals and files of a case, each in one query."""
+    referrals = list(
+        case.referrals.select_related("to_agency", "to_office", "from_agency", "answered_by")
+    )
+    events = list(
+        CaseEvent.objects.filter(case=case).select_related("actor", "actor_agency", "referral")
+    )
+    return {
+        "referrals": referrals,
+        "events": events,
+        "attachments": list(case.attachments.select_related("uploaded_by")),
+    }
+
+
+CASE_ACTIONS = {
+    "accept": Action.TRIAGE,
+    "reject": Action.TRIAGE,
+    "mark_duplicate": Action.TRIAGE,
+    "transfer": Action.TRANSFER,
+    "assign": Action.ASSIGN,
+    "request_information": Action.REQUEST_INFORMATION,
+    "receive_information": Action.REQUEST_INFORMATION,
+    "refer": Action.REFER,
+    "resolve": Action.RESOLVE,
+    "close": Action.CLOSE,
+    "reopen": Action.REOPEN,
+    "restrict": Action.RESTRICT,
+}
+REFERRAL_ACTIONS = {
+    "accept": Action.ANSWER_REFERRAL,
+    "decline": Action.ANSWER_REFERRAL,
+    "complete": Action.COMPLETE_REFERRAL,
+    "cancel": Action.CANCEL_REFERRAL,
+}
+
+
+def available_actions(user, case: Case) -> set[str]:
+    """The case actions this user may take now: allowed by role and by the case's state."""
+    names = {
+        name
+        for name, action in CASE_ACTIONS.items()
+        if allowed(CASE_TRANSITIONS, name, case.status) and permissions.can(user, action, case)
+    }
+    if permissions.can(user, Action.NOTE, case):
+        names |= {"note", "attach"}
+    return names
+
+
+def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:
+    return {
+        name
+        for name, action in REFERRAL_ACTIONS.items()
+        if allowed(REFERRAL_TRANSITIONS, name, referral.status)
+        and permissions.can(user, action, case, referral)
+    }

@@ -60,3 +60,10 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def screenshot_dir(request) -> Path:
+    folder = SCREENSHOTS / request.node.name.split("[")[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

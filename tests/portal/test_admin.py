@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from agencies.models import Agency, Membership, Office, Province, Role
+from referrals.models import Case, CaseEvent, Category, PersonalDataAccess
+from referrals.services import NewCase, accept_case, create_case, refer_case
 from tests.factories import InspectorFactory, MembershipFactory
 
 MODELS = list(admin.site._registry)
@@ -26,8 +28,21 @@ def one_of_each(db):
         name_th="สำนักงานยุติธรรมจังหวัดเชียงใหม่",
         name_en="Chiang Mai Provincial Justice Office",
     )
-    MembershipFactory(agency=moj, role=Role.SUPERVISOR)
+    supervisor = MembershipFactory(agency=moj, role=Role.SUPERVISOR).user
     InspectorFactory()
+    case, _secret = create_case(
+        NewCase(
+            citizen_name="สมศรี มีสุข",
+            citizen_phone="0812345678",
+            category=Category.objects.get(code="legal-aid"),
+            province=Province.objects.get(code="50"),
+            description="ขอคำปรึกษาเรื่องสัญญาเช่าที่ดิน",
+            channel="web",
+        )
+    )
+    accept_case(case, supervisor)
+    refer_case(case, supervisor, [Agency.objects.get(code="MOL")], "ช่วยเรื่องค่าจ้าง")
+    PersonalDataAccess.objects.create(user=supervisor, case=case, action="view_case")
 
 
 @pytest.mark.parametrize("language", ["th", "en"])
@@ -86,3 +101,18 @@ def test_staff_without_admin_rights_cannot_open_the_admin(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_cases_and_their_timeline_are_read_only_in_the_admin(admin_client, one_of_each):
+    case = Case.objects.get()
+    event = CaseEvent.objects.filter(case=case).first()
+    change = admin_client.get(reverse("admin:referrals_case_change", args=[case.pk]))
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.text
+    assert case.reference in change.text
+    assert "national_id" not in change.text and "secret_hash" not in change.text
+    response = admin_client.post(
+        reverse("admin:referrals_caseevent_delete", args=[event.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert CaseEvent.objects.filter(pk=event.pk).exists()

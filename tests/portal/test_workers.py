@@ -20,7 +20,13 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def filesystem_broker(tmp_path):
     queue = tmp_path / "var" / "celery-broker" / "queue"
     queue.mkdir(parents=True)
-    options = {"data_folder_in": str(queue), "data_folder_out": str(queue)}
+    control = queue.parent / "control"
+    control.mkdir()
+    options = {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "control_folder": str(control),
+    }
     return "filesystem://", options
 
 

@@ -1,0 +1,192 @@
+"""Who may see or do what: the one module that decides, for pages, API and services alike.
+
+Cases reach an agency through django-guardian: when a case is routed, transferred or
+referred to an agency, the agency's group receives ``view_case`` on that case (kept in the
+direct foreign-key table, not the generic one). Staff see a case only when one of their
+agencies holds that permission; everything else follows from their role there:
+
+- intake officers, case officers, supervisors and CCEOs of an involved agency see the case
+  and its personal data and add notes; agency administrators manage members, not cases;
+- restricted cases are seen only by the officer assigned, and the supervisors and CCEOs of
+  the involved agencies;
+- the lead agency's intake officers, supervisors and CCEOs triage, transfer, ask the
+  citizen, refer, resolve and close; its case officers ask, refer, resolve and close the
+  cases assigned to them (triage and transfer stay with intake and supervisors); its
+  supervisors and CCEOs also assign, override a resolution, reopen and restrict;
+- the receiving agency's staff answer and complete a referral to it;
+- inspectors see no case here (their dashboards show figures without personal data).
+
+This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
+``is_restricted``), so that it stays below the referrals app.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet, Subquery
+from guardian.shortcuts import assign_perm
+from guardian.utils import get_group_obj_perms_model
+
+from agencies.models import Agency, Inspector, Membership, Role
+
+VIEW_CASE = "view_case"
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    VIEW_PERSONAL_DATA = "view_personal_data"
+    VIEW_ATTACHMENT = "view_attachment"
+    NOTE = "note"
+    ASSIGN = "assign"
+    TRIAGE = "triage"
+    TRANSFER = "transfer"
+    REQUEST_INFORMATION = "request_information"
+    REFER = "refer"
+    CANCEL_REFERRAL = "cancel_referral"
+    ANSWER_REFERRAL = "answer_referral"
+    COMPLETE_REFERRAL = "complete_referral"
+    RESOLVE = "resolve"
+    OVERRIDE_RESOLVE = "override_resolve"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    RESTRICT = "restrict"
+
+
+HANDLERS = frozenset({Role.INTAKE_OFFICER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.CCEO})
+MANAGERS = frozenset({Role.SUPERVISOR, Role.CCEO})
+COORDINATORS = frozenset({Role.INTAKE_OFFICER, Role.SUPERVISOR, Role.CCEO})
+READ_ACTIONS = frozenset({Action.VIEW, Action.VIEW_PERSONAL_DATA, Action.VIEW_ATTACHMENT})
+LEAD_WORK = frozenset(
+    {Action.REQUEST_INFORMATION, Action.REFER, Action.CANCEL_REFERRAL, Action.RESOLVE, Action.CLOSE}
+)
+LEAD_MANAGEMENT = frozenset(
+    {Action.ASSIGN, Action.OVERRIDE_RESOLVE, Action.REOPEN, Action.RESTRICT}
+)
+
+
+@dataclass
+class StaffProfile:
+    """A user's roles by agency, read once per request."""
+
+    user_id: int | None
+    roles: dict[int, set[str]] = field(default_factory=dict)
+    groups: dict[int, int] = field(default_factory=dict)  # agency id -> group id
+    is_inspector: bool = False
+
+    def roles_in(self, agency_id: int | None) -> set[str]:
+        return self.roles.get(agency_id, set())
+
+    def agencies_with(self, roles: frozenset) -> set[int]:
+        return {agency for agency, held in self.roles.items() if held & roles}
+
+
+def staff_profile(user) -> StaffProfile:
+    cached = getattr(user, "_staff_profile", None)
+    if cached is not None:
+        return cached
+    profile = StaffProfile(user_id=user.pk)
+    if user.is_authenticated and user.is_active:
+        for agency_id, group_id, role in Membership.objects.filter(
+            user=user, is_active=True, agency__is_active=True
+        ).values_list("agency_id", "agency__group_id", "role"):
+            profile.roles.setdefault(agency_id, set()).add(role)
+            profile.groups[agency_id] = group_id
+        profile.is_inspector = Inspector.objects.filter(user=user, is_active=True).exists()
+    user._staff_profile = profile
+    return profile
+
+
+def is_staff_member(user) -> bool:
+    return bool(staff_profile(user).agencies_with(HANDLERS))
+
+
+def may_record_intake(user) -> bool:
+    """Intake officers and supervisors record requests received by phone or at a counter."""
+    return bool(staff_profile(user).agencies_with(COORDINATORS))
+
+
+def _view_permission(model) -> Permission:
+    content_type = ContentType.objects.get_for_model(model)
+    return Permission.objects.get_by_natural_key(VIEW_CASE, content_type.app_label, "case")
+
+
+def involved_agency_ids(case) -> set[int]:
+    """The agencies whose group holds ``view_case`` on this case (cached on the case)."""
+    cached = getattr(case, "_involved_agency_ids", None)
+    if cached is None:
+        model = get_group_obj_perms_model(case)
+        cached = set(
+            Agency.objects.filter(
+                group__in=model.objects.filter(
+                    content_object_id=case.pk, permission__codename=VIEW_CASE
+                ).values("group_id")
+            ).values_list("id", flat=True)
+        )
+        case._involved_agency_ids = cached
+    return cached
+
+
+def grant_case_access(case, agency) -> None:
+    """Let an agency's staff see a case (routed, transferred or referred to it)."""
+    assign_perm(f"{case._meta.app_label}.{VIEW_CASE}", agency.group, case)
+    if getattr(case, "_involved_agency_ids", None) is not None:
+        case._involved_agency_ids.add(agency.pk)
+
+
+def _sees(profile: StaffProfile, case) -> bool:
+    involved = involved_agency_ids(case) & profile.agencies_with(HANDLERS)
+    if not involved:
+        return False
+    if not case.is_restricted or case.assigned_to_id == profile.user_id:
+        return True
+    return any(profile.roles_in(agency) & MANAGERS for agency in involved)
+
+
+def can(user, action: Action, case, referral=None) -> bool:
+    """Whether ``user`` may take ``action`` on ``case`` (and ``referral``), by role alone.
+
+    Whether the case's status allows the action is the workflow's business, not this one's.
+    """
+    profile = staff_profile(user)
+    if not _sees(profile, case):
+        return False
+    if action in READ_ACTIONS or action == Action.NOTE:
+        return True
+    lead = profile.roles_in(case.lead_agency_id)
+    if action in (Action.TRIAGE, Action.TRANSFER):
+        return bool(lead & COORDINATORS)
+    if action in LEAD_WORK:
+        if action == Action.CANCEL_REFERRAL and referral is not None:
+            lead = profile.roles_in(referral.from_agency_id)
+        assigned = Role.CASE_OFFICER in lead and case.assigned_to_id == profile.user_id
+        return bool(lead & COORDINATORS) or assigned
+    if action in LEAD_MANAGEMENT:
+        return bool(lead & MANAGERS)
+    if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
+        return referral is not None and bool(profile.roles_in(referral.to_agency_id) & HANDLERS)
+    return False
+
+
+def visible_cases(user, queryset: QuerySet) -> QuerySet:
+    """The cases of ``queryset`` that ``user`` may see, by the same rules as ``can``."""
+    profile = staff_profile(user)
+    handler_groups = [profile.groups[a] for a in profile.agencies_with(HANDLERS)]
+    if not handler_groups:
+        return queryset.none()
+    model = get_group_obj_perms_model(queryset.model)
+    permission = _view_permission(queryset.model)
+
+    def granted_to(groups):
+        return Subquery(
+            model.objects.filter(group_id__in=groups, permission=permission).values(
+                "content_object_id"
+            )
+        )
+
+    manager_groups = [profile.groups[a] for a in profile.agencies_with(MANAGERS)]
+    open_to_user = Q(is_restricted=False) | Q(assigned_to_id=profile.user_id)
+    if manager_groups:
+        open_to_user |= Q(pk__in=granted_to(manager_groups))
+    return queryset.filter(Q(pk__in=granted_to(handler_groups)) & open_to_user)

@@ -1,0 +1,27 @@
+"""Template filters for Thai readers: dates in the Buddhist Era."""
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+
+register = template.Library()
+
+THAI_MONTHS = [
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+]  # fmt: skip
+
+
+@register.filter
+def thai_date(value, with_time=True):
+    """``29 พ.ย. 2569 14:05`` in Thai (Buddhist Era), ``29 Nov 2026 14:05`` in English."""
+    if not value:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    show_time = with_time and hasattr(value, "hour")
+    if (get_language() or "th").startswith("th"):
+        text = f"{value.day} {THAI_MONTHS[value.month - 1]} {value.year + 543}"
+    else:
+        text = formats.date_format(value, "j M Y")
+    return f"{text} {value:%H:%M}" if show_time else text

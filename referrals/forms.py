@@ -1,0 +1,237 @@
+"""Forms of the staff pages. They check what a person typed; the services check the rest."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, District, Membership, Province, Subdistrict
+from agencies.permissions import HANDLERS
+from referrals.models import CaseStatus, Category, Channel, Priority
+from referrals.selectors import SORTS, QueueFilters
+from referrals.services.intake import STAFF_CHANNELS
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+class VersionedForm(forms.Form):
+    """Carries the version of the case the user saw, so that a concurrent change is caught."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), widget=TEXT, max_length=2000)
+
+
+class RejectForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why it is out of scope, and where to get help instead"),
+        widget=TEXT,
+        max_length=2000,
+    )
+
+
+class DuplicateForm(VersionedForm):
+    original = forms.CharField(label=_("Reference of the earlier case"), max_length=20)
+
+    def clean_original(self):
+        return self.cleaned_data["original"].strip().upper()
+
+
+class TransferForm(ReasonForm):
+    to_agency = forms.ModelChoiceField(label=_("New lead agency"), queryset=Agency.objects.none())
+    field_order = ["to_agency", "reason"]
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = Agency.objects.filter(is_active=True).exclude(
+            pk=case.lead_agency_id
+        )
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
+
+
+def officers_of(agency_id):
+    return (
+        get_user_model()
+        .objects.filter(
+            pk__in=Membership.objects.filter(
+                agency_id=agency_id, is_active=True, role__in=HANDLERS
+            ).values("user_id"),
+            is_active=True,
+        )
+        .order_by("first_name", "username")
+    )
+
+
+class AssignForm(VersionedForm):
+    officer = OfficerChoiceField(
+        label=_("Officer"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody (unassign)"),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers_of(case.lead_agency_id)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=TEXT, max_length=5000)
+    public = forms.BooleanField(
+        label=_("Show this note to the citizen on the tracking page"), required=False
+    )
+
+
+class QuestionForm(VersionedForm):
+    text = forms.CharField(label=_("What the person should tell us"), widget=TEXT, max_length=2000)
+
+
+class AnswerForm(VersionedForm):
+    text = forms.CharField(label=_("What the person told us"), widget=TEXT, max_length=5000)
+
+
+class ReferForm(VersionedForm):
+    to_agencies = forms.ModelMultipleChoiceField(
+        label=_("Agencies"),
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(
+        label=_("What help each agency should give"), widget=TEXT, max_length=2000
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agencies"].queryset = Agency.objects.filter(is_active=True).exclude(
+            pk=case.lead_agency_id
+        )
+
+
+class ResolveForm(VersionedForm):
+    answer = forms.CharField(
+        label=_("What was done for the person (shown to them)"), widget=TEXT, max_length=5000
+    )
+    override_reason = forms.CharField(
+        label=_("Supervisor override: why resolve while referrals are still open"),
+        widget=TEXT,
+        required=False,
+        max_length=2000,
+    )
+
+
+class RestrictForm(ReasonForm):
+    restricted = forms.BooleanField(label=_("Restricted"), required=False)
+    field_order = ["restricted", "reason"]
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Photo or PDF"))
+
+
+class OutcomeForm(VersionedForm):
+    outcome = forms.CharField(label=_("Help given"), widget=TEXT, max_length=5000)
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Help category"),
+        required=False,
+        queryset=Category.objects.all(),
+        empty_label=_("Any category"),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"),
+        required=False,
+        queryset=Province.objects.all(),
+        empty_label=_("Any province"),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
+    )
+    created_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("priority", _("Urgent first")),
+        ],
+    )
+
+    def filters(self) -> QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return QueueFilters(
+            status=data.get("status", ""),
+            category=data.get("category"),
+            province=data.get("province"),
+            priority=data.get("priority", ""),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+            q=data.get("q", ""),
+        )
+
+    def sort_key(self) -> str:
+        sort = self.cleaned_data.get("sort") if self.is_valid() else ""
+        return sort if sort in SORTS else "newest"
+
+
+class PlaceFieldsMixin:
+    """Province, district and subdistrict that narrow each other, with or without JavaScript.
+
+    The district and subdistrict choices follow the province and district submitted, so a
+    browser without JavaScript reloads the form (the "Show districts" button) to narrow
+    them, and htmx swaps the options in place otherwise.
+    """
+
+    def narrow_places(self):
+        province = self.data.get(self.add_prefix("province")) or self.initial.get("province")
+        district = self.data.get(self.add_prefix("district")) or self.initial.get("district")
+        self.fields["district"].queryset = District.objects.filter(province_id=province or None)
+        self.fields["subdistrict"].queryset = Subdistrict.objects.filter(
+            district_id=district or None
+        )
+
+
+class IntakeForm(PlaceFieldsMixin, forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Received by"), choices=[(c.value, c.label) for c in Channel if c in STAFF_CHANNELS]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Help needed"), queryset=Category.objects.filter(is_active=True)
+    )
+    description = forms.CharField(
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    citizen_name = forms.CharField(label=_("Name of the person"), max_length=200)
+    citizen_phone = forms.CharField(label=_("Phone"), max_length=20)
+    citizen_email = forms.EmailField(label=_("Email (optional)"), required=False)
+    national_id = forms.CharField(
+        label=_("Thai national ID (optional)"), required=False, max_length=20
+    )
+    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.all())
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=District.objects.none(), required=False
+    )
+    subdistrict = forms.ModelChoiceField(
+        label=_("Subdistrict"), queryset=Subdistrict.objects.none(), required=False
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow_places()

@@ -1,0 +1,48 @@
+"""Every state change of cases and referrals; views, API, admin and tasks call these."""
+
+from referrals.services.attachments import add_attachment
+from referrals.services.cases import (
+    accept_case,
+    add_note,
+    assign_case,
+    close_case,
+    mark_duplicate,
+    receive_information,
+    reject_case,
+    reopen_case,
+    request_information,
+    resolve_case,
+    set_restricted,
+    transfer_case,
+)
+from referrals.services.intake import NewCase, create_case
+from referrals.services.referring import (
+    accept_referral,
+    cancel_referral,
+    complete_referral,
+    decline_referral,
+    refer_case,
+)
+
+__all__ = [
+    "NewCase",
+    "accept_case",
+    "accept_referral",
+    "add_attachment",
+    "add_note",
+    "assign_case",
+    "cancel_referral",
+    "close_case",
+    "complete_referral",
+    "create_case",
+    "decline_referral",
+    "mark_duplicate",
+    "receive_information",
+    "refer_case",
+    "reject_case",
+    "reopen_case",
+    "request_information",
+    "resolve_case",
+    "set_restricted",
+    "transfer_case",
+]

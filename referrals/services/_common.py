@@ -1,0 +1,81 @@
+"""What every workflow service does: lock, check permission and state, record the event."""
+
+from django.core.exceptions import ValidationError
+
+from agencies import permissions
+from agencies.permissions import Action
+from referrals.errors import CaseNotFound, NotPermitted, StaleObject
+from referrals.models import Case, CaseEvent, Referral
+from referrals.transitions import next_status
+
+
+def lock_case(case: Case, expected_version: int | None = None) -> Case:
+    """The case row, locked until the transaction ends (PostgreSQL ``SELECT ... FOR UPDATE``).
+
+    With ``expected_version`` (the version the user saw), a case changed in between is
+    refused: of two people acting on the same case at once, exactly one wins.
+    """
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleObject()
+    return locked
+
+
+def lock_referral(referral: Referral, expected_version: int | None = None) -> Referral:
+    locked = Referral.objects.select_for_update().select_related("case").get(pk=referral.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleObject()
+    return locked
+
+
+def require(user, action: Action, case: Case, referral: Referral | None = None) -> None:
+    """404 for a case the user may not see, a clear refusal for an action beyond the role."""
+    if not permissions.can(user, Action.VIEW, case):
+        raise CaseNotFound()
+    if not permissions.can(user, action, case, referral):
+        raise NotPermitted()
+
+
+def move(case: Case, action: str, table: dict) -> None:
+    case.status = next_status(table, action, case.status, case.get_status_display())
+
+
+def save_case(case: Case, *fields: str) -> None:
+    case.version += 1
+    case.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def save_referral(referral: Referral, *fields: str) -> None:
+    referral.version += 1
+    referral.save(update_fields=[*fields, "version"])
+
+
+def record(
+    case: Case,
+    kind: str,
+    by,
+    *,
+    agency=None,
+    public: bool = False,
+    message: str = "",
+    referral: Referral | None = None,
+    **payload,
+) -> CaseEvent:
+    """Append a line to the case's timeline, in the caller's transaction."""
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=by if by is not None and by.is_authenticated else None,
+        actor_agency=agency,
+        is_public=public,
+        message=message,
+        referral=referral,
+        payload=payload,
+    )
+
+
+def required_text(value: str, message) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError(message)
+    return text

@@ -1,0 +1,321 @@
+"""Working a case in its lead agency: triage, assignment, notes, questions, resolution.
+
+Every function takes the acting user as ``by``, locks the case, checks permission and the
+transition table, writes in one transaction with its timeline event, and returns the case.
+``expected_version`` (the version the user saw) makes a concurrent change fail cleanly.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import permissions
+from agencies.models import Agency, Membership
+from agencies.permissions import HANDLERS, Action
+from referrals.errors import TransitionNotAllowed
+from referrals.models import OPEN_REFERRAL_STATUSES, Case, EventKind, ReferralStatus
+from referrals.services._common import (
+    lock_case,
+    move,
+    record,
+    require,
+    required_text,
+    save_case,
+    save_referral,
+)
+from referrals.transitions import CASE_TRANSITIONS
+
+
+def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None = None) -> None:
+    """Cancel the referrals still open when the case stops needing them, with the reason.
+
+    Called when a case is resolved over open referrals, rejected, joined to another case,
+    or transferred to an agency that was helping (its referral ends as it takes the lead).
+    """
+    referrals = case.referrals.select_for_update().filter(status__in=OPEN_REFERRAL_STATUSES)
+    if to_agency is not None:
+        referrals = referrals.filter(to_agency=to_agency)
+    now = timezone.now()
+    for referral in referrals.select_related("to_agency"):
+        referral.status = ReferralStatus.CANCELLED
+        referral.cancel_reason = reason
+        referral.closed_at = now
+        save_referral(referral, "status", "cancel_reason", "closed_at")
+        record(
+            case,
+            EventKind.REFERRAL_CANCELLED,
+            by,
+            agency=case.lead_agency,
+            referral=referral,
+            message=reason,
+            to_agency=referral.to_agency.code,
+        )
+
+
+def acting_agency(user, case: Case) -> Agency | None:
+    """The agency on whose behalf ``user`` acts on ``case``: the lead agency if theirs."""
+    profile = permissions.staff_profile(user)
+    involved = permissions.involved_agency_ids(case) & profile.agencies_with(HANDLERS)
+    if case.lead_agency_id in involved:
+        return case.lead_agency
+    return Agency.objects.filter(pk__in=involved).order_by("sort_order").first()
+
+
+@transaction.atomic
+def accept_case(case: Case, by, expected_version: int | None = None) -> Case:
+    """Triage: the lead agency takes the case on (new -> in progress)."""
+    case = lock_case(case, expected_version)
+    require(by, Action.TRIAGE, case)
+    move(case, "accept", CASE_TRANSITIONS)
+    case.acknowledged_at = case.acknowledged_at or timezone.now()
+    save_case(case, "status", "acknowledged_at")
+    record(case, EventKind.ACCEPTED, by, agency=case.lead_agency, public=True)
+    return case
+
+
+@transaction.atomic
+def reject_case(case: Case, by, reason: str, expected_version: int | None = None) -> Case:
+    """Triage: out of scope of every MOU agency; the reason (and where to go) is public."""
+    reason = required_text(reason, _("Say why, and where the person can get help instead."))
+    case = lock_case(case, expected_version)
+    require(by, Action.TRIAGE, case)
+    move(case, "reject", CASE_TRANSITIONS)
+    cancel_open_referrals(case, by, reason)
+    case.public_answer = reason
+    case.closed_at = timezone.now()
+    save_case(case, "status", "public_answer", "closed_at")
+    record(case, EventKind.REJECTED, by, agency=case.lead_agency, public=True, message=reason)
+    return case
+
+
+@transaction.atomic
+def mark_duplicate(case: Case, by, original: Case, expected_version: int | None = None) -> Case:
+    """Join the case to an earlier one the user can see; the tracking page names it."""
+    case = lock_case(case, expected_version)
+    require(by, Action.TRIAGE, case)
+    if original.pk == case.pk or not permissions.can(by, Action.VIEW, original):
+        raise TransitionNotAllowed(_("Choose another case that your agency handles."))
+    move(case, "mark_duplicate", CASE_TRANSITIONS)
+    cancel_open_referrals(
+        case, by, _("Joined to case %(reference)s.") % {"reference": original.reference}
+    )
+    case.duplicate_of = original
+    case.closed_at = timezone.now()
+    save_case(case, "status", "duplicate_of", "closed_at")
+    record(
+        case,
+        EventKind.MARKED_DUPLICATE,
+        by,
+        agency=case.lead_agency,
+        public=True,
+        duplicate_of=original.reference,
+    )
+    return case
+
+
+@transaction.atomic
+def transfer_case(
+    case: Case, by, to_agency: Agency, reason: str, expected_version: int | None = None
+) -> Case:
+    """Move the lead to another agency, which triages the case anew.
+
+    The former lead keeps seeing the case (its history is there) but no longer works it.
+    """
+    reason = required_text(reason, _("Say why the other agency should lead."))
+    case = lock_case(case, expected_version)
+    require(by, Action.TRANSFER, case)
+    if to_agency.pk == case.lead_agency_id:
+        raise TransitionNotAllowed(_("The case is already led by this agency."))
+    move(case, "transfer", CASE_TRANSITIONS)
+    # An agency that was helping and now leads no longer needs its own referral.
+    cancel_open_referrals(case, by, _("This agency now leads the case."), to_agency=to_agency)
+    former = case.lead_agency
+    case.lead_agency = to_agency
+    case.lead_office = to_agency.offices.filter(province=case.province, is_active=True).first()
+    case.assigned_to = None
+    save_case(case, "status", "lead_agency", "lead_office", "assigned_to")
+    permissions.grant_case_access(case, to_agency)
+    record(
+        case,
+        EventKind.TRANSFERRED,
+        by,
+        agency=former,
+        public=True,
+        message=reason,
+        from_agency=former.code,
+        to_agency=to_agency.code,
+    )
+    return case
+
+
+@transaction.atomic
+def assign_case(case: Case, by, officer, expected_version: int | None = None) -> Case:
+    """Give the case to an officer of the lead agency (or take it back with None)."""
+    case = lock_case(case, expected_version)
+    require(by, Action.ASSIGN, case)
+    move(case, "assign", CASE_TRANSITIONS)
+    if (
+        officer is not None
+        and not Membership.objects.filter(
+            user=officer, agency_id=case.lead_agency_id, is_active=True, role__in=HANDLERS
+        ).exists()
+    ):
+        raise TransitionNotAllowed(_("Choose an officer of the lead agency."))
+    previous = case.assigned_to
+    case.assigned_to = officer
+    save_case(case, "assigned_to")
+    record(
+        case,
+        EventKind.ASSIGNED,
+        by,
+        agency=case.lead_agency,
+        officer=officer.get_username() if officer else None,
+        previous=previous.get_username() if previous else None,
+    )
+    return case
+
+
+@transaction.atomic
+def add_note(case: Case, by, text: str, public: bool = False) -> Case:
+    """A note on the timeline: internal to the agencies, or shown to the citizen."""
+    text = required_text(text, _("Write the note."))
+    require(by, Action.NOTE, case)
+    record(case, EventKind.NOTE, by, agency=acting_agency(by, case), public=public, message=text)
+    return case
+
+
+@transaction.atomic
+def request_information(case: Case, by, question: str, expected_version: int | None = None) -> Case:
+    """Ask the citizen for information; the case waits (and its SLA clock pauses)."""
+    question = required_text(question, _("Write what the person should tell us."))
+    case = lock_case(case, expected_version)
+    require(by, Action.REQUEST_INFORMATION, case)
+    move(case, "request_information", CASE_TRANSITIONS)
+    save_case(case, "status")
+    record(
+        case,
+        EventKind.INFORMATION_REQUESTED,
+        by,
+        agency=case.lead_agency,
+        public=True,
+        message=question,
+    )
+    return case
+
+
+@transaction.atomic
+def receive_information(case: Case, by, answer: str, expected_version: int | None = None) -> Case:
+    """The citizen answered (recorded by an officer who took the call); work resumes."""
+    answer = required_text(answer, _("Write what the person told us."))
+    case = lock_case(case, expected_version)
+    require(by, Action.REQUEST_INFORMATION, case)
+    move(case, "receive_information", CASE_TRANSITIONS)
+    save_case(case, "status")
+    record(
+        case,
+        EventKind.INFORMATION_RECEIVED,
+        by,
+        agency=case.lead_agency,
+        public=True,
+        message=answer,
+    )
+    return case
+
+
+@transaction.atomic
+def resolve_case(
+    case: Case,
+    by,
+    answer: str,
+    override_reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Record the help given. Every referral must be closed first, unless a supervisor
+    overrides with a reason: the referrals still open are then cancelled with it."""
+    answer = required_text(answer, _("Tell the person what was done for them."))
+    case = lock_case(case, expected_version)
+    require(by, Action.RESOLVE, case)
+    move(case, "resolve", CASE_TRANSITIONS)
+    override_reason = (override_reason or "").strip()
+    if case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES).exists():
+        if not override_reason:
+            raise TransitionNotAllowed(
+                _(
+                    "Referrals are still open: wait for their outcome, "
+                    "or ask a supervisor to override."
+                )
+            )
+        require(by, Action.OVERRIDE_RESOLVE, case)
+        cancel_open_referrals(case, by, override_reason)
+    case.public_answer = answer
+    case.resolved_at = timezone.now()
+    save_case(case, "status", "public_answer", "resolved_at")
+    record(
+        case,
+        EventKind.RESOLVED,
+        by,
+        agency=case.lead_agency,
+        public=True,
+        message=answer,
+        override_reason=override_reason or None,
+    )
+    return case
+
+
+@transaction.atomic
+def close_case(case: Case, by, expected_version: int | None = None) -> Case:
+    """Close a resolved case (confirmed by the citizen, or no answer in time)."""
+    case = lock_case(case, expected_version)
+    require(by, Action.CLOSE, case)
+    move(case, "close", CASE_TRANSITIONS)
+    case.closed_at = timezone.now()
+    save_case(case, "status", "closed_at")
+    record(case, EventKind.CLOSED, by, agency=case.lead_agency, public=True)
+    return case
+
+
+@transaction.atomic
+def reopen_case(case: Case, by, reason: str, expected_version: int | None = None) -> Case:
+    """Reopen a resolved or closed case within CASE_REOPEN_DAYS of its resolution."""
+    reason = required_text(reason, _("Say why the case is reopened."))
+    case = lock_case(case, expected_version)
+    require(by, Action.REOPEN, case)
+    move(case, "reopen", CASE_TRANSITIONS)
+    limit = timedelta(days=settings.CASE_REOPEN_DAYS)
+    if case.resolved_at is None or timezone.now() - case.resolved_at > limit:
+        raise TransitionNotAllowed(
+            _("A case can be reopened only within %(days)s days of its resolution.")
+            % {"days": settings.CASE_REOPEN_DAYS}
+        )
+    case.resolved_at = None
+    case.closed_at = None
+    save_case(case, "status", "resolved_at", "closed_at")
+    record(case, EventKind.REOPENED, by, agency=case.lead_agency, public=True, message=reason)
+    return case
+
+
+@transaction.atomic
+def set_restricted(
+    case: Case, by, restricted: bool, reason: str, expected_version: int | None = None
+) -> Case:
+    """A supervisor limits (or opens) who sees the case, with a reason."""
+    reason = required_text(reason, _("Say why access changes."))
+    case = lock_case(case, expected_version)
+    require(by, Action.RESTRICT, case)
+    move(case, "restrict", CASE_TRANSITIONS)
+    if case.is_restricted == restricted:
+        raise TransitionNotAllowed(_("Nothing to change."))
+    case.is_restricted = restricted
+    save_case(case, "is_restricted")
+    record(
+        case,
+        EventKind.RESTRICTION_CHANGED,
+        by,
+        agency=case.lead_agency,
+        message=reason,
+        restricted=restricted,
+    )
+    return case

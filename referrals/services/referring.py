@@ -1,0 +1,165 @@
+"""Referrals: the lead agency asks others for help; each answers, helps, reports back.
+
+Like the case services, each function takes ``by``, locks what it changes, checks
+permission and the referral transition table, and records the event in one transaction.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import permissions
+from agencies.models import Agency
+from agencies.permissions import Action
+from referrals.errors import TransitionNotAllowed
+from referrals.models import Case, EventKind, Referral
+from referrals.services._common import (
+    lock_case,
+    lock_referral,
+    move,
+    record,
+    require,
+    required_text,
+    save_case,
+    save_referral,
+)
+from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS
+
+
+@transaction.atomic
+def refer_case(
+    case: Case, by, to_agencies: list[Agency], reason: str, expected_version: int | None = None
+) -> list[Referral]:
+    """Refer the case to one or several agencies at once (co-handling).
+
+    Each referral goes to the agency's office in the case's province when it has one, and
+    the agency's staff may see the case from then on. An agency already helping is refused.
+    """
+    reason = required_text(reason, _("Say what help the other agency should give."))
+    if not to_agencies:
+        raise ValidationError(_("Choose at least one agency."))
+    case = lock_case(case, expected_version)
+    require(by, Action.REFER, case)
+    move(case, "refer", CASE_TRANSITIONS)
+    if any(agency.pk == case.lead_agency_id for agency in to_agencies):
+        raise TransitionNotAllowed(_("The lead agency cannot refer the case to itself."))
+    busy = set(
+        case.referrals.filter(
+            to_agency__in=to_agencies, status__in=["pending", "accepted"]
+        ).values_list("to_agency__code", flat=True)
+    )
+    if busy:
+        raise TransitionNotAllowed(
+            _("Already referred and not yet closed: %(agencies)s.")
+            % {"agencies": ", ".join(sorted(busy))}
+        )
+    referrals = []
+    try:
+        with transaction.atomic():
+            for agency in to_agencies:
+                referral = Referral.objects.create(
+                    case=case,
+                    from_agency=case.lead_agency,
+                    to_agency=agency,
+                    to_office=agency.offices.filter(province=case.province, is_active=True).first(),
+                    reason=reason,
+                    created_by=by,
+                )
+                permissions.grant_case_access(case, agency)
+                record(
+                    case,
+                    EventKind.REFERRED,
+                    by,
+                    agency=case.lead_agency,
+                    public=True,
+                    referral=referral,
+                    message=reason,
+                    to_agency=agency.code,
+                )
+                referrals.append(referral)
+    except IntegrityError as error:  # a referral created by someone else in between
+        raise TransitionNotAllowed(_("Another officer referred the case meanwhile.")) from error
+    save_case(case)
+    return referrals
+
+
+PERMISSION_FOR = {
+    "accept": Action.ANSWER_REFERRAL,
+    "decline": Action.ANSWER_REFERRAL,
+    "complete": Action.COMPLETE_REFERRAL,
+    "cancel": Action.CANCEL_REFERRAL,
+}
+
+
+def _answer(referral, by, action, kind, expected_version, **changes) -> Referral:
+    referral = lock_referral(referral, expected_version)
+    case = referral.case
+    require(by, PERMISSION_FOR[action], case, referral)
+    move(referral, action, REFERRAL_TRANSITIONS)
+    now = timezone.now()
+    if action in ("accept", "decline"):
+        referral.answered_by, referral.answered_at = by, now
+    if action != "accept":
+        referral.closed_at = now
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    save_referral(referral, "status", "answered_by", "answered_at", "closed_at", *changes)
+    message = next(iter(changes.values()), "")
+    agency = referral.from_agency if action == "cancel" else referral.to_agency
+    record(
+        case,
+        kind,
+        by,
+        agency=agency,
+        # The citizen sees who helps; declines and cancellations stay between agencies.
+        public=action in ("accept", "complete"),
+        referral=referral,
+        message=message,
+        to_agency=referral.to_agency.code,
+    )
+    return referral
+
+
+@transaction.atomic
+def accept_referral(referral: Referral, by, expected_version: int | None = None) -> Referral:
+    """The receiving agency agrees to help."""
+    return _answer(referral, by, "accept", EventKind.REFERRAL_ACCEPTED, expected_version)
+
+
+@transaction.atomic
+def decline_referral(
+    referral: Referral, by, reason: str, expected_version: int | None = None
+) -> Referral:
+    """The receiving agency cannot help; the reason goes back to the lead agency."""
+    reason = required_text(reason, _("Say why your agency cannot help."))
+    return _answer(
+        referral,
+        by,
+        "decline",
+        EventKind.REFERRAL_DECLINED,
+        expected_version,
+        decline_reason=reason,
+    )
+
+
+@transaction.atomic
+def complete_referral(
+    referral: Referral, by, outcome: str, expected_version: int | None = None
+) -> Referral:
+    """The receiving agency reports the help it gave: the loop closes."""
+    outcome = required_text(outcome, _("Say what help was given."))
+    return _answer(
+        referral, by, "complete", EventKind.REFERRAL_COMPLETED, expected_version, outcome=outcome
+    )
+
+
+@transaction.atomic
+def cancel_referral(
+    referral: Referral, by, reason: str, expected_version: int | None = None
+) -> Referral:
+    """The referring agency withdraws its request (no longer needed)."""
+    reason = required_text(reason, _("Say why the referral is no longer needed."))
+    return _answer(
+        referral, by, "cancel", EventKind.REFERRAL_CANCELLED, expected_version, cancel_reason=reason
+    )

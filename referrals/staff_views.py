@@ -1,0 +1,463 @@
+"""Staff pages: the agency queue, the case page and its actions, intake, files.
+
+Views are thin: they read through selectors, act through services, and turn the
+workflow's errors into messages. A case the user may not see answers 404.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from agencies import permissions
+from agencies.models import Agency, District, Subdistrict
+from agencies.permissions import HANDLERS, MANAGERS, Action
+from referrals import forms, selectors, services
+from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
+from referrals.identity import decrypt
+from referrals.models import Case, PersonalDataAccess, Referral
+
+
+def staff_required(view):
+    """Signed-in staff of an agency; anyone else is told this page is not for them."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not permissions.is_staff_member(request.user):
+            raise PermissionDenied(_("This page is for the staff of the MOU agencies."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _case_or_404(user, reference: str) -> Case:
+    case = selectors.case_for(user, reference)
+    if case is None:
+        raise Http404(_("No such case."))
+    return case
+
+
+# --- The queue ------------------------------------------------------------------------
+
+
+@require_safe
+@staff_required
+def queue(request):
+    profile = permissions.staff_profile(request.user)
+    agencies = list(Agency.objects.filter(pk__in=profile.agencies_with(HANDLERS)))
+    agency = next((a for a in agencies if a.code == request.GET.get("agency")), agencies[0])
+    tab = request.GET.get("tab") if request.GET.get("tab") in selectors.TABS else "new"
+    filters = forms.QueueFilterForm(request.GET or None)
+    cases = selectors.queue(request.user, agency, tab, filters.filters(), filters.sort_key())
+    page = _page_number(request)
+    size = settings.STAFF_PAGE_SIZE
+    rows = list(cases[(page - 1) * size : page * size + 1])
+    context = {
+        "agency": agency,
+        "agencies": agencies,
+        "tab": tab,
+        "tabs": TAB_LABELS,
+        "filters": filters,
+        "cases": rows[:size],
+        "page": page,
+        "has_next": len(rows) > size,
+        "may_bulk_assign": bool(profile.roles_in(agency.pk) & MANAGERS),
+        "officers": forms.officers_of(agency.pk),
+        "query": _query_without_page(request),
+    }
+    template = "staff/_queue_results.html" if request.htmx else "staff/queue.html"
+    return render(request, template, context)
+
+
+TAB_LABELS = [
+    ("new", gettext_lazy("New")),
+    ("mine", gettext_lazy("Assigned to me")),
+    ("referrals", gettext_lazy("Referrals to us")),
+    ("waiting", gettext_lazy("Waiting for the citizen")),
+    ("all", gettext_lazy("All our cases")),
+]
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_POST
+@staff_required
+def bulk_assign(request):
+    """A supervisor gives several cases of the queue to one officer at once."""
+    officer_id = request.POST.get("officer") or None
+    references = request.POST.getlist("cases")
+    done, refused = 0, []
+    for reference in references:
+        case = selectors.case_for(request.user, reference)
+        officer = None
+        if case is not None and officer_id:
+            officer = forms.officers_of(case.lead_agency_id).filter(pk=officer_id).first()
+        try:
+            if case is None or (officer_id and officer is None):
+                raise CaseNotFound()
+            services.assign_case(case, request.user, officer)
+            done += 1
+        except WorkflowError:
+            refused.append(reference)
+    if done:
+        messages.success(request, _("%(count)s cases assigned.") % {"count": done})
+    if refused:
+        messages.error(
+            request, _("Not assigned: %(references)s.") % {"references": ", ".join(refused)}
+        )
+    if not references:
+        messages.error(request, _("Choose the cases to assign."))
+    return redirect(request.POST.get("next") or reverse("staff:queue"))
+
+
+# --- The case page and its actions ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    form: type
+    run: Callable
+    done: str
+    needs_case: bool = False
+
+
+def _version(data):
+    return data.get("version")
+
+
+CASE_ACTIONS = {
+    "accept": CaseAction(
+        forms.VersionedForm,
+        lambda case, by, d: services.accept_case(case, by, _version(d)),
+        gettext_lazy("The case is accepted into your agency."),
+    ),
+    "reject": CaseAction(
+        forms.RejectForm,
+        lambda case, by, d: services.reject_case(case, by, d["reason"], _version(d)),
+        gettext_lazy("The case is marked out of scope."),
+    ),
+    "mark_duplicate": CaseAction(
+        forms.DuplicateForm,
+        lambda case, by, d: services.mark_duplicate(
+            case, by, _case_or_404(by, d["original"]), _version(d)
+        ),
+        gettext_lazy("The case is joined to the earlier one."),
+    ),
+    "transfer": CaseAction(
+        forms.TransferForm,
+        lambda case, by, d: services.transfer_case(
+            case, by, d["to_agency"], d["reason"], _version(d)
+        ),
+        gettext_lazy("The lead is passed to the other agency."),
+        needs_case=True,
+    ),
+    "assign": CaseAction(
+        forms.AssignForm,
+        lambda case, by, d: services.assign_case(case, by, d["officer"], _version(d)),
+        gettext_lazy("The assignment is saved."),
+        needs_case=True,
+    ),
+    "note": CaseAction(
+        forms.NoteForm,
+        lambda case, by, d: services.add_note(case, by, d["text"], d["public"]),
+        gettext_lazy("The note is added."),
+    ),
+    "attach": CaseAction(
+        forms.AttachmentForm,
+        lambda case, by, d: services.add_attachment(case, by, d["file"]),
+        gettext_lazy("The file is added."),
+    ),
+    "request_information": CaseAction(
+        forms.QuestionForm,
+        lambda case, by, d: services.request_information(case, by, d["text"], _version(d)),
+        gettext_lazy("The question is sent; the case waits for the citizen."),
+    ),
+    "receive_information": CaseAction(
+        forms.AnswerForm,
+        lambda case, by, d: services.receive_information(case, by, d["text"], _version(d)),
+        gettext_lazy("The answer is recorded; work resumes."),
+    ),
+    "refer": CaseAction(
+        forms.ReferForm,
+        lambda case, by, d: services.refer_case(
+            case, by, list(d["to_agencies"]), d["reason"], _version(d)
+        ),
+        gettext_lazy("The case is referred."),
+        needs_case=True,
+    ),
+    "resolve": CaseAction(
+        forms.ResolveForm,
+        lambda case, by, d: services.resolve_case(
+            case, by, d["answer"], d["override_reason"], _version(d)
+        ),
+        gettext_lazy("The case is resolved."),
+    ),
+    "close": CaseAction(
+        forms.VersionedForm,
+        lambda case, by, d: services.close_case(case, by, _version(d)),
+        gettext_lazy("The case is closed."),
+    ),
+    "reopen": CaseAction(
+        forms.ReasonForm,
+        lambda case, by, d: services.reopen_case(case, by, d["reason"], _version(d)),
+        gettext_lazy("The case is reopened."),
+    ),
+    "restrict": CaseAction(
+        forms.RestrictForm,
+        lambda case, by, d: services.set_restricted(
+            case, by, d["restricted"], d["reason"], _version(d)
+        ),
+        gettext_lazy("Access to the case is changed."),
+    ),
+}
+
+REFERRAL_ACTIONS = {
+    "accept": CaseAction(
+        forms.VersionedForm,
+        lambda referral, by, d: services.accept_referral(referral, by, _version(d)),
+        gettext_lazy("The referral is accepted."),
+    ),
+    "decline": CaseAction(
+        forms.ReasonForm,
+        lambda referral, by, d: services.decline_referral(referral, by, d["reason"], _version(d)),
+        gettext_lazy("The referral is declined."),
+    ),
+    "complete": CaseAction(
+        forms.OutcomeForm,
+        lambda referral, by, d: services.complete_referral(referral, by, d["outcome"], _version(d)),
+        gettext_lazy("The outcome is reported to the lead agency."),
+    ),
+    "cancel": CaseAction(
+        forms.ReasonForm,
+        lambda referral, by, d: services.cancel_referral(referral, by, d["reason"], _version(d)),
+        gettext_lazy("The referral is cancelled."),
+    ),
+}
+
+
+def _action_forms(user, case, actions, bound=None) -> dict:
+    """An unbound form for every action the user may take, and the bound one that failed."""
+    built = {}
+    for name in actions:
+        spec = CASE_ACTIONS[name]
+        kwargs = {"case": case} if spec.needs_case else {}
+        # The access form proposes the change: restricting an open case, or opening it.
+        initial = {"version": case.version, "restricted": not case.is_restricted}
+        built[name] = spec.form(initial=initial, prefix=name, **kwargs)
+    if bound is not None:
+        built[bound.prefix] = bound
+    return built
+
+
+def _render_case(request, case, bound=None, bound_referral=None, status=200):
+    actions = selectors.available_actions(request.user, case)
+    page = selectors.case_page(case)
+    referral_forms = []
+    for referral in page["referrals"]:
+        names = selectors.available_referral_actions(request.user, case, referral)
+        built = {
+            name: REFERRAL_ACTIONS[name].form(
+                initial={"version": referral.version}, prefix=f"r{referral.pk}-{name}"
+            )
+            for name in names
+        }
+        if bound is not None and bound_referral == referral.pk:
+            built[bound.prefix.rsplit("-", 1)[1]] = bound
+        referral_forms.append((referral, built))
+    PersonalDataAccess.objects.create(
+        user=request.user, case=case, action=PersonalDataAccess.Action.VIEW_CASE
+    )
+    context = {
+        "case": case,
+        "actions": actions,
+        "forms": _action_forms(
+            request.user, case, actions, bound if bound_referral is None else None
+        ),
+        "referrals": referral_forms,
+        "events": page["events"],
+        "attachments": page["attachments"],
+        "national_id": _national_id(case),
+    }
+    return render(request, "staff/case.html", context, status=status)
+
+
+def _national_id(case) -> str:
+    return decrypt(case.national_id_encrypted) if case.national_id_encrypted else ""
+
+
+@require_safe
+@staff_required
+def case_detail(request, reference):
+    return _render_case(request, _case_or_404(request.user, reference))
+
+
+@require_POST
+@staff_required
+def case_action(request, reference, action):
+    spec = CASE_ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    case = _case_or_404(request.user, reference)
+    kwargs = {"case": case} if spec.needs_case else {}
+    form = spec.form(request.POST, request.FILES, prefix=action, **kwargs)
+    return _perform(request, case, form, lambda d: spec.run(case, request.user, d), spec.done)
+
+
+@require_POST
+@staff_required
+def referral_action(request, pk, action):
+    spec = REFERRAL_ACTIONS.get(action)
+    referral = Referral.objects.select_related("case").filter(pk=pk).first()
+    if spec is None or referral is None:
+        raise Http404
+    case = _case_or_404(request.user, referral.case.reference)
+    form = spec.form(request.POST, prefix=f"r{referral.pk}-{action}")
+    return _perform(
+        request,
+        case,
+        form,
+        lambda d: spec.run(referral, request.user, d),
+        spec.done,
+        referral=referral.pk,
+    )
+
+
+def _perform(request, case, form, run, done, referral=None):
+    """Run a service on a valid form; show its refusal as a message, in the user's language."""
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except CaseNotFound as error:
+            raise Http404(error.message) from error
+        except NotPermitted as error:
+            raise PermissionDenied(error.message) from error
+        except WorkflowError as error:
+            messages.error(request, error.message)
+            return redirect(case)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect(case)
+    case.refresh_from_db()
+    return _render_case(request, case, bound=form, bound_referral=referral, status=400)
+
+
+@require_safe
+@staff_required
+def attachment(request, reference, pk):
+    case = _case_or_404(request.user, reference)
+    if not permissions.can(request.user, Action.VIEW_ATTACHMENT, case):
+        raise Http404
+    file = case.attachments.filter(pk=pk).first()
+    if file is None:
+        raise Http404
+    PersonalDataAccess.objects.create(
+        user=request.user, case=case, action=PersonalDataAccess.Action.VIEW_ATTACHMENT
+    )
+    return FileResponse(
+        file.file.open("rb"),
+        as_attachment=True,
+        filename=file.original_name,
+        content_type=file.content_type,
+    )
+
+
+# --- Intake ---------------------------------------------------------------------------
+
+SLIP_SESSION_KEY = "intake_slips"
+
+
+@staff_required
+def intake(request):
+    """An intake officer records a request received by phone, at a counter or from 1111."""
+    if not permissions.may_record_intake(request.user):
+        raise PermissionDenied(_("Only intake officers and supervisors record requests."))
+    if request.method != "POST" or "refresh" in request.POST:
+        form = forms.IntakeForm(request.POST or None)
+        return render(request, "staff/intake.html", {"form": form})
+    form = forms.IntakeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case, secret = services.create_case(
+                services.NewCase(
+                    citizen_name=data["citizen_name"],
+                    citizen_phone=data["citizen_phone"],
+                    citizen_email=data["citizen_email"],
+                    national_id=data["national_id"],
+                    category=data["category"],
+                    province=data["province"],
+                    district=data["district"],
+                    subdistrict=data["subdistrict"],
+                    description=data["description"],
+                    channel=data["channel"],
+                    priority=data["priority"],
+                ),
+                by=request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            slips = request.session.get(SLIP_SESSION_KEY, {})
+            slips[case.reference] = secret
+            request.session[SLIP_SESSION_KEY] = slips
+            return redirect("staff:slip", reference=case.reference)
+    return render(request, "staff/intake.html", {"form": form}, status=400)
+
+
+def _add_errors(form, error: ValidationError):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_safe
+@staff_required
+def slip(request, reference):
+    """The printable slip with the tracking code and, right after recording, the secret.
+
+    The officer who recorded the request may print it even when the case is routed to
+    another agency, which they otherwise do not see.
+    """
+    case = Case.objects.select_related("category", "lead_agency").filter(
+        reference=reference.upper(), created_by=request.user
+    ).first() or _case_or_404(request.user, reference)
+    slips = request.session.get(SLIP_SESSION_KEY, {})
+    secret = slips.pop(case.reference, None)
+    request.session[SLIP_SESSION_KEY] = slips
+    PersonalDataAccess.objects.create(
+        user=request.user, case=case, action=PersonalDataAccess.Action.PRINT_SLIP
+    )
+    return render(request, "staff/slip.html", {"case": case, "secret": secret})
+
+
+@require_safe
+def place_options(request):
+    """The districts of a province, or the subdistricts of a district, as <option>s."""
+    if request.GET.get("district"):
+        places = Subdistrict.objects.filter(district_id=request.GET["district"])
+    else:
+        places = District.objects.filter(province_id=request.GET.get("province") or None)
+    return render(request, "staff/_place_options.html", {"places": places})

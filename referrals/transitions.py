@@ -1,0 +1,51 @@
+"""The allowed moves of cases and referrals: one table per model.
+
+Each entry maps an action to the statuses it may start from and the status it leads to;
+``None`` as the target keeps the status (the action needs the case in one of those states
+but does not move it). Anything not in a table is refused with a clear message.
+"""
+
+from django.utils.translation import gettext as _
+
+from referrals.errors import TransitionNotAllowed
+from referrals.models import CaseStatus as S
+from referrals.models import ReferralStatus as R
+
+WORKING = {S.NEW, S.IN_PROGRESS, S.WAITING_CITIZEN}
+
+CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
+    "accept": ({S.NEW}, S.IN_PROGRESS),
+    "reject": ({S.NEW}, S.REJECTED),
+    "mark_duplicate": ({S.NEW, S.IN_PROGRESS}, S.DUPLICATE),
+    "transfer": ({S.NEW, S.IN_PROGRESS}, S.NEW),
+    "assign": (WORKING, None),
+    "restrict": (WORKING, None),
+    "request_information": ({S.IN_PROGRESS}, S.WAITING_CITIZEN),
+    "receive_information": ({S.WAITING_CITIZEN}, S.IN_PROGRESS),
+    "refer": ({S.IN_PROGRESS}, None),
+    "resolve": ({S.IN_PROGRESS}, S.RESOLVED),
+    "close": ({S.RESOLVED}, S.CLOSED),
+    "reopen": ({S.RESOLVED, S.CLOSED}, S.IN_PROGRESS),
+    "withdraw": (WORKING, S.WITHDRAWN),
+}
+
+REFERRAL_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
+    "accept": ({R.PENDING}, R.ACCEPTED),
+    "decline": ({R.PENDING}, R.DECLINED),
+    "complete": ({R.ACCEPTED}, R.COMPLETED),
+    "cancel": ({R.PENDING, R.ACCEPTED}, R.CANCELLED),
+}
+
+
+def allowed(table: dict, action: str, status: str) -> bool:
+    return status in table[action][0]
+
+
+def next_status(table: dict, action: str, current: str, label: str) -> str:
+    """The status after ``action``, or a TransitionNotAllowed naming the current status."""
+    sources, target = table[action]
+    if current not in sources:
+        raise TransitionNotAllowed(
+            _("This is not possible while the status is “%(status)s”.") % {"status": label}
+        )
+    return current if target is None else target

@@ -1,0 +1,9 @@
+// Small enhancements; every page works without them. Loaded from a file, as the content
+// security policy allows no inline script.
+document.documentElement.classList.add("js");
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,0 +1,99 @@
+"""The staff journey in a real browser: triage, referral to two agencies, answers, resolution."""
+
+import pytest
+from playwright.sync_api import expect
+
+from agencies.models import Agency, Province, Role
+from referrals.models import Case, CaseStatus, Category, Channel, ReferralStatus
+from referrals.services import NewCase, create_case
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def staff(code: str, role: str):
+    return MembershipFactory(agency=Agency.objects.get(code=code), role=role).user
+
+
+def sign_in(browser, live_server, user, console_errors):
+    context = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: console_errors.append(str(e)))
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("ชื่อผู้ใช้").fill(user.username)
+    page.get_by_label("รหัสผ่าน").fill(PASSWORD)
+    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    page.get_by_role("link", name="เปิดรายการเรื่อง").click()
+    return page
+
+
+def test_a_case_is_triaged_referred_answered_by_two_agencies_and_resolved(
+    browser, live_server, reference_data, screenshot_dir
+):
+    console_errors: list[str] = []
+    case, _secret = create_case(
+        NewCase(
+            citizen_name="สมหญิง ใจงาม",
+            citizen_phone="0812345678",
+            category=Category.objects.get(code="legal-aid"),
+            province=Province.objects.get(code="50"),
+            description="ถูกเลิกจ้างโดยไม่ได้รับค่าจ้างสามเดือน และไม่มีที่พักอาศัย",
+            channel=Channel.WEB,
+        )
+    )
+    intake = staff("MOJ", Role.INTAKE_OFFICER)
+    labour = staff("MOL", Role.CASE_OFFICER)
+    social = staff("MSDHS", Role.SUPERVISOR)
+
+    # The intake officer of the lead agency finds the new case, accepts it and refers it.
+    page = sign_in(browser, live_server, intake, console_errors)
+    page.get_by_role("link", name=case.reference).click()
+    expect(page.get_by_role("heading", name=f"เรื่องเลขที่ {case.reference}")).to_be_visible()
+    page.get_by_role("button", name="รับเรื่องเข้าหน่วยงาน").click()
+    expect(page.get_by_text("รับเรื่องเข้าหน่วยงานแล้ว")).to_be_visible()
+    refer = page.locator("form", has=page.get_by_role("button", name="ส่งต่อไปยังหน่วยงานอื่น"))
+    refer.get_by_label("กระทรวงแรงงาน").check()
+    refer.get_by_label("กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์").check()
+    refer.get_by_label("ความช่วยเหลือที่ขอให้แต่ละหน่วยงานให้").fill("ช่วยติดตามค่าจ้างค้างจ่าย และจัดหาที่พักชั่วคราว")
+    page.screenshot(path=screenshot_dir / "1-intake-refers.png", full_page=True)
+    refer.get_by_role("button", name="ส่งต่อไปยังหน่วยงานอื่น").click()
+    expect(page.get_by_text("ส่งต่อเรื่องแล้ว")).to_be_visible()
+
+    # The labour officer sees the referral in the tab, accepts it and reports the help.
+    page = sign_in(browser, live_server, labour, console_errors)
+    page.get_by_role("link", name="ส่งต่อมาถึงเรา").click()
+    page.get_by_role("link", name=case.reference).click()
+    page.get_by_role("button", name="รับการส่งต่อ").click()
+    expect(page.get_by_text("รับการส่งต่อแล้ว")).to_be_visible()
+    page.get_by_label("ความช่วยเหลือที่ให้").fill("ไกล่เกลี่ยกับนายจ้าง ได้รับค่าจ้างครบแล้ว")
+    page.get_by_role("button", name="รายงานความช่วยเหลือที่ให้").click()
+    expect(page.get_by_text("รายงานผลให้หน่วยงานหลักแล้ว")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "2-labour-completes.png", full_page=True)
+
+    # The social development supervisor declines, with a reason.
+    page = sign_in(browser, live_server, social, console_errors)
+    page.get_by_role("link", name="ส่งต่อมาถึงเรา").click()
+    page.get_by_role("link", name=case.reference).click()
+    decline = page.locator("form", has=page.get_by_role("button", name="ปฏิเสธการส่งต่อ"))
+    decline.get_by_label("เหตุผล").fill("ผู้ร้องได้ที่พักจากญาติแล้ว ไม่ต้องการบ้านพักชั่วคราว")
+    decline.get_by_role("button", name="ปฏิเสธการส่งต่อ").click()
+    expect(page.get_by_text("ปฏิเสธการส่งต่อแล้ว")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "3-social-declines.png", full_page=True)
+
+    # The lead agency resolves the case, every referral being closed.
+    page = sign_in(browser, live_server, intake, console_errors)
+    page.get_by_role("link", name="เรื่องทั้งหมดของเรา").click()
+    page.get_by_role("link", name=case.reference).click()
+    page.get_by_label("สิ่งที่ได้ดำเนินการให้ผู้ร้อง (แสดงให้ผู้ร้องเห็น)").fill(
+        "กระทรวงแรงงานช่วยให้ได้รับค่าจ้างครบถ้วนแล้ว"
+    )
+    page.get_by_role("button", name="ยุติเรื่อง").click()
+    expect(page.get_by_text("ยุติเรื่องแล้ว")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "4-lead-resolves.png", full_page=True)
+
+    case = Case.objects.get(pk=case.pk)
+    assert case.status == CaseStatus.RESOLVED
+    outcomes = dict(case.referrals.values_list("to_agency__code", "status"))
+    assert outcomes == {"MOL": ReferralStatus.COMPLETED, "MSDHS": ReferralStatus.DECLINED}
+    assert console_errors == []

@@ -1,0 +1,239 @@
+"""Who may do what on a case, at the service level: the policy of agencies/permissions.py.
+
+The tables below are the policy, written from that module's docstring:
+
+- intake officers, case officers, supervisors and CCEOs of an agency involved in the case
+  (its lead, or an agency it was referred to) see it, its files and personal data, and add
+  notes; agency administrators manage members, not cases, and see none;
+- the lead agency's intake officers, supervisors and CCEOs refer and resolve; its case
+  officers do so on the cases assigned to them; only its supervisors and CCEOs assign;
+- the referred agency's staff accept, decline and complete the referral to it;
+- a restricted case is seen only by the officer assigned and by the supervisors and CCEOs
+  of the involved agencies;
+- inspectors see no case (their dashboards carry no personal data).
+
+A user who may not see the case gets CaseNotFound (answered 404), never NotPermitted, so
+that the refusal does not reveal that the case exists.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from agencies import permissions
+from agencies.models import Role
+from agencies.permissions import Action
+from referrals import services
+from referrals.errors import CaseNotFound, NotPermitted
+from referrals.models import Case, CaseStatus, ReferralStatus
+from tests.factories import InspectorFactory
+from tests.referrals.factories import agency, case_in, fresh, referral_in, staff
+
+pytestmark = pytest.mark.django_db
+
+# Y: allowed.  -: refused with NotPermitted (the user sees the case, the role does not
+# allow this).  404: CaseNotFound from services and False from checks: nothing is revealed.
+# "file" is Action.VIEW_ATTACHMENT and "pdata" Action.VIEW_PERSONAL_DATA; "list" is
+# visible_cases; accept, decline and complete answer the case's referral to MOPH.
+
+OPEN_CASE = """
+An open case led by MOL (unpaid wages), referred to MOPH; MOE has nothing to do with it.
+                           view list note assign refer accept decline complete resolve file pdata
+lead intake officer         Y    Y    Y    -      Y     -      -       -        Y      Y    Y
+lead case officer assigned  Y    Y    Y    -      Y     -      -       -        Y      Y    Y
+lead case officer           Y    Y    Y    -      -     -      -       -        -      Y    Y
+lead supervisor             Y    Y    Y    Y      Y     -      -       -        Y      Y    Y
+lead cceo                   Y    Y    Y    Y      Y     -      -       -        Y      Y    Y
+lead agency admin          404  404  404  404    404   404    404     404      404    404  404
+referred intake officer     Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
+referred case officer       Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
+referred supervisor         Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
+referred cceo               Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
+referred agency admin      404  404  404  404    404   404    404     404      404    404  404
+uninvolved intake officer  404  404  404  404    404   404    404     404      404    404  404
+uninvolved case officer    404  404  404  404    404   404    404     404      404    404  404
+uninvolved supervisor      404  404  404  404    404   404    404     404      404    404  404
+uninvolved cceo            404  404  404  404    404   404    404     404      404    404  404
+uninvolved agency admin    404  404  404  404    404   404    404     404      404    404  404
+inspector                  404  404  404  404    404   404    404     404      404    404  404
+"""
+
+RESTRICTED_CASE = """
+A restricted case (domestic violence) led by MSDHS, referred to MOPH.
+                           view list note accept
+lead intake officer        404  404  404  404
+lead case officer assigned  Y    Y    Y    -
+lead case officer          404  404  404  404
+lead supervisor             Y    Y    Y    -
+lead cceo                   Y    Y    Y    -
+lead agency admin          404  404  404  404
+referred intake officer    404  404  404  404
+referred case officer      404  404  404  404
+referred supervisor         Y    Y    Y    Y
+referred cceo               Y    Y    Y    Y
+referred agency admin      404  404  404  404
+uninvolved intake officer  404  404  404  404
+uninvolved case officer    404  404  404  404
+uninvolved supervisor      404  404  404  404
+uninvolved cceo            404  404  404  404
+uninvolved agency admin    404  404  404  404
+inspector                  404  404  404  404
+"""
+Y, NO, HIDDEN = "Y", "-", "404"
+REFERRED = "MOPH"
+UNINVOLVED = "MOE"
+
+
+@dataclass(frozen=True)
+class Who:
+    where: str  # "lead", "referred", "uninvolved" or "inspector"
+    role: str = ""
+    assigned: bool = False
+
+    @classmethod
+    def called(cls, words: list[str]) -> "Who":
+        assigned = words[-1] == "assigned"
+        role = "_".join(words[1 : -1 if assigned else None])
+        return cls(words[0], Role(role) if role else "", assigned)
+
+    def __str__(self):
+        role = self.role.replace("_", " ") + (" assigned" if self.assigned else "")
+        return f"{self.where} {role}".strip()
+
+
+def rows(table: str):
+    """(who, action, expected) for every cell of a table above."""
+    _title, header, *lines = table.strip().splitlines()
+    columns = header.split()
+    for line in lines:
+        words = line.split()
+        who = Who.called(words[: -len(columns)])
+        for action, expected in zip(columns, words[-len(columns) :], strict=True):
+            yield pytest.param(who, action, expected, id=f"{who} - {action} - {expected}")
+
+
+@pytest.mark.parametrize("table", [OPEN_CASE, RESTRICTED_CASE], ids=["open", "restricted"])
+def test_each_table_has_one_row_for_every_kind_of_user(table):
+    everyone = {Who(where, role) for where in ("lead", "referred", "uninvolved") for role in Role}
+    everyone |= {Who("lead", Role.CASE_OFFICER, assigned=True), Who("inspector")}
+    lines = table.strip().splitlines()[2:]
+
+    assert len(lines) == len(everyone)
+    assert {param.values[0] for param in rows(table)} == everyone
+
+
+# What the referral must be for the action to be possible by its status.
+REFERRAL_BEFORE = {"complete": ReferralStatus.ACCEPTED, "resolve": ReferralStatus.COMPLETED}
+
+
+@dataclass
+class Scene:
+    case: Case
+    referral: object
+    colleague: object  # a case officer of the lead agency, for "assign"
+
+
+def check(action: Action):
+    return lambda user, scene: permissions.can(user, action, scene.case)
+
+
+ACTIONS = {
+    "view": check(Action.VIEW),
+    "list": lambda user, scene: (
+        permissions.visible_cases(user, Case.objects.all()).filter(pk=scene.case.pk).exists()
+    ),
+    "file": check(Action.VIEW_ATTACHMENT),
+    "pdata": check(Action.VIEW_PERSONAL_DATA),
+    "note": lambda user, s: services.add_note(s.case, user, "โทรคุยกับผู้ร้องแล้ว"),
+    "assign": lambda user, s: services.assign_case(s.case, user, s.colleague),
+    "refer": lambda user, s: services.refer_case(s.case, user, [agency("MOI")], "ช่วยเรื่องหนี้"),
+    "accept": lambda user, s: services.accept_referral(s.referral, user),
+    "decline": lambda user, s: services.decline_referral(s.referral, user, "ไม่มี"),
+    "complete": lambda user, s: services.complete_referral(s.referral, user, "แล้ว"),
+    "resolve": lambda user, s: services.resolve_case(s.case, user, "ได้รับค่าจ้างแล้ว"),
+}
+CHECKS = {"view", "list", "file", "pdata"}
+
+
+def make_user(who: Who, lead: str):
+    if who.where == "inspector":
+        return InspectorFactory().user
+    code = {"lead": lead, "referred": REFERRED, "uninvolved": UNINVOLVED}[who.where]
+    return staff(code, who.role)
+
+
+def build(who: Who, action: str, category: str):
+    """The user ``who`` and a case of ``category`` in progress, referred to MOPH."""
+    case = case_in(CaseStatus.IN_PROGRESS, category=category)
+    lead = case.lead_agency.code
+    boss = staff(lead, Role.SUPERVISOR)
+    user = make_user(who, lead)
+    colleague = staff(lead, Role.CASE_OFFICER)
+    services.assign_case(case, boss, user if who.assigned else colleague)
+    referral = referral_in(
+        REFERRAL_BEFORE.get(action, ReferralStatus.PENDING),
+        case,
+        to=REFERRED,
+        by=boss,
+        helper=staff(REFERRED, Role.SUPERVISOR),
+    )
+    if action == "assign":
+        colleague = staff(lead, Role.CASE_OFFICER)
+    return user, Scene(fresh(case), fresh(referral), colleague)
+
+
+def attempt(who: Who, action: str, expected: str, category: str):
+    user, scene = build(who, action, category)
+    if action in CHECKS:
+        assert ACTIONS[action](user, scene) is (expected == Y)
+    elif expected == Y:
+        ACTIONS[action](user, scene)
+    else:
+        with pytest.raises(NotPermitted if expected == NO else CaseNotFound):
+            ACTIONS[action](user, scene)
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), list(rows(OPEN_CASE)))
+def test_who_may_do_what_on_an_open_case(who, action, expected):
+    attempt(who, action, expected, "unpaid-wages")
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), list(rows(RESTRICTED_CASE)))
+def test_who_may_do_what_on_a_restricted_case(who, action, expected):
+    attempt(who, action, expected, "domestic-violence")
+
+
+def test_a_restricted_case_is_hidden_from_the_lead_agencys_intake_queue_until_assigned():
+    case = case_in(CaseStatus.NEW, category="witness-protection")
+    intake = staff("MOJ", Role.INTAKE_OFFICER)
+    supervisor = staff("MOJ", Role.SUPERVISOR)
+
+    assert not permissions.visible_cases(intake, Case.objects.all()).exists()
+    with pytest.raises(CaseNotFound):
+        services.accept_case(case, intake)
+
+    services.assign_case(case, supervisor, intake)
+    assert list(permissions.visible_cases(intake, Case.objects.all())) == [case]
+
+
+def test_a_deactivated_membership_takes_the_case_away():
+    case = case_in(CaseStatus.IN_PROGRESS)
+    officer = staff("MOL", Role.CASE_OFFICER)
+    officer.memberships.update(is_active=False)
+
+    with pytest.raises(CaseNotFound):
+        services.add_note(case, officer, "ยังเห็นอยู่ไหม")
+
+
+@pytest.mark.parametrize("action", ["triage", "transfer"])
+def test_triage_and_transfer_stay_with_intake_and_supervisors_even_when_assigned(action):
+    supervisor, officer = staff("MOL", Role.SUPERVISOR), staff("MOL", Role.CASE_OFFICER)
+    case = case_in(CaseStatus.NEW, by=supervisor)
+    services.assign_case(case, supervisor, officer)
+
+    with pytest.raises(NotPermitted):
+        if action == "triage":
+            services.accept_case(case, officer)
+        else:
+            services.transfer_case(case, officer, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+    assert fresh(case).status == CaseStatus.NEW

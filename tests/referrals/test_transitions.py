@@ -1,0 +1,96 @@
+"""Both transition tables, exhaustively, through the services that apply them.
+
+For every status and every action, the service succeeds exactly when the table allows the
+move, and otherwise refuses with TransitionNotAllowed naming the current status, changing
+nothing. The actors (the lead agency's supervisor, the referred agency's supervisor) may do
+everything by role, so that only the status decides.
+"""
+
+import pytest
+from django.utils import translation
+
+from agencies.models import Role
+from referrals import services
+from referrals.errors import TransitionNotAllowed
+from referrals.models import CaseEvent, CaseStatus, ReferralStatus
+from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS
+from tests.referrals.factories import agency, case_in, fresh, referral_in, staff, submit
+
+pytestmark = pytest.mark.django_db
+
+CASE_ACTIONS = {
+    "accept": lambda case, by: services.accept_case(case, by),
+    "reject": lambda case, by: services.reject_case(case, by, "นอกขอบเขต"),
+    "mark_duplicate": lambda case, by: services.mark_duplicate(case, by, submit()[0]),
+    "transfer": lambda case, by: services.transfer_case(case, by, agency("MOPH"), "สิทธิรักษา"),
+    "assign": lambda case, by: services.assign_case(case, by, staff("MOL")),
+    "restrict": lambda case, by: services.set_restricted(case, by, not case.is_restricted, "ถูกข่มขู่"),
+    "request_information": lambda case, by: services.request_information(case, by, "ขอเอกสาร"),
+    "receive_information": lambda case, by: services.receive_information(case, by, "ได้แล้ว"),
+    "refer": lambda case, by: services.refer_case(case, by, [agency("MOPH")], "ตรวจสุขภาพ"),
+    "resolve": lambda case, by: services.resolve_case(case, by, "ได้รับเงินแล้ว"),
+    "close": lambda case, by: services.close_case(case, by),
+    "reopen": lambda case, by: services.reopen_case(case, by, "ยังไม่ได้รับเงิน"),
+}
+# The citizen's withdrawal has no service yet; the table already lists it.
+CASE_ACTIONS_WITHOUT_SERVICE = {"withdraw"}
+
+REFERRAL_ACTIONS = {
+    "accept": lambda referral, lead, helper: services.accept_referral(referral, helper),
+    "decline": lambda referral, lead, helper: services.decline_referral(referral, helper, "ไม่มี"),
+    "complete": lambda referral, lead, helper: services.complete_referral(referral, helper, "แล้ว"),
+    "cancel": lambda referral, lead, helper: services.cancel_referral(referral, lead, "ไม่ต้อง"),
+}
+
+
+def test_every_action_of_the_tables_is_exercised_here():
+    assert set(CASE_TRANSITIONS) == set(CASE_ACTIONS) | CASE_ACTIONS_WITHOUT_SERVICE
+    assert set(REFERRAL_TRANSITIONS) == set(REFERRAL_ACTIONS)
+
+
+def case_params():
+    for status in CaseStatus:
+        for action in CASE_ACTIONS:
+            yield pytest.param(status, action, id=f"{status.value}-{action}")
+
+
+@pytest.mark.parametrize(("status", "action"), list(case_params()))
+def test_a_case_action_succeeds_exactly_when_the_table_allows_it(status, action):
+    supervisor = staff("MOL", Role.SUPERVISOR)
+    case = case_in(status, by=supervisor)
+    events = CaseEvent.objects.filter(case=case).count()
+    sources, target = CASE_TRANSITIONS[action]
+
+    if status in sources:
+        CASE_ACTIONS[action](case, supervisor)
+        assert fresh(case).status == (target or status)
+    else:
+        with translation.override("en"), pytest.raises(TransitionNotAllowed) as refusal:
+            CASE_ACTIONS[action](case, supervisor)
+        with translation.override("en"):
+            assert str(CaseStatus(status).label) in str(refusal.value.message)
+        assert fresh(case).status == status
+        assert fresh(case).version == case.version
+        assert CaseEvent.objects.filter(case=case).count() == events
+
+
+@pytest.mark.parametrize("action", REFERRAL_ACTIONS)
+@pytest.mark.parametrize("status", ReferralStatus, ids=lambda status: status.value)
+def test_a_referral_action_succeeds_exactly_when_the_table_allows_it(status, action):
+    lead, helper = staff("MOL", Role.SUPERVISOR), staff("MOPH", Role.SUPERVISOR)
+    referral = referral_in(status, by=lead, helper=helper)
+    events = CaseEvent.objects.filter(case=referral.case).count()
+    sources, target = REFERRAL_TRANSITIONS[action]
+
+    if status in sources:
+        REFERRAL_ACTIONS[action](referral, lead, helper)
+        assert fresh(referral).status == target
+        assert fresh(referral).version == referral.version + 1
+    else:
+        with translation.override("en"), pytest.raises(TransitionNotAllowed) as refusal:
+            REFERRAL_ACTIONS[action](referral, lead, helper)
+        with translation.override("en"):
+            assert str(ReferralStatus(status).label) in str(refusal.value.message)
+        assert fresh(referral).status == status
+        assert fresh(referral).version == referral.version
+        assert CaseEvent.objects.filter(case=referral.case).count() == events
