@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
 		{ echo "Cannot create $(VENV): on Debian, apt install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --config-settings editable_mode=compat --editable '.[dev]'
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	@# The repository on sys.path, so that plain `pytest` finds the tests' plugin too.
+	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "referral-portal-root.pth").write_text("$(CURDIR)\n")'
 	@touch $(STAMP)
 
 # Web server, Celery worker and Celery beat together, on SQLite and the filesystem

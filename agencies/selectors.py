@@ -8,4 +8,3 @@ def memberships_of(user) -> QuerySet[Membership] | list:
     if not user.is_authenticated:
         return []
     return Membership.objects.filter(user=user, is_active=True).select_related("agency", "office")
-

@@ -1,0 +1,117 @@
+"""The permission matrix again, through the staff pages: what each user gets over HTTP.
+
+The policy tables are those of test_permissions.py; here each cell is a request. A user who
+may not see the case gets 404 (the case's existence is not revealed), or 403 for users who
+work no cases at all (agency administrators, inspectors) whichever case they ask for; a
+user who sees the case but whose role does not allow the action gets 403. Nothing changes
+when a request is refused.
+"""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from agencies.models import Role
+from referrals import services
+from referrals.models import CaseEvent
+from tests.referrals.factories import agency, fresh, staff
+from tests.referrals.test_permissions import NO, OPEN_CASE, RESTRICTED_CASE, Y, build, rows
+
+pytestmark = pytest.mark.django_db
+
+
+def png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    return SimpleUploadedFile("evidence.png", buffer.getvalue(), "image/png")
+
+
+def case_post(client, scene, action, data):
+    url = reverse("staff:case_action", args=[scene.case.reference, action])
+    return client.post(url, {f"{action}-{k}": v for k, v in data.items()})
+
+
+def referral_post(client, scene, action, data):
+    referral = scene.referral
+    url = reverse("staff:referral_action", args=[referral.pk, action])
+    prefix = f"r{referral.pk}-{action}"
+    return client.post(url, {f"{prefix}-{k}": v for k, v in data.items()})
+
+
+REQUESTS = {
+    "view": lambda c, s: c.get(s.case.get_absolute_url()),
+    "pdata": lambda c, s: c.get(s.case.get_absolute_url()),
+    "list": lambda c, s: c.get("/staff/", {"tab": "all"}),
+    "file": lambda c, s: c.get(
+        reverse("staff:attachment", args=[s.case.reference, s.case.attachments.get().pk])
+    ),
+    "note": lambda c, s: case_post(c, s, "note", {"text": "โทรคุยแล้ว"}),
+    "assign": lambda c, s: case_post(
+        c, s, "assign", {"version": s.case.version, "officer": s.colleague.pk}
+    ),
+    "refer": lambda c, s: case_post(
+        c,
+        s,
+        "refer",
+        {"version": s.case.version, "to_agencies": [agency("MOI").pk], "reason": "หนี้"},
+    ),
+    "accept": lambda c, s: referral_post(c, s, "accept", {"version": s.referral.version}),
+    "decline": lambda c, s: referral_post(
+        c, s, "decline", {"version": s.referral.version, "reason": "ไม่มีบริการ"}
+    ),
+    "complete": lambda c, s: referral_post(
+        c, s, "complete", {"version": s.referral.version, "outcome": "ช่วยแล้ว"}
+    ),
+    "resolve": lambda c, s: case_post(
+        c, s, "resolve", {"version": s.case.version, "answer": "ได้รับค่าจ้างแล้ว"}
+    ),
+}
+
+
+def attempt(client, who, action, expected, category):
+    user, scene = build(who, action, category)
+    if action == "file":
+        services.add_attachment(
+            scene.case, staff(scene.case.lead_agency.code, Role.SUPERVISOR), png()
+        )
+    events_before = CaseEvent.objects.filter(case=scene.case).count()
+    client.force_login(user)
+
+    response = REQUESTS[action](client, scene)
+
+    works_no_cases = who.where == "inspector" or who.role == Role.AGENCY_ADMIN
+    if action == "list":
+        listed = response.status_code == 200 and scene.case.reference in response.text
+        assert listed is (expected == Y)
+        return
+    if expected == Y:
+        assert response.status_code in (200, 302), response.status_code
+        if action == "pdata":
+            assert scene.case.citizen_name in response.text
+        if response.status_code == 302:
+            assert CaseEvent.objects.filter(case=scene.case).count() > events_before
+        return
+    if expected == NO:
+        assert response.status_code == 403
+    else:
+        assert response.status_code in ((403, 404) if works_no_cases else (404,))
+    assert scene.case.citizen_name not in response.content.decode()
+    assert CaseEvent.objects.filter(case=scene.case).count() == events_before
+    assert fresh(scene.case).version == scene.case.version
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), list(rows(OPEN_CASE)))
+def test_pages_follow_the_policy_on_an_open_case(client, settings, tmp_path, who, action, expected):
+    settings.MEDIA_ROOT = tmp_path
+    attempt(client, who, action, expected, "unpaid-wages")
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), list(rows(RESTRICTED_CASE)))
+def test_pages_follow_the_policy_on_a_restricted_case(
+    client, settings, tmp_path, who, action, expected
+):
+    settings.MEDIA_ROOT = tmp_path
+    attempt(client, who, action, expected, "domestic-violence")
