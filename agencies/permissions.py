@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model
 
@@ -170,23 +170,32 @@ def can(user, action: Action, case, referral=None) -> bool:
 
 
 def visible_cases(user, queryset: QuerySet) -> QuerySet:
-    """The cases of ``queryset`` that ``user`` may see, by the same rules as ``can``."""
+    """The cases of ``queryset`` that ``user`` may see, by the same rules as ``can``.
+
+    Written as correlated EXISTS on the guardian table's (group, permission, case) index,
+    so that a page of the newest cases probes a few dozen rows whatever the table's size.
+    """
     profile = staff_profile(user)
-    handler_groups = [profile.groups[a] for a in profile.agencies_with(HANDLERS)]
-    if not handler_groups:
+    working = profile.agencies_with(HANDLERS)
+    if not working:
         return queryset.none()
     model = get_group_obj_perms_model(queryset.model)
     permission = _view_permission(queryset.model)
 
-    def granted_to(groups):
-        return Subquery(
-            model.objects.filter(group_id__in=groups, permission=permission).values(
-                "content_object_id"
+    def granted_to(agencies):
+        return Exists(
+            model.objects.filter(
+                content_object_id=OuterRef("pk"),
+                permission=permission,
+                group_id__in=[profile.groups[agency] for agency in agencies],
             )
         )
 
-    manager_groups = [profile.groups[a] for a in profile.agencies_with(MANAGERS)]
+    visible = queryset.filter(granted_to(working))
+    managed = profile.agencies_with(MANAGERS)
+    if managed >= working:
+        return visible  # a supervisor or CCEO wherever they work sees restricted cases too
     open_to_user = Q(is_restricted=False) | Q(assigned_to_id=profile.user_id)
-    if manager_groups:
-        open_to_user |= Q(pk__in=granted_to(manager_groups))
-    return queryset.filter(Q(pk__in=granted_to(handler_groups)) & open_to_user)
+    if managed:
+        open_to_user |= granted_to(managed)
+    return visible.filter(open_to_user)

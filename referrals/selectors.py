@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from agencies import permissions
 from agencies.models import Agency, Province
@@ -43,6 +43,13 @@ SORTS = {
     "priority": ["-priority", "-created_at", "-id"],  # "urgent" > "normal": urgent first
 }
 
+# In the referrals tab, "newest" means the newest referral to the agency.
+REFERRAL_SORTS = {
+    "newest": ["-referrals__created_at", "-referrals__id"],
+    "oldest": ["referrals__created_at", "referrals__id"],
+    "priority": ["-priority", "-referrals__created_at", "-referrals__id"],
+}
+
 
 @dataclass
 class QueueFilters:
@@ -62,18 +69,16 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     cases as at a million.
     """
     cases = Case.objects.all()
+    order = SORTS.get(sort, SORTS["newest"])
     if tab == Tab.NEW:
         cases = cases.filter(lead_agency=agency, status=CaseStatus.NEW)
     elif tab == Tab.MINE:
         cases = cases.filter(assigned_to=user, status__in=OPEN_CASE_STATUSES)
     elif tab == Tab.REFERRALS:
-        cases = cases.filter(
-            Exists(
-                Referral.objects.filter(
-                    case=OuterRef("pk"), to_agency=agency, status=ReferralStatus.PENDING
-                )
-            )
-        )
+        # A join, not a semi-join: at most one referral per agency is open on a case, and
+        # the page is read from the referrals' own index, newest referral first.
+        cases = cases.filter(referrals__to_agency=agency, referrals__status=ReferralStatus.PENDING)
+        order = REFERRAL_SORTS.get(sort, REFERRAL_SORTS["newest"])
     elif tab == Tab.WAITING:
         cases = cases.filter(lead_agency=agency, status=CaseStatus.WAITING_CITIZEN)
     cases = permissions.visible_cases(user, cases)
@@ -92,7 +97,7 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     if filters.q:
         cases = _search(cases, filters.q)
     return cases.select_related("category", "province", "lead_agency", "assigned_to").order_by(
-        *SORTS.get(sort, SORTS["newest"])
+        *order
     )
 
 
