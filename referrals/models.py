@@ -95,10 +95,18 @@ class Case(models.Model):
     national_id_encrypted = models.TextField(blank=True, editable=False)
     national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("help category")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("help category"),
+        db_index=False,  # case_category_created serves it
     )
     province = models.ForeignKey(
-        "agencies.Province", on_delete=models.PROTECT, related_name="+", verbose_name=_("province")
+        "agencies.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province"),
+        db_index=False,  # case_province_created serves it
     )
     district = models.ForeignKey(
         "agencies.District",
@@ -184,6 +192,10 @@ class Case(models.Model):
             models.Index(fields=["citizen_phone"], name="case_phone"),
             models.Index(fields=["national_id_hash"], name="case_national_id_hash"),
             models.Index(fields=["-created_at"], name="case_created"),
+            # Queue filters, newest first: a filtered page reads only its own rows.
+            models.Index(fields=["province", "-created_at"], name="case_province_created"),
+            models.Index(fields=["category", "-created_at"], name="case_category_created"),
+            models.Index(fields=["status", "-created_at"], name="case_status_created"),
         ]
 
     def __str__(self) -> str:
