@@ -516,3 +516,69 @@ def test_bulk_assignment_refuses_cases_of_other_agencies_and_non_supervisors(cli
     client = signed_in(client, officer)
     client.post("/staff/assign/", {"cases": [mine.reference], "officer": officer.pk})
     assert fresh(mine).assigned_to == officer  # set by the supervisor above, unchanged
+
+
+# --- Bad input on every form ----------------------------------------------------------
+
+# (case status the form needs, action, the form's data without its prefix)
+EMPTY_CASE_FORMS = [
+    (CaseStatus.NEW, "reject", {"reason": " "}),
+    (CaseStatus.NEW, "mark_duplicate", {"original": ""}),
+    (CaseStatus.NEW, "transfer", {"to_agency": "", "reason": "เป็นเรื่องสุขภาพ"}),
+    (CaseStatus.NEW, "transfer", {"to_agency": "999999", "reason": "เป็นเรื่องสุขภาพ"}),
+    (CaseStatus.IN_PROGRESS, "assign", {"officer": "999999"}),
+    (CaseStatus.IN_PROGRESS, "note", {"text": ""}),
+    (CaseStatus.IN_PROGRESS, "attach", {}),
+    (CaseStatus.IN_PROGRESS, "request_information", {"text": ""}),
+    (CaseStatus.WAITING_CITIZEN, "receive_information", {"text": "  "}),
+    (CaseStatus.IN_PROGRESS, "refer", {"to_agencies": [], "reason": "ช่วยด้วย"}),
+    (CaseStatus.IN_PROGRESS, "refer", {"to_agencies": ["x"], "reason": "ช่วยด้วย"}),
+    (CaseStatus.IN_PROGRESS, "resolve", {"answer": ""}),
+    (CaseStatus.RESOLVED, "reopen", {"reason": ""}),
+    (CaseStatus.IN_PROGRESS, "restrict", {"restricted": "on", "reason": ""}),
+    (CaseStatus.IN_PROGRESS, "refer", {"to_agencies": ["1"], "reason": "x" * 2001}),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "data"),
+    EMPTY_CASE_FORMS,
+    ids=[f"{a}-{i}" for i, (_s, a, _d) in enumerate(EMPTY_CASE_FORMS)],
+)
+def test_every_case_form_refuses_bad_input_and_changes_nothing(client, status, action, data):
+    case = case_in(status, "unpaid-wages")
+    client = signed_in(client, staff("MOL", Role.SUPERVISOR))
+    events = CaseEvent.objects.filter(case=case).count()
+    posted = {f"{action}-{key}": value for key, value in data.items()}
+    posted[f"{action}-version"] = case.version
+
+    response = client.post(case_url(case, action), posted)
+
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.text
+    assert CaseEvent.objects.filter(case=case).count() == events
+    assert fresh(case).version == case.version
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "field"),
+    [
+        (ReferralStatus.PENDING, "decline", "reason"),
+        (ReferralStatus.ACCEPTED, "complete", "outcome"),
+        (ReferralStatus.PENDING, "cancel", "reason"),
+    ],
+)
+def test_every_referral_form_refuses_an_empty_answer(client, status, action, field):
+    referral = referral_in(status, to="MOPH")
+    who = "MOL" if action == "cancel" else "MOPH"
+    client = signed_in(client, staff(who, Role.SUPERVISOR))
+    prefix = f"r{referral.pk}-{action}"
+
+    response = client.post(
+        referral_url(referral, action),
+        {f"{prefix}-version": referral.version, f"{prefix}-{field}": ""},
+    )
+
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.text
+    assert fresh(referral).status == status
