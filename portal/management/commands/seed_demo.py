@@ -2,6 +2,7 @@
 
 Creates nothing unless DEBUG is on or --demo is given: demo passwords must never reach a
 production database by accident. Idempotent: a second run finds every row and adds none.
+``--cases N`` adds N demo cases on top of those already there, on every run.
 """
 
 from django.conf import settings
@@ -10,6 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agencies.models import Agency, Inspector, Membership, Office, Province, Role
+from portal.demo_cases import create_demo_cases
+from portal.demo_cases.factory import DEMO_SECRET
+from referrals.models import CaseStatus, ReferralStatus
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, refused outside demo mode
 
@@ -52,22 +56,57 @@ class Command(BaseCommand):
             action="store_true",
             help="Create the demo data even though DEBUG is off (never on a live system).",
         )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N demo cases with referrals and timelines (added on every run).",
+        )
 
-    @transaction.atomic
     def handle(self, *args, **options):
         if not (settings.DEBUG or options["demo"]):
             raise CommandError(
                 "Demo accounts are created only when DEBUG is on or --demo is given."
             )
-        agencies = list(Agency.objects.order_by("sort_order"))
-        offices = self._offices(agencies)
-        accounts = self._staff(agencies)
-        self._inspector_and_admin()
+        if options["cases"] < 0:
+            raise CommandError("--cases needs a number of cases, 0 or more.")
+        with transaction.atomic():
+            agencies = list(Agency.objects.order_by("sort_order"))
+            offices = self._offices(agencies)
+            accounts = self._staff(agencies)
+            self._inspector_and_admin()
         self.stdout.write(f"Demo data ready: {offices} provincial offices.")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for agency in agencies:
             self.stdout.write(f"  {agency.code:<6} {', '.join(accounts[agency.code])}")
         self.stdout.write("  inspector (ministry inspector), admin (system administrator)")
+        if options["cases"]:
+            self._cases(options["cases"])
+
+    def _cases(self, count: int) -> None:
+        summary = create_demo_cases(count, progress=self._progress)
+        self.stderr.write("", ending="\n")
+        self.stdout.write(
+            f"Added {count:,} demo cases in {summary.seconds:.1f} s "
+            f"(tracking secret of every one: {DEMO_SECRET})."
+        )
+        for title, counts, statuses in [
+            ("Cases", summary.cases, CaseStatus),
+            ("Referrals", summary.referrals, ReferralStatus),
+        ]:
+            listed = ", ".join(f"{status} {counts[status]:,}" for status in statuses)
+            self.stdout.write(f"  {title}: {sum(counts.values()):,} ({listed})")
+        self.stdout.write(f"  Timeline events: {summary.events:,}")
+        self.stdout.write(f"  Agency permissions (view_case): {summary.permissions:,}")
+
+    def _progress(self, done: int, total: int) -> None:
+        filled = 30 * done // total
+        bar = "#" * filled + "." * (30 - filled)
+        self.stderr.write(
+            f"\r[{bar}] {done:,}/{total:,} cases", ending="", style_func=lambda text: text
+        )
+        self.stderr.flush()
 
     def _offices(self, agencies) -> int:
         provinces = list(Province.objects.all())
