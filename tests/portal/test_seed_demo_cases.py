@@ -200,3 +200,12 @@ def test_on_postgresql_batches_commit_side_by_side(reference_data, monkeypatch):
     leads = Case.objects.values_list("id", "lead_agency_id")
     assert all(lead in granted[case_id] for case_id, lead in leads)
     assert f"Timeline events: {CaseEvent.objects.count():,}" in output
+
+
+def test_at_least_tops_up_to_the_number_asked_and_no_further(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", at_least=40, stdout=io.StringIO(), stderr=io.StringIO())
+    assert Case.objects.count() == 40
+    call_command("seed_demo", at_least=40, stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("seed_demo", at_least=25, stdout=io.StringIO(), stderr=io.StringIO())
+    assert Case.objects.count() == 40

@@ -13,7 +13,7 @@ from django.db import transaction
 from agencies.models import Agency, Inspector, Membership, Office, Province, Role
 from portal.demo_cases import create_demo_cases
 from portal.demo_cases.factory import DEMO_SECRET
-from referrals.models import CaseStatus, ReferralStatus
+from referrals.models import Case, CaseStatus, ReferralStatus
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, refused outside demo mode
 
@@ -63,14 +63,21 @@ class Command(BaseCommand):
             metavar="N",
             help="Also add N demo cases with referrals and timelines (added on every run).",
         )
+        parser.add_argument(
+            "--at-least",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Add demo cases only until there are N cases in all (idempotent).",
+        )
 
     def handle(self, *args, **options):
         if not (settings.DEBUG or options["demo"]):
             raise CommandError(
                 "Demo accounts are created only when DEBUG is on or --demo is given."
             )
-        if options["cases"] < 0:
-            raise CommandError("--cases needs a number of cases, 0 or more.")
+        if options["cases"] < 0 or options["at_least"] < 0:
+            raise CommandError("--cases and --at-least need a number of cases, 0 or more.")
         with transaction.atomic():
             agencies = list(Agency.objects.order_by("sort_order"))
             offices = self._offices(agencies)
@@ -81,8 +88,9 @@ class Command(BaseCommand):
         for agency in agencies:
             self.stdout.write(f"  {agency.code:<6} {', '.join(accounts[agency.code])}")
         self.stdout.write("  inspector (ministry inspector), admin (system administrator)")
-        if options["cases"]:
-            self._cases(options["cases"])
+        missing = max(options["at_least"] - Case.objects.count(), 0)
+        if options["cases"] or missing:
+            self._cases(options["cases"] or missing)
 
     def _cases(self, count: int) -> None:
         summary = create_demo_cases(count, progress=self._progress)
