@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format messages vendor clean
+.PHONY: run test lint format messages vendor bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,7 +25,7 @@ run: export DEBUG ?= 1
 run: export PORTAL_ADDR := $(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --at-least 300
 	@echo "Portal: http://$(PORTAL_ADDR)/  (stop with Ctrl-C)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
@@ -43,6 +43,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The staff queue and case page under load at a million cases (PostgreSQL, gunicorn, wrk),
+# beside two reference views; see bench/README.md. Never part of `make test`.
+# Options: make bench BENCH_ARGS="--cases 100000 --duration 10".
+bench: $(STAMP)
+	$(BIN)/python bench/staff_pages.py $(BENCH_ARGS)
 
 # Extract translatable strings into locale/th and compile them (needs Debian's gettext).
 messages: $(STAMP)

@@ -189,6 +189,12 @@ class Case(models.Model):
                 fields=["lead_agency", "status", "-created_at"], name="case_agency_status_created"
             ),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
+            # "Assigned to me", newest first, reads only the officer's open cases.
+            models.Index(
+                fields=["assigned_to", "-created_at"],
+                condition=models.Q(status__in=["new", "in_progress", "waiting_citizen"]),
+                name="case_open_assignee_created",
+            ),
             models.Index(fields=["citizen_phone"], name="case_phone"),
             models.Index(fields=["national_id_hash"], name="case_national_id_hash"),
             models.Index(fields=["-created_at"], name="case_created"),
