@@ -29,7 +29,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model
 
-from agencies.models import Agency, Inspector, Membership, Role
+from agencies.models import Agency, Membership, Role
 
 VIEW_CASE = "view_case"
 
@@ -73,7 +73,6 @@ class StaffProfile:
     user_id: int | None
     roles: dict[int, set[str]] = field(default_factory=dict)
     groups: dict[int, int] = field(default_factory=dict)  # agency id -> group id
-    is_inspector: bool = False
 
     def roles_in(self, agency_id: int | None) -> set[str]:
         return self.roles.get(agency_id, set())
@@ -93,7 +92,6 @@ def staff_profile(user) -> StaffProfile:
         ).values_list("agency_id", "agency__group_id", "role"):
             profile.roles.setdefault(agency_id, set()).add(role)
             profile.groups[agency_id] = group_id
-        profile.is_inspector = Inspector.objects.filter(user=user, is_active=True).exists()
     user._staff_profile = profile
     return profile
 

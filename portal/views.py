@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agencies import permissions
-from agencies.selectors import memberships_of
+from agencies.selectors import is_inspector, memberships_of
 from portal.health import run_checks
 from referrals.selectors import help_categories
 
@@ -19,7 +19,7 @@ def home(request):
         {
             "categories": help_categories(),
             "memberships": memberships_of(request.user),
-            "is_inspector": profile.is_inspector,
+            "is_inspector": is_inspector(request.user),
             "works_cases": bool(profile.agencies_with(permissions.HANDLERS)),
         },
     )
