@@ -87,9 +87,12 @@ def staff_profile(user) -> StaffProfile:
         return cached
     profile = StaffProfile(user_id=user.pk)
     if user.is_authenticated and user.is_active:
-        for agency_id, group_id, role in Membership.objects.filter(
-            user=user, is_active=True, agency__is_active=True
-        ).values_list("agency_id", "agency__group_id", "role"):
+        # An inspector works no case, even with a membership left over from a former post.
+        for agency_id, group_id, role in (
+            Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
+            .exclude(user__inspector__is_active=True)
+            .values_list("agency_id", "agency__group_id", "role")
+        ):
             profile.roles.setdefault(agency_id, set()).add(role)
             profile.groups[agency_id] = group_id
     user._staff_profile = profile
@@ -156,8 +159,6 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action in (Action.TRIAGE, Action.TRANSFER):
         return bool(lead & COORDINATORS)
     if action in LEAD_WORK:
-        if action == Action.CANCEL_REFERRAL and referral is not None:
-            lead = profile.roles_in(referral.from_agency_id)
         assigned = Role.CASE_OFFICER in lead and case.assigned_to_id == profile.user_id
         return bool(lead & COORDINATORS) or assigned
     if action in LEAD_MANAGEMENT:

@@ -63,10 +63,16 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
 def normalise_national_id(value: str) -> str:
-    """13 digits of a Thai national ID, with spaces and dashes removed; raises if invalid."""
-    digits = re.sub(r"[\s-]", "", value or "")
-    if not re.fullmatch(r"\d{13}", digits):
+    """13 digits of a Thai national ID, with spaces and dashes removed; raises if invalid.
+
+    Thai digits are read as the same numbers, so an ID typed either way is stored alike.
+    """
+    digits = re.sub(r"[\s-]", "", (value or "").translate(THAI_DIGITS))
+    if not re.fullmatch(r"[0-9]{13}", digits):
         raise ValidationError(_("A Thai national ID has 13 digits."), code="national_id_length")
     total = sum(
         int(digit) * weight for digit, weight in zip(digits[:12], range(13, 1, -1), strict=True)
@@ -81,12 +87,12 @@ def normalise_national_id(value: str) -> str:
 
 def normalise_phone(value: str) -> str:
     """A Thai phone number as its 9 or 10 digits starting with 0 (+66 becomes 0)."""
-    digits = re.sub(r"[\s().-]", "", value or "")
+    digits = re.sub(r"[\s().-]", "", (value or "").translate(THAI_DIGITS))
     if digits.startswith("+66"):
         digits = "0" + digits[3:]
     elif digits.startswith("66") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    if not re.fullmatch(r"0\d{8,9}", digits):
+    if not re.fullmatch(r"0[0-9]{8,9}", digits):
         raise ValidationError(
             _("Enter a Thai phone number of 9 or 10 digits, such as 081 234 5678."),
             code="phone",

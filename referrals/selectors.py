@@ -2,9 +2,11 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from agencies import permissions
 from agencies.models import Agency, Province
@@ -169,9 +171,17 @@ def available_actions(user, case: Case) -> set[str]:
         for name, action in CASE_ACTIONS.items()
         if allowed(CASE_TRANSITIONS, name, case.status) and permissions.can(user, action, case)
     }
+    if "reopen" in names and not reopenable(case):
+        names.discard("reopen")
     if permissions.can(user, Action.NOTE, case):
         names |= {"note", "attach"}
     return names
+
+
+def reopenable(case: Case) -> bool:
+    """Resolved within CASE_REOPEN_DAYS, the window in which it may be reopened."""
+    limit = timedelta(days=settings.CASE_REOPEN_DAYS)
+    return case.resolved_at is not None and timezone.now() - case.resolved_at <= limit
 
 
 def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:

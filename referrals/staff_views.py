@@ -4,10 +4,12 @@ Views are thin: they read through selectors, act through services, and turn the
 workflow's errors into messages. A case the user may not see answers 404.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -26,6 +30,8 @@ from referrals import forms, selectors, services
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
 from referrals.models import Case, PersonalDataAccess, Referral
+
+logger = logging.getLogger(__name__)
 
 
 def staff_required(view):
@@ -69,6 +75,9 @@ def queue(request):
         "tab": tab,
         "tabs": TAB_LABELS,
         "filters": filters,
+        "filters_active": any(
+            request.GET.get(name) for name in filters.fields if name not in ("q", "sort")
+        ),
         "cases": rows[:size],
         "page": page,
         "has_next": len(rows) > size,
@@ -76,8 +85,12 @@ def queue(request):
         "officers": forms.officers_of(agency.pk),
         "query": _query_without_page(request),
     }
-    template = "staff/_queue_results.html" if request.htmx else "staff/queue.html"
-    return render(request, template, context)
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(
+        request, "staff/_queue_results.html" if partial else "staff/queue.html", context
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 TAB_LABELS = [
@@ -89,9 +102,12 @@ TAB_LABELS = [
 ]
 
 
+MAX_PAGE = 10_000  # beyond it, search or filter: an offset that large helps nobody
+
+
 def _page_number(request) -> int:
     try:
-        return max(1, int(request.GET.get("page", 1)))
+        return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -107,6 +123,8 @@ def _query_without_page(request) -> str:
 def bulk_assign(request):
     """A supervisor gives several cases of the queue to one officer at once."""
     officer_id = request.POST.get("officer") or None
+    if officer_id is not None and not officer_id.isdigit():
+        officer_id = "0"  # matches no officer: every case is reported as not assigned
     references = request.POST.getlist("cases")
     done, refused = 0, []
     for reference in references:
@@ -129,7 +147,10 @@ def bulk_assign(request):
         )
     if not references:
         messages.error(request, _("Choose the cases to assign."))
-    return redirect(request.POST.get("next") or reverse("staff:queue"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("staff:queue")
+    return redirect(back)
 
 
 # --- The case page and its actions ----------------------------------------------------
@@ -161,7 +182,7 @@ CASE_ACTIONS = {
     "mark_duplicate": CaseAction(
         forms.DuplicateForm,
         lambda case, by, d: services.mark_duplicate(
-            case, by, _case_or_404(by, d["original"]), _version(d)
+            case, by, selectors.case_for(by, d["original"]), _version(d)
         ),
         gettext_lazy("The case is joined to the earlier one."),
     ),
@@ -266,6 +287,8 @@ def _action_forms(user, case, actions, bound=None) -> dict:
         # The access form proposes the change: restricting an open case, or opening it.
         initial = {"version": case.version, "restricted": not case.is_restricted}
         built[name] = spec.form(initial=initial, prefix=name, **kwargs)
+    if "resolve" in built and not permissions.can(user, Action.OVERRIDE_RESOLVE, case):
+        built["resolve"].fields.pop("override_reason", None)
     if bound is not None:
         built[bound.prefix] = bound
     return built
@@ -304,7 +327,14 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
 
 
 def _national_id(case) -> str:
-    return decrypt(case.national_id_encrypted) if case.national_id_encrypted else ""
+    if not case.national_id_encrypted:
+        return ""
+    try:
+        return decrypt(case.national_id_encrypted)
+    except InvalidToken:
+        # Encrypted under another key (FIELD_ENCRYPTION_KEY changed): say so, do not fail.
+        logger.error("National ID of case %s cannot be decrypted", case.reference)
+        return _("(cannot be decrypted: check FIELD_ENCRYPTION_KEY)")
 
 
 @require_safe
@@ -454,6 +484,7 @@ def slip(request, reference):
 
 
 @require_safe
+@staff_required
 def place_options(request):
     """The districts of a province, or the subdistricts of a district, as <option>s."""
     if request.GET.get("district"):

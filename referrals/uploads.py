@@ -13,6 +13,8 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+# A few kilobytes of PNG can claim billions of pixels; decoding one would exhaust memory.
+MAX_PIXELS = 40_000_000
 
 
 def checked_file(uploaded) -> tuple[ContentFile, str, str]:
@@ -49,6 +51,8 @@ def _without_metadata(data: bytes, content_type: str) -> bytes:
     """The picture alone: upright as the phone meant it, in plain colours, no EXIF or GPS."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ValidationError(_("This picture is too large."), code="too_large")
             upright = ImageOps.exif_transpose(image)
             transparent = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
             # Palette images are expanded: copying one without its palette turns it black.

@@ -23,13 +23,18 @@ def add_attachment(case: Case, by, uploaded) -> Attachment:
         uploaded_by=by,
     )
     attachment.file.save("upload", content, save=False)
-    attachment.save()
-    record(
-        case,
-        EventKind.ATTACHMENT_ADDED,
-        by,
-        agency=acting_agency(by, case),
-        file=attachment.original_name,
-        attachment=attachment.pk,
-    )
+    # If the transaction rolls back, the stored file must not outlive its row.
+    try:
+        attachment.save()
+        record(
+            case,
+            EventKind.ATTACHMENT_ADDED,
+            by,
+            agency=acting_agency(by, case),
+            file=attachment.original_name,
+            attachment=attachment.pk,
+        )
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
     return attachment

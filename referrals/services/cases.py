@@ -5,8 +5,6 @@ transition table, writes in one transaction with its timeline event, and returns
 ``expected_version`` (the version the user saw) makes a concurrent change fail cleanly.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +14,8 @@ from agencies import permissions
 from agencies.models import Agency, Membership
 from agencies.permissions import HANDLERS, Action
 from referrals.errors import TransitionNotAllowed
-from referrals.models import OPEN_REFERRAL_STATUSES, Case, EventKind, ReferralStatus
+from referrals.models import OPEN_REFERRAL_STATUSES, Case, CaseStatus, EventKind, ReferralStatus
+from referrals.selectors import reopenable
 from referrals.services._common import (
     lock_case,
     move,
@@ -92,12 +91,18 @@ def reject_case(case: Case, by, reason: str, expected_version: int | None = None
 
 
 @transaction.atomic
-def mark_duplicate(case: Case, by, original: Case, expected_version: int | None = None) -> Case:
-    """Join the case to an earlier one the user can see; the tracking page names it."""
+def mark_duplicate(
+    case: Case, by, original: Case | None, expected_version: int | None = None
+) -> Case:
+    """Join the case to an earlier one the user can see (None: no such case for them)."""
     case = lock_case(case, expected_version)
     require(by, Action.TRIAGE, case)
-    if original.pk == case.pk or not permissions.can(by, Action.VIEW, original):
+    if original is None or original.pk == case.pk or not permissions.can(by, Action.VIEW, original):
         raise TransitionNotAllowed(_("Choose another case that your agency handles."))
+    if original.status == CaseStatus.DUPLICATE:
+        raise TransitionNotAllowed(
+            _("That case is itself a duplicate: join this one to its original.")
+        )
     move(case, "mark_duplicate", CASE_TRANSITIONS)
     cancel_open_referrals(
         case, by, _("Joined to case %(reference)s.") % {"reference": original.reference}
@@ -284,8 +289,7 @@ def reopen_case(case: Case, by, reason: str, expected_version: int | None = None
     case = lock_case(case, expected_version)
     require(by, Action.REOPEN, case)
     move(case, "reopen", CASE_TRANSITIONS)
-    limit = timedelta(days=settings.CASE_REOPEN_DAYS)
-    if case.resolved_at is None or timezone.now() - case.resolved_at > limit:
+    if not reopenable(case):
         raise TransitionNotAllowed(
             _("A case can be reopened only within %(days)s days of its resolution.")
             % {"days": settings.CASE_REOPEN_DAYS}

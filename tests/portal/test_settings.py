@@ -117,6 +117,8 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.go.th:587",
+    "FIELD_ENCRYPTION_KEY": "b3pbpfC4iv9kXr_lVAv9lDZP6s0xJ4AqaYO2ZhGk5pE=",
+    "LOOKUP_HASH_KEY": "a-lookup-key-of-its-own-0123456789abcdef",
 }
 
 
@@ -127,10 +129,17 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "variable",
-    ["SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT"],
+    ("variable", "value", "warning"),
+    [
+        ("SECURE_HSTS_SECONDS", "0", "security.W004"),
+        ("SECURE_SSL_REDIRECT", "0", "security.W008"),
+        ("FIELD_ENCRYPTION_KEY", "", "referrals.W001"),
+        ("LOOKUP_HASH_KEY", "", "referrals.W002"),
+    ],
 )
-def test_weakening_production_security_is_reported_by_the_checklist(tmp_path, variable):
-    result = run_python(DEPLOY_CHECK, tmp_path, **PRODUCTION, **{variable: "0"})
+def test_weakening_production_security_is_reported_by_the_checklist(
+    tmp_path, variable, value, warning
+):
+    result = run_python(DEPLOY_CHECK, tmp_path, **{**PRODUCTION, variable: value})
     assert result.returncode != 0
-    assert "security.W" in result.stderr
+    assert warning in result.stderr

@@ -470,6 +470,7 @@ def test_intake_without_javascript_narrows_districts_by_reloading(client):
 
 
 def test_place_options_for_htmx(client):
+    client.force_login(staff("MOJ", Role.INTAKE_OFFICER))
     response = client.get("/staff/places/", {"province": "84"})
     assert "เกาะพะงัน" in response.text
     response = client.get("/staff/places/", {"district": "8405"})

@@ -1,0 +1,19 @@
+"""A deployment check: the keys that protect citizens' identifiers must be set explicitly."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def explicit_identifier_keys(app_configs, **kwargs):
+    """Keys derived from SECRET_KEY would make every stored national ID unreadable (and
+    every look-up miss) the day SECRET_KEY is rotated."""
+    return [
+        Warning(
+            f"{name} is not set: it is derived from SECRET_KEY, which then cannot be rotated.",
+            hint=f"Set {name} in the environment (see README.md).",
+            id=f"referrals.W00{number}",
+        )
+        for number, name in enumerate(("FIELD_ENCRYPTION_KEY", "LOOKUP_HASH_KEY"), start=1)
+        if not getattr(settings, name)
+    ]
