@@ -2,12 +2,13 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, District, Membership, Province, Subdistrict
 from agencies.permissions import HANDLERS
 from referrals.models import CaseStatus, Category, Channel, Priority
-from referrals.selectors import SORTS, QueueFilters
+from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import STAFF_CHANNELS
 
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -142,17 +143,15 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices]
     )
-    category = forms.ModelChoiceField(
+    category = forms.ChoiceField(
         label=_("Help category"),
         required=False,
-        queryset=Category.objects.all(),
-        empty_label=_("Any category"),
+        choices=lambda: [("", _("Any category")), *category_choices()],
     )
-    province = forms.ModelChoiceField(
+    province = forms.ChoiceField(
         label=_("Province"),
         required=False,
-        queryset=Province.objects.all(),
-        empty_label=_("Any province"),
+        choices=lambda: [("", _("Any province")), *province_choices()],
     )
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
@@ -173,12 +172,36 @@ class QueueFilterForm(forms.Form):
         ],
     )
 
+    def option_rows(self) -> list[tuple]:
+        """(bound field, its <option> tags or None) for every filter but the search box.
+
+        The options are joined here rather than by the widget's template per option: the
+        queue renders about a hundred of them on every request.
+        """
+        rows = []
+        for field in self:
+            if field.name == "q":
+                continue
+            options = None
+            if field.widget_type == "select":
+                current = str(field.value() or "")
+                options = format_html_join(
+                    "",
+                    '<option value="{}"{}>{}</option>',
+                    (
+                        (value, " selected" if str(value) == current else "", label)
+                        for value, label in field.field.choices
+                    ),
+                )
+            rows.append((field, options))
+        return rows
+
     def filters(self) -> QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return QueueFilters(
             status=data.get("status", ""),
-            category=data.get("category"),
-            province=data.get("province"),
+            category=data.get("category", ""),
+            province=data.get("province", ""),
             priority=data.get("priority", ""),
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),

@@ -1,12 +1,14 @@
 """Reads that need care: the staff queue, the case page, what a user may do next."""
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from agencies import permissions
 from agencies.models import Agency, Province
@@ -23,6 +25,38 @@ from referrals.models import (
 from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed
 
 REFERENCE = re.compile(r"^RP-\d{4}-[0-9A-Z]{6}$")
+
+
+# Choice lists of reference data, kept per process and language for a few minutes: the
+# queue shows them on every request, and they change only when an administrator edits them.
+CHOICES_SECONDS = 300
+_choices: dict[tuple[str, str], tuple[float, list[tuple[str, str]]]] = {}
+
+
+def _cached_choices(kind: str, build) -> list[tuple[str, str]]:
+    key = (kind, get_language() or "")
+    now = time.monotonic()
+    hit = _choices.get(key)
+    if hit is None or now - hit[0] > CHOICES_SECONDS:
+        hit = (now, build())
+        _choices[key] = hit
+    return hit[1]
+
+
+def forget_cached_choices() -> None:
+    _choices.clear()
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """(id, name) of every help category, in the active language."""
+    return _cached_choices(
+        "category", lambda: [(str(c.pk), c.name) for c in Category.objects.all()]
+    )
+
+
+def province_choices() -> list[tuple[str, str]]:
+    """(code, name) of the 77 provinces, in the active language."""
+    return _cached_choices("province", lambda: [(p.code, p.name) for p in Province.objects.all()])
 
 
 def help_categories() -> QuerySet[Category]:
@@ -56,8 +90,8 @@ REFERRAL_SORTS = {
 @dataclass
 class QueueFilters:
     status: str = ""
-    category: Category | None = None
-    province: Province | None = None
+    category: str = ""  # id
+    province: str = ""  # code
     priority: str = ""
     created_from: date | None = None
     created_to: date | None = None
@@ -87,9 +121,9 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.category:
-        cases = cases.filter(category=filters.category)
+        cases = cases.filter(category_id=filters.category)
     if filters.province:
-        cases = cases.filter(province=filters.province)
+        cases = cases.filter(province_id=filters.province)
     if filters.priority:
         cases = cases.filter(priority=filters.priority)
     if filters.created_from:

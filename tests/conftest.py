@@ -3,8 +3,17 @@ from django.apps import apps
 
 from agencies.reference import sync_agencies, sync_geography
 from referrals.reference import sync_categories
+from referrals.selectors import forget_cached_choices
 from strategies.reference import sync_strategies
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_choice_lists():
+    """Tests recreate reference rows (new ids): no choice list outlives its test."""
+    forget_cached_choices()
+    yield
+    forget_cached_choices()
 
 
 @pytest.fixture
