@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -222,6 +223,15 @@ class PlaceFieldsMixin:
     """
 
     def narrow_places(self):
+        # With htmx, choosing a province (district) swaps the district (subdistrict) options.
+        for field, narrows in (("province", "district"), ("district", "subdistrict")):
+            self.fields[field].widget.attrs.update(
+                {
+                    "hx-get": reverse("staff:places"),
+                    "hx-target": f"#{self[narrows].auto_id}",
+                    "hx-trigger": "change",
+                }
+            )
         province = self.data.get(self.add_prefix("province")) or self.initial.get("province")
         district = self.data.get(self.add_prefix("district")) or self.initial.get("district")
         self.fields["district"].queryset = District.objects.filter(province_id=province or None)

@@ -480,7 +480,10 @@ def slip(request, reference):
     PersonalDataAccess.objects.create(
         user=request.user, case=case, action=PersonalDataAccess.Action.PRINT_SLIP
     )
-    return render(request, "staff/slip.html", {"case": case, "secret": secret})
+    may_open = permissions.can(request.user, Action.VIEW, case)
+    return render(
+        request, "staff/slip.html", {"case": case, "secret": secret, "may_open": may_open}
+    )
 
 
 @require_safe
