@@ -14,7 +14,12 @@ agencies holds that permission; everything else follows from their role there:
   cases assigned to them (triage and transfer stay with intake and supervisors); its
   supervisors and CCEOs also assign, override a resolution, reopen and restrict;
 - the receiving agency's staff answer and complete a referral to it;
-- inspectors see no case here (their dashboards show figures without personal data).
+- inspectors see no case here (their dashboards show figures without personal data);
+- the citizen, who has no account, proves they hold the case's reference code and
+  verification secret (a ``CitizenAccess``): they follow that case alone, add information,
+  withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure;
+  no member of staff takes these actions in their name;
+- the lead agency's administrators decide the requests to erase a citizen's data.
 
 This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
 ``is_restricted``), so that it stays below the referrals app.
@@ -52,6 +57,16 @@ class Action(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     RESTRICT = "restrict"
+    DECIDE_ERASURE = "decide_erasure"
+    # The citizen's own actions on their case.
+    TRACK = "track"
+    ADD_INFORMATION = "add_information"
+    WITHDRAW = "withdraw"
+    RATE = "rate"
+    CONFIRM_CLOSE = "confirm_close"
+    ASK_REOPEN = "ask_reopen"
+    EXPORT_DATA = "export_data"
+    REQUEST_ERASURE = "request_erasure"
 
 
 HANDLERS = frozenset({Role.INTAKE_OFFICER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.CCEO})
@@ -64,6 +79,30 @@ LEAD_WORK = frozenset(
 LEAD_MANAGEMENT = frozenset(
     {Action.ASSIGN, Action.OVERRIDE_RESOLVE, Action.REOPEN, Action.RESTRICT}
 )
+CITIZEN_ACTIONS = frozenset(
+    {
+        Action.TRACK,
+        Action.ADD_INFORMATION,
+        Action.WITHDRAW,
+        Action.RATE,
+        Action.CONFIRM_CLOSE,
+        Action.ASK_REOPEN,
+        Action.EXPORT_DATA,
+        Action.REQUEST_ERASURE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class CitizenAccess:
+    """The holder of one case's reference code and secret: the citizen, without an account.
+
+    Made only by the tracking page once the secret is checked; it opens that case alone.
+    """
+
+    case_id: int
+    is_authenticated = False
+    pk = None
 
 
 @dataclass
@@ -101,6 +140,11 @@ def staff_profile(user) -> StaffProfile:
 
 def is_staff_member(user) -> bool:
     return bool(staff_profile(user).agencies_with(HANDLERS))
+
+
+def administered_agency_ids(user) -> set[int]:
+    """The agencies whose members (and citizens' erasure requests) ``user`` manages."""
+    return staff_profile(user).agencies_with(frozenset({Role.AGENCY_ADMIN}))
 
 
 def may_record_intake(user) -> bool:
@@ -150,6 +194,12 @@ def can(user, action: Action, case, referral=None) -> bool:
 
     Whether the case's status allows the action is the workflow's business, not this one's.
     """
+    if isinstance(user, CitizenAccess):
+        return action in CITIZEN_ACTIONS and user.case_id == case.pk
+    if action in CITIZEN_ACTIONS:
+        return False
+    if action == Action.DECIDE_ERASURE:
+        return case.lead_agency_id in administered_agency_ids(user)
     profile = staff_profile(user)
     if not _sees(profile, case):
         return False

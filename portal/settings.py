@@ -178,6 +178,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "deliver-pending-notifications": {
+        "task": "referrals.tasks.deliver_pending_notifications",
+        "schedule": 60.0,
+    },
+}
+# A request that queues a task while the broker is down gives up quickly: the outbox
+# row is already saved, and the periodic sender delivers it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 # How long /healthz waits for the broker before it reports it down.
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
@@ -209,7 +221,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Proxies in front of the portal that append to X-Forwarded-For (0: none, use the peer):
+# the client address for the sign-in lock-out and the citizens' rate limits.
+TRUSTED_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # django-guardian: no anonymous user row; object permissions only where granted.
 ANONYMOUS_USER_NAME = None
@@ -265,6 +280,29 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@referral.local")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Portal administrators", a) for a in env.list("ADMIN_EMAILS", default=[])]
+# The portal's public address, for links in emails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Citizens' pages: abuse limits and tracking ---------------------------------------
+
+# Rates as django-ratelimit writes them ("10/h"). RATELIMIT_ENABLE=0 lifts them (for a
+# load test); never do so in production.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_IP_META_KEY = "referrals.throttle.client_address"
+PUBLIC_SUBMIT_RATE_PER_ADDRESS = env.str("PUBLIC_SUBMIT_RATE_PER_ADDRESS", default="10/h")
+PUBLIC_SUBMIT_RATE_PER_PHONE = env.str("PUBLIC_SUBMIT_RATE_PER_PHONE", default="5/d")
+TRACK_RATE_PER_ADDRESS = env.str("TRACK_RATE_PER_ADDRESS", default="60/h")
+# Wrong codes from one address: after TRACK_FREE_FAILURES each try waits longer, after
+# TRACK_LOCK_FAILURES the address is locked out for TRACK_LOCK_MINUTES.
+TRACK_FREE_FAILURES = env.int("TRACK_FREE_FAILURES", default=3)
+TRACK_LOCK_FAILURES = env.int("TRACK_LOCK_FAILURES", default=10)
+TRACK_LOCK_MINUTES = env.int("TRACK_LOCK_MINUTES", default=30)
+# How long a browser stays signed in to a tracked request without activity.
+TRACK_SESSION_MINUTES = env.int("TRACK_SESSION_MINUTES", default=30)
+# Version of the privacy notice; change it when the notice's text changes.
+PRIVACY_NOTICE_VERSION = "2026-11"
+# How long the personal data of a finished case is kept (shown in the privacy notice).
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=10)
 
 # --- Security -------------------------------------------------------------------------
 

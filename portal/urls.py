@@ -18,5 +18,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("referrals.staff_urls")),
+    path("", include("referrals.public_urls")),
     path("admin/", admin.site.urls),
 ]

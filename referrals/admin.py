@@ -6,13 +6,32 @@ permission checks and a timeline event), so their admin pages show and never wri
 
 from django.contrib import admin
 
-from referrals.models import Attachment, Case, CaseEvent, Category, PersonalDataAccess, Referral
+from referrals.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    Category,
+    ErasureRequest,
+    Notification,
+    PersonalDataAccess,
+    PossibleDuplicate,
+    Rating,
+    Referral,
+)
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_th", "name_en", "lead_agency", "strategy", "is_restricted"]
-    list_filter = ["lead_agency", "strategy", "is_restricted", "is_active"]
+    list_display = [
+        "code",
+        "name_th",
+        "name_en",
+        "lead_agency",
+        "strategy",
+        "is_restricted",
+        "is_sensitive",
+    ]
+    list_filter = ["lead_agency", "strategy", "is_restricted", "is_sensitive", "is_active"]
     list_select_related = ["lead_agency", "strategy"]
     search_fields = ["code", "name_th", "name_en"]
 
@@ -83,4 +102,44 @@ class PersonalDataAccessAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["user", "case"]
     search_fields = ["case__reference", "user__username"]
+    show_full_result_count = False
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(ReadOnlyAdmin):
+    list_display = ["case", "earlier", "reason", "created_at"]
+    list_filter = ["reason"]
+    list_select_related = ["case", "earlier"]
+    search_fields = ["case__reference", "earlier__reference"]
+    show_full_result_count = False
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["case", "usefulness", "clarity", "satisfaction", "created_at"]
+    list_filter = ["satisfaction", "usefulness", "clarity"]
+    list_select_related = ["case"]
+    search_fields = ["case__reference"]
+    show_full_result_count = False
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdmin):
+    """Decided by the lead agency's administrator on the staff page, which erases the data."""
+
+    list_display = ["case", "status", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["case", "decided_by"]
+    search_fields = ["case__reference"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: what was sent, what waits, and what failed and why."""
+
+    list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["case"]
+    search_fields = ["recipient", "case__reference"]
+    exclude = ["context"]
     show_full_result_count = False

@@ -1,5 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _forget_choices(sender, **kwargs):
+    from referrals.selectors import forget_cached_choices
+
+    forget_cached_choices()
 
 
 class ReferralsConfig(AppConfig):
@@ -8,3 +15,9 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from referrals import checks  # noqa: F401 - registers the deployment check
+
+        # An administrator's change to a help category shows on the public form at once
+        # (other processes' own lists follow within minutes).
+        category = self.get_model("Category")
+        post_save.connect(_forget_choices, sender=category, dispatch_uid="category-saved")
+        post_delete.connect(_forget_choices, sender=category, dispatch_uid="category-deleted")

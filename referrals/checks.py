@@ -1,4 +1,5 @@
-"""A deployment check: the keys that protect citizens' identifiers must be set explicitly."""
+"""Deployment checks: the keys that protect citizens' identifiers are set explicitly, and
+the limits that protect the citizens' pages are on."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -16,4 +17,19 @@ def explicit_identifier_keys(app_configs, **kwargs):
         )
         for number, name in enumerate(("FIELD_ENCRYPTION_KEY", "LOOKUP_HASH_KEY"), start=1)
         if not getattr(settings, name)
+    ]
+
+
+@register(Tags.security, deploy=True)
+def citizens_rate_limits_on(app_configs, **kwargs):
+    """RATELIMIT_ENABLE=0 is for load tests: in production it opens the public form to
+    floods and the tracking page to guessing secrets."""
+    if settings.RATELIMIT_ENABLE:
+        return []
+    return [
+        Warning(
+            "RATELIMIT_ENABLE is off: the citizens' pages have no rate limit or lock-out.",
+            hint="Unset RATELIMIT_ENABLE (it is on by default).",
+            id="referrals.W003",
+        )
     ]

@@ -227,7 +227,7 @@ class PlaceFieldsMixin:
         for field, narrows in (("province", "district"), ("district", "subdistrict")):
             self.fields[field].widget.attrs.update(
                 {
-                    "hx-get": reverse("staff:places"),
+                    "hx-get": reverse("public:places"),
                     "hx-target": f"#{self[narrows].auto_id}",
                     "hx-trigger": "change",
                 }
@@ -264,6 +264,13 @@ class IntakeForm(PlaceFieldsMixin, forms.Form):
         label=_("Subdistrict"), queryset=Subdistrict.objects.none(), required=False
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    sensitive_consent = forms.BooleanField(
+        label=_(
+            "The person gives explicit consent to the use of the health, disability or "
+            "criminal information in this request (needed for requests of sensitive kinds)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

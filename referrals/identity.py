@@ -28,6 +28,17 @@ def random_code(length: int) -> str:
     return "".join(secrets.choice(READABLE_ALPHABET) for _ in range(length))
 
 
+def new_secret() -> str:
+    """A case's verification secret: 8 readable characters, shown as XXXX-XXXX."""
+    code = random_code(8)
+    return f"{code[:4]}-{code[4:]}"
+
+
+def secret_hash(secret: str) -> str:
+    """The keyed hash kept of a secret; spaces, dashes and letter case do not matter."""
+    return keyed_hash(re.sub(r"[\s-]", "", secret or "").upper())
+
+
 def _derived_key(purpose: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         settings.SECRET_KEY.encode()

@@ -201,12 +201,30 @@ CATEGORIES = [
 ]
 
 
+# Requests of these kinds hold sensitive personal data under PDPA section 26 (health,
+# disability, criminal records or matters): the citizen gives explicit consent.
+SENSITIVE_CATEGORIES = frozenset(
+    {
+        "crime-victim-compensation",
+        "witness-protection",
+        "domestic-violence",
+        "human-trafficking",
+        "healthcare-access",
+        "drug-treatment",
+        "elderly-disabled-welfare",
+        "after-prison",
+    }
+)
+
+
 def sync_categories(apps) -> None:
     Category = apps.get_model("referrals", "Category")
     Agency = apps.get_model("agencies", "Agency")
     Strategy = apps.get_model("strategies", "Strategy")
     agencies = {a.code: a for a in Agency.objects.all()}
     strategies = {s.number: s for s in Strategy.objects.all()}
+    # Migrations older than the field call this too, with the model as it was then.
+    has_sensitive = any(f.name == "is_sensitive" for f in Category._meta.get_fields())
     for order, row in enumerate(CATEGORIES, start=1):
         code, agency, strategy, restricted, name_th, name_en, description_th, description_en = row
         Category.objects.get_or_create(
@@ -215,6 +233,7 @@ def sync_categories(apps) -> None:
                 "lead_agency": agencies[agency],
                 "strategy": strategies[strategy],
                 "is_restricted": restricted,
+                **({"is_sensitive": code in SENSITIVE_CATEGORIES} if has_sensitive else {}),
                 "name_th": name_th,
                 "name_en": name_en,
                 "description_th": description_th,

@@ -1,11 +1,16 @@
-"""Reads that need care: the staff queue, the case page, what a user may do next."""
+"""Reads that need care: the staff queue, the case page, what a user may do next, and
+what the citizen sees of their own case."""
 
+import hmac
+import logging
 import re
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -13,16 +18,22 @@ from django.utils.translation import get_language
 from agencies import permissions
 from agencies.models import Agency, Province
 from agencies.permissions import Action
+from referrals import identity
 from referrals.models import (
     OPEN_CASE_STATUSES,
     Case,
     CaseEvent,
     CaseStatus,
     Category,
+    ErasureRequest,
+    PossibleDuplicate,
+    Rating,
     Referral,
     ReferralStatus,
 )
 from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed
+
+logger = logging.getLogger(__name__)
 
 REFERENCE = re.compile(r"^RP-\d{4}-[0-9A-Z]{6}$")
 
@@ -43,8 +54,22 @@ def _cached_choices(kind: str, build) -> list[tuple[str, str]]:
     return hit[1]
 
 
+# The empty public request form, drawn once per language (templates/public/new_request.html).
+REQUEST_FORM_FRAGMENT = "public_request_form"
+
+
 def forget_cached_choices() -> None:
+    """Drop the cached lists of this process and the cached public form of every process."""
     _choices.clear()
+    try:
+        cache.delete_many(
+            [
+                make_template_fragment_key(REQUEST_FORM_FRAGMENT, [code])
+                for code, _ in settings.LANGUAGES
+            ]
+        )
+    except Exception:  # the cache is down: the fragment expires by itself
+        logger.warning("Cached request form not cleared", exc_info=True)
 
 
 def category_choices() -> list[tuple[str, str]]:
@@ -57,6 +82,23 @@ def category_choices() -> list[tuple[str, str]]:
 def province_choices() -> list[tuple[str, str]]:
     """(code, name) of the 77 provinces, in the active language."""
     return _cached_choices("province", lambda: [(p.code, p.name) for p in Province.objects.all()])
+
+
+def category_cards() -> list[dict]:
+    """The active help categories as the public form shows them, in the active language."""
+    return _cached_choices(
+        "category-cards",
+        lambda: [
+            {
+                "pk": c.pk,
+                "name": c.name,
+                "description": c.description,
+                "is_sensitive": c.is_sensitive,
+                "agency": c.lead_agency.name,
+            }
+            for c in help_categories()
+        ],
+    )
 
 
 def help_categories() -> QuerySet[Category]:
@@ -213,9 +255,14 @@ def available_actions(user, case: Case) -> set[str]:
 
 
 def reopenable(case: Case) -> bool:
-    """Resolved within CASE_REOPEN_DAYS, the window in which it may be reopened."""
+    """Resolved within CASE_REOPEN_DAYS, the window in which it may be reopened, and still
+    holding the person's data (an erased case stays closed)."""
     limit = timedelta(days=settings.CASE_REOPEN_DAYS)
-    return case.resolved_at is not None and timezone.now() - case.resolved_at <= limit
+    return (
+        case.resolved_at is not None
+        and case.anonymised_at is None
+        and timezone.now() - case.resolved_at <= limit
+    )
 
 
 def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:
@@ -224,4 +271,167 @@ def available_referral_actions(user, case: Case, referral: Referral) -> set[str]
         for name, action in REFERRAL_ACTIONS.items()
         if allowed(REFERRAL_TRANSITIONS, name, referral.status)
         and permissions.can(user, action, case, referral)
+    }
+
+
+def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]]:
+    """The earlier cases linked to this one, each with whether ``user`` may open it."""
+    links = list(
+        PossibleDuplicate.objects.filter(case=case).select_related(
+            "earlier", "earlier__lead_agency", "earlier__category"
+        )
+    )
+    return [(link, permissions.can(user, Action.VIEW, link.earlier)) for link in links]
+
+
+def pending_erasures(user) -> QuerySet[ErasureRequest]:
+    """Erasure requests waiting for a decision by one of the agencies ``user`` administers."""
+    return (
+        ErasureRequest.objects.filter(
+            status=ErasureRequest.Status.PENDING,
+            case__lead_agency_id__in=permissions.administered_agency_ids(user),
+        )
+        .select_related("case", "case__category", "case__lead_agency", "case__province")
+        .order_by("created_at")
+    )
+
+
+# --- What the citizen sees ----------------------------------------------------------------
+
+# A secret that no case has, hashed when the reference is unknown, so that an unknown code
+# and a wrong secret take the same time to answer.
+_NO_CASE = "0" * 64
+
+
+def case_for_citizen(reference: str, secret: str) -> Case | None:
+    """The case whose reference and secret these are; None for any mistake, alike."""
+    reference = re.sub(r"\s", "", reference or "").upper()
+    case = (
+        Case.objects.select_related("category", "lead_agency", "province", "duplicate_of")
+        .filter(reference=reference)
+        .first()
+        if REFERENCE.match(reference)
+        else None
+    )
+    expected = case.secret_hash if case is not None else _NO_CASE
+    if not hmac.compare_digest(identity.secret_hash(secret), expected):
+        return None
+    return case
+
+
+def tracked_case(reference: str) -> Case | None:
+    """The case by reference, for a browser that has already proved it holds the secret."""
+    return (
+        Case.objects.select_related("category", "lead_agency", "province", "duplicate_of")
+        .filter(reference=reference.upper())
+        .first()
+    )
+
+
+def public_timeline(case: Case) -> list[CaseEvent]:
+    """The lines of the timeline shown to the citizen: never an officer's name."""
+    return list(
+        CaseEvent.objects.filter(case=case, is_public=True)
+        .select_related("actor_agency")
+        .order_by("-created_at", "-id")
+    )
+
+
+def agencies_helping(case: Case) -> list[Agency]:
+    """The lead agency, then the agencies asked to help that have not declined."""
+    helping = [case.lead_agency]
+    for referral in case.referrals.filter(
+        status__in=[ReferralStatus.PENDING, ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED]
+    ).select_related("to_agency"):
+        if referral.to_agency not in helping:
+            helping.append(referral.to_agency)
+    return helping
+
+
+def citizen_actions(case: Case) -> set[str]:
+    """What the citizen may do now on the tracking page."""
+    names = {
+        name
+        for name in ("withdraw", "rate", "confirm_close", "ask_reopen", "request_erasure")
+        if allowed(CASE_TRANSITIONS, name, case.status)
+    }
+    if case.status in OPEN_CASE_STATUSES and case.status != CaseStatus.WITHDRAWN:
+        names.add("add_information")
+    if "rate" in names and Rating.objects.filter(case=case).exists():
+        names.discard("rate")
+    if "ask_reopen" in names and not reopenable(case):
+        names.discard("ask_reopen")
+    if "request_erasure" in names and (
+        case.anonymised_at is not None
+        or case.erasure_requests.filter(status=ErasureRequest.Status.PENDING).exists()
+    ):
+        names.discard("request_erasure")
+    return names
+
+
+def personal_data_export(case: Case) -> dict:
+    """Everything the portal holds about the citizen in this case, for them to download."""
+    national_id = ""
+    if case.national_id_encrypted:
+        national_id = identity.decrypt(case.national_id_encrypted)
+    rating = Rating.objects.filter(case=case).first()
+    return {
+        "reference": case.reference,
+        "submitted": case.created_at.isoformat(),
+        "status": case.status,
+        "channel": case.channel,
+        "person": {
+            "name": case.citizen_name,
+            "phone": case.citizen_phone,
+            "email": case.citizen_email,
+            "national_id": national_id,
+        },
+        "request": {
+            "category": case.category.code,
+            "description": case.description,
+            "province": case.province.name_th,
+            "district": case.district.name_th if case.district_id else "",
+            "subdistrict": case.subdistrict.name_th if case.subdistrict_id else "",
+        },
+        "privacy_notice_version": case.privacy_notice_version,
+        "sensitive_data_consent": (
+            case.sensitive_consent_at.isoformat() if case.sensitive_consent_at else None
+        ),
+        "agencies": [agency.code for agency in agencies_helping(case)],
+        "answer": case.public_answer,
+        "timeline": [
+            {
+                "when": event.created_at.isoformat(),
+                "what": event.kind,
+                "by_you": event.by_citizen,
+                "agency": event.actor_agency.code if event.actor_agency_id else None,
+                "message": event.message,
+            }
+            for event in reversed(public_timeline(case))
+        ],
+        "files": [
+            {
+                "name": a.original_name,
+                "type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "uploaded": a.created_at.isoformat(),
+            }
+            for a in case.attachments.all()
+        ],
+        "rating": (
+            {
+                "usefulness": rating.usefulness,
+                "clarity": rating.clarity,
+                "satisfaction": rating.satisfaction,
+                "comment": rating.comment,
+            }
+            if rating
+            else None
+        ),
+        "erasure_requests": [
+            {"requested": e.created_at.isoformat(), "status": e.status, "note": e.decision_note}
+            for e in case.erasure_requests.all()
+        ],
+        "personal_data_erased": case.anonymised_at.isoformat() if case.anonymised_at else None,
     }

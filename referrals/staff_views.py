@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies import permissions
-from agencies.models import Agency, District, Subdistrict
+from agencies.models import Agency
 from agencies.permissions import HANDLERS, MANAGERS, Action
-from referrals import forms, selectors, services
+from referrals import forms, public_forms, selectors, services
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
 from referrals.models import Case, PersonalDataAccess, Referral
@@ -322,6 +322,8 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "events": page["events"],
         "attachments": page["attachments"],
         "national_id": _national_id(case),
+        "possible_duplicates": selectors.possible_duplicates(request.user, case),
+        "rating": getattr(case, "rating", None),
     }
     return render(request, "staff/case.html", context, status=status)
 
@@ -430,23 +432,9 @@ def intake(request):
         return render(request, "staff/intake.html", {"form": form})
     form = forms.IntakeForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
             case, secret = services.create_case(
-                services.NewCase(
-                    citizen_name=data["citizen_name"],
-                    citizen_phone=data["citizen_phone"],
-                    citizen_email=data["citizen_email"],
-                    national_id=data["national_id"],
-                    category=data["category"],
-                    province=data["province"],
-                    district=data["district"],
-                    subdistrict=data["subdistrict"],
-                    description=data["description"],
-                    channel=data["channel"],
-                    priority=data["priority"],
-                ),
-                by=request.user,
+                services.NewCase.from_form(form.cleaned_data), by=request.user
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -486,12 +474,52 @@ def slip(request, reference):
     )
 
 
-@require_safe
-@staff_required
-def place_options(request):
-    """The districts of a province, or the subdistricts of a district, as <option>s."""
-    if request.GET.get("district"):
-        places = Subdistrict.objects.filter(district_id=request.GET["district"])
-    else:
-        places = District.objects.filter(province_id=request.GET.get("province") or None)
-    return render(request, "staff/_place_options.html", {"places": places})
+# --- Citizens' requests to erase their data --------------------------------------------
+
+
+@login_required
+def erasure_requests(request):
+    """The lead agency's administrators decide citizens' requests to erase their data."""
+    if not permissions.administered_agency_ids(request.user):
+        raise PermissionDenied(_("This page is for agency administrators."))
+    bound, bound_pk = None, None
+    if request.method == "POST":
+        pk = request.POST.get("pk", "")
+        erasure = pk.isdigit() and selectors.pending_erasures(request.user).filter(pk=pk).first()
+        if not erasure:
+            raise Http404
+        bound = public_forms.ErasureDecisionForm(request.POST, prefix=f"e{erasure.pk}")
+        bound_pk = erasure.pk
+        if bound.is_valid():
+            approve = bound.cleaned_data["decision"] == "approve"
+            try:
+                services.decide_erasure(erasure, request.user, approve, bound.cleaned_data["note"])
+            except CaseNotFound as error:
+                raise Http404 from error
+            except WorkflowError as error:
+                messages.error(request, error.message)
+            except ValidationError as error:
+                bound.add_error("note", error)
+            else:
+                done = (
+                    _("The personal data of %(reference)s is erased.")
+                    if approve
+                    else _("The request of %(reference)s is refused.")
+                )
+                messages.success(request, done % {"reference": erasure.case.reference})
+                return redirect("staff:erasure_requests")
+    rows = [
+        (
+            erasure,
+            bound
+            if erasure.pk == bound_pk
+            else public_forms.ErasureDecisionForm(prefix=f"e{erasure.pk}"),
+        )
+        for erasure in selectors.pending_erasures(request.user)[:100]
+    ]
+    return render(
+        request,
+        "staff/erasure_requests.html",
+        {"rows": rows},
+        status=400 if bound is not None else 200,
+    )

@@ -12,6 +12,7 @@ from referrals.models import CaseStatus as S
 from referrals.models import ReferralStatus as R
 
 WORKING = {S.NEW, S.IN_PROGRESS, S.WAITING_CITIZEN}
+FINISHED = {S.RESOLVED, S.CLOSED, S.REJECTED, S.DUPLICATE, S.WITHDRAWN}
 
 CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "accept": ({S.NEW}, S.IN_PROGRESS),
@@ -26,7 +27,14 @@ CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "resolve": ({S.IN_PROGRESS}, S.RESOLVED),
     "close": ({S.RESOLVED}, S.CLOSED),
     "reopen": ({S.RESOLVED, S.CLOSED}, S.IN_PROGRESS),
+    # The citizen's own moves, from the tracking page.
+    "add_information": ({S.NEW, S.IN_PROGRESS}, None),
+    "answer": ({S.WAITING_CITIZEN}, S.IN_PROGRESS),
     "withdraw": (WORKING, S.WITHDRAWN),
+    "rate": ({S.RESOLVED, S.CLOSED}, None),
+    "confirm_close": ({S.RESOLVED}, S.CLOSED),
+    "ask_reopen": ({S.RESOLVED}, S.IN_PROGRESS),
+    "request_erasure": (FINISHED, None),
 }
 
 REFERRAL_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {

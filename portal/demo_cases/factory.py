@@ -21,6 +21,7 @@ from agencies.models import Agency, Office, Subdistrict
 from agencies.permissions import VIEW_CASE
 from portal.demo_cases import wording as words
 from referrals import identity
+from referrals.identity import secret_hash
 from referrals.models import (
     Case,
     CaseEvent,
@@ -33,7 +34,7 @@ from referrals.models import (
 from referrals.models import CaseStatus as S
 from referrals.models import EventKind as E
 from referrals.models import ReferralStatus as R
-from referrals.services.intake import STAFF_CHANNELS, secret_hash
+from referrals.services.intake import STAFF_CHANNELS
 
 DEMO_SECRET = "DEMA-CASE"  # noqa: S105 - printed by seed_demo, which refuses to run live
 HOUR, DAY = 3600.0, 86400.0

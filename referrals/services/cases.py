@@ -289,6 +289,8 @@ def reopen_case(case: Case, by, reason: str, expected_version: int | None = None
     case = lock_case(case, expected_version)
     require(by, Action.REOPEN, case)
     move(case, "reopen", CASE_TRANSITIONS)
+    if case.anonymised_at is not None:
+        raise TransitionNotAllowed(_("The personal data of this case is erased: it stays closed."))
     if not reopenable(case):
         raise TransitionNotAllowed(
             _("A case can be reopened only within %(days)s days of its resolution.")

@@ -1,7 +1,9 @@
 """Creating a case: from the public form, an intake officer, or another system's API."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -12,8 +14,10 @@ from agencies import permissions
 from agencies.models import District, Office, Province, Subdistrict
 from referrals import identity
 from referrals.errors import NotPermitted
-from referrals.models import Case, Category, Channel, EventKind, Priority
+from referrals.models import Case, Category, Channel, EventKind, PossibleDuplicate, Priority
+from referrals.notifications import queue_email
 from referrals.services._common import record
+from referrals.services.attachments import check_uploads, remove_files, store_uploads
 
 STAFF_CHANNELS = {Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111}
 MAX_DESCRIPTION = 5000
@@ -36,6 +40,16 @@ class NewCase:
     citizen_email: str = ""
     national_id: str = ""
     priority: str = Priority.NORMAL
+    # Explicit consent to the processing of sensitive data (PDPA section 26): required
+    # when the category holds health, disability or criminal information.
+    sensitive_consent: bool = False
+    files: list = field(default_factory=list)
+
+    @classmethod
+    def from_form(cls, data: dict, **values) -> "NewCase":
+        """The fields of a form's cleaned data that a new case takes, plus ``values``."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{**{k: v for k, v in data.items() if k in names}, **values})
 
 
 def _validated(data: NewCase) -> dict:
@@ -80,6 +94,17 @@ def _validated(data: NewCase) -> dict:
         errors["channel"] = [_("Unknown channel.")]
     if data.priority not in Priority.values:
         errors["priority"] = [_("Unknown priority.")]
+    if data.category.is_sensitive and not data.sensitive_consent:
+        errors["sensitive_consent"] = [
+            _(
+                "This kind of request holds information about health, disability or "
+                "criminal matters: we can handle it only with your explicit consent."
+            )
+        ]
+    try:
+        values["files"] = check_uploads(data.files)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     return {"citizen_name": name, "citizen_email": email, "description": description, **values}
@@ -102,22 +127,16 @@ def _free_reference(now) -> str:
             return reference
 
 
-def new_secret() -> str:
-    code = identity.random_code(8)
-    return f"{code[:4]}-{code[4:]}"
-
-
-def secret_hash(secret: str) -> str:
-    return identity.keyed_hash(secret.replace("-", "").replace(" ", "").upper())
-
-
 def create_case(data: NewCase, by=None) -> tuple[Case, str]:
     """Save a new case, routed to the category's lead agency and its office in the province.
 
     Returns the case and its verification secret, which is shown once and stored only as a
-    keyed hash. ``by`` is the intake officer recording it on the citizen's behalf (then the
-    channel must be the phone, a counter or the 1111 center), or None for the citizen or a
-    system. Raises ValidationError with a message per field; nothing is saved then.
+    keyed hash (and, when the citizen gave an email address, sent to it). ``by`` is the
+    intake officer recording it on the citizen's behalf (then the channel must be the
+    phone, a counter or the 1111 center), or None for the citizen or a system. Earlier
+    cases of the same person are linked as possible duplicates for the triage officer.
+    Raises ValidationError with a message per field; nothing is saved then, not even the
+    files.
     """
     if by is not None and (
         not permissions.may_record_intake(by) or data.channel not in STAFF_CHANNELS
@@ -125,35 +144,87 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
         raise NotPermitted()
     clean = _validated(data)
     lead = data.category.lead_agency
-    secret = new_secret()
+    secret = identity.new_secret()
     national_id = clean.get("national_id", "")
     now = timezone.now()
-    with transaction.atomic():
-        case = Case.objects.create(
-            reference=_free_reference(now),
-            secret_hash=secret_hash(secret),
-            citizen_name=clean["citizen_name"],
-            citizen_phone=clean["citizen_phone"],
-            citizen_email=clean["citizen_email"],
-            national_id_encrypted=identity.encrypt(national_id) if national_id else "",
-            national_id_hash=identity.keyed_hash(national_id) if national_id else "",
-            category=data.category,
-            province=data.province,
-            district=data.district,
-            subdistrict=data.subdistrict,
-            description=clean["description"],
-            channel=data.channel,
-            priority=data.priority,
-            lead_agency=lead,
-            lead_office=Office.objects.filter(
-                agency=lead, province=data.province, is_active=True
-            ).first(),
-            is_restricted=data.category.is_restricted,
-            created_by=by,
-            created_at=now,
-        )
-        permissions.grant_case_access(case, lead)
-        record(
-            case, EventKind.CREATED, by, public=True, channel=data.channel, lead_agency=lead.code
-        )
+    stored = []
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                reference=_free_reference(now),
+                secret_hash=identity.secret_hash(secret),
+                citizen_name=clean["citizen_name"],
+                citizen_phone=clean["citizen_phone"],
+                citizen_email=clean["citizen_email"],
+                national_id_encrypted=identity.encrypt(national_id) if national_id else "",
+                national_id_hash=identity.keyed_hash(national_id) if national_id else "",
+                category=data.category,
+                province=data.province,
+                district=data.district,
+                subdistrict=data.subdistrict,
+                description=clean["description"],
+                channel=data.channel,
+                priority=data.priority,
+                lead_agency=lead,
+                lead_office=Office.objects.filter(
+                    agency=lead, province=data.province, is_active=True
+                ).first(),
+                is_restricted=data.category.is_restricted,
+                privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+                sensitive_consent_at=now if data.sensitive_consent else None,
+                created_by=by,
+                created_at=now,
+            )
+            permissions.grant_case_access(case, lead)
+            record(
+                case,
+                EventKind.CREATED,
+                by,
+                public=True,
+                by_citizen=by is None and data.channel == Channel.WEB,
+                channel=data.channel,
+                lead_agency=lead.code,
+            )
+            stored = store_uploads(
+                case, clean["files"], by, by_citizen=by is None and data.channel == Channel.WEB
+            )
+            _link_possible_duplicates(case)
+            if case.citizen_email:
+                queue_email("case_received", case.citizen_email, case=case, secret=secret)
+    except Exception:
+        remove_files(stored)
+        raise
     return case, secret
+
+
+DUPLICATE_WINDOW = timedelta(days=30)
+MAX_DUPLICATE_LINKS = 5
+
+
+def _link_possible_duplicates(case: Case) -> None:
+    """Link the latest earlier cases with the same national ID, or the same phone and
+    category within 30 days. The triage officer decides; nothing is merged here."""
+    found: dict[int, str] = {}
+    if case.national_id_hash:
+        for pk in (
+            Case.objects.filter(national_id_hash=case.national_id_hash)
+            .exclude(pk=case.pk)
+            .order_by("-created_at")
+            .values_list("pk", flat=True)[:MAX_DUPLICATE_LINKS]
+        ):
+            found[pk] = PossibleDuplicate.Reason.NATIONAL_ID
+    for pk in (
+        Case.objects.filter(
+            citizen_phone=case.citizen_phone,
+            category_id=case.category_id,
+            created_at__gte=case.created_at - DUPLICATE_WINDOW,
+        )
+        .exclude(pk=case.pk)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[:MAX_DUPLICATE_LINKS]
+    ):
+        found.setdefault(pk, PossibleDuplicate.Reason.PHONE_CATEGORY)
+    PossibleDuplicate.objects.bulk_create(
+        PossibleDuplicate(case=case, earlier_id=pk, reason=reason, created_at=case.created_at)
+        for pk, reason in list(found.items())[:MAX_DUPLICATE_LINKS]
+    )

@@ -7,3 +7,11 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// After a failed submission, take keyboard and screen-reader users to the list of mistakes.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+  }
+});

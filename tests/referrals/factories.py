@@ -23,6 +23,8 @@ CITIZEN = {
     "citizen_phone": "081 234 5678",
     "description": "นายจ้างไม่จ่ายค่าจ้างมาสามเดือนแล้ว ขอความช่วยเหลือ",
     "channel": Channel.WEB,
+    # Needed for the sensitive kinds of help; harmless for the others.
+    "sensitive_consent": True,
 }
 
 

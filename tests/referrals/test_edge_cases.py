@@ -125,8 +125,14 @@ def test_reopen_is_not_offered_after_the_window(client, settings):
     assert reopen not in client.get(case.get_absolute_url()).text
 
 
-def test_place_lists_are_for_signed_in_staff(client):
-    assert client.get("/staff/places/", {"province": "10"}).status_code == 302
+def test_place_lists_are_public_and_ignore_what_is_not_a_code(client):
+    # The citizens' form narrows places too; the list is public reference data.
+    assert client.get("/staff/places/", {"province": "10"}).status_code == 404
+    assert client.get("/places/", {"province": "10"}).status_code == 200
+    for junk in ({"province": "abc"}, {"district": "1' OR 1=1"}, {}):
+        response = client.get("/places/", junk)
+        assert response.status_code == 200
+        assert response.text.count("<option") == 1  # only the empty choice
 
 
 def test_an_inspector_with_a_leftover_membership_sees_no_case():

@@ -10,7 +10,12 @@ The tables below are the policy, written from that module's docstring:
 - the referred agency's staff accept, decline and complete the referral to it;
 - a restricted case is seen only by the officer assigned and by the supervisors and CCEOs
   of the involved agencies;
-- inspectors see no case (their dashboards carry no personal data).
+- inspectors see no case (their dashboards carry no personal data);
+- the citizen, who holds the case's reference and secret (``CitizenAccess``), follows that
+  case alone, adds information, withdraws, rates, confirms, asks to reopen, downloads
+  their data and asks for its erasure; no member of staff takes these actions in their
+  name, and the citizen takes no staff action;
+- the lead agency's administrators, and they alone, decide a request for erasure.
 
 A user who may not see the case gets CaseNotFound (answered 404), never NotPermitted, so
 that the refusal does not reveal that the case exists.
@@ -22,11 +27,11 @@ import pytest
 
 from agencies import permissions
 from agencies.models import Role
-from agencies.permissions import Action
+from agencies.permissions import Action, CitizenAccess
 from referrals import services
 from referrals.errors import CaseNotFound, NotPermitted
 from referrals.models import Case, CaseStatus, ReferralStatus
-from tests.factories import InspectorFactory
+from tests.factories import InspectorFactory, MembershipFactory
 from tests.referrals.factories import agency, case_in, fresh, referral_in, staff
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +84,30 @@ uninvolved cceo            404  404  404  404
 uninvolved agency admin    404  404  404  404
 inspector                  404  404  404  404
 """
+CITIZEN_CASE = """
+The citizen's actions and the erasure decision, on a case led by MOL, referred to MOPH.
+                           track add withdraw rate confirm reopen export erase decide
+lead intake officer         404  404   404    404   404     404    404    404   404
+lead case officer assigned  404  404   404    404   404     404    404    404   404
+lead case officer           404  404   404    404   404     404    404    404   404
+lead supervisor             404  404   404    404   404     404    404    404   404
+lead cceo                   404  404   404    404   404     404    404    404   404
+lead agency admin           404  404   404    404   404     404    404    404    Y
+referred intake officer     404  404   404    404   404     404    404    404   404
+referred case officer       404  404   404    404   404     404    404    404   404
+referred supervisor         404  404   404    404   404     404    404    404   404
+referred cceo               404  404   404    404   404     404    404    404   404
+referred agency admin       404  404   404    404   404     404    404    404   404
+uninvolved intake officer   404  404   404    404   404     404    404    404   404
+uninvolved case officer     404  404   404    404   404     404    404    404   404
+uninvolved supervisor       404  404   404    404   404     404    404    404   404
+uninvolved cceo             404  404   404    404   404     404    404    404   404
+uninvolved agency admin     404  404   404    404   404     404    404    404   404
+inspector                   404  404   404    404   404     404    404    404   404
+citizen of the case          Y    Y     Y      Y     Y       Y      Y      Y    404
+citizen of another case     404  404   404    404   404     404    404    404   404
+"""
+CITIZENS = {"citizen of the case": "citizen", "citizen of another case": "other citizen"}
 Y, NO, HIDDEN = "Y", "-", "404"
 REFERRED = "MOPH"
 UNINVOLVED = "MOE"
@@ -92,6 +121,8 @@ class Who:
 
     @classmethod
     def called(cls, words: list[str]) -> "Who":
+        if " ".join(words) in CITIZENS:
+            return cls(CITIZENS[" ".join(words)])
         assigned = words[-1] == "assigned"
         role = "_".join(words[1 : -1 if assigned else None])
         return cls(words[0], Role(role) if role else "", assigned)
@@ -112,10 +143,14 @@ def rows(table: str):
             yield pytest.param(who, action, expected, id=f"{who} - {action} - {expected}")
 
 
-@pytest.mark.parametrize("table", [OPEN_CASE, RESTRICTED_CASE], ids=["open", "restricted"])
+@pytest.mark.parametrize(
+    "table", [OPEN_CASE, RESTRICTED_CASE, CITIZEN_CASE], ids=["open", "restricted", "citizen"]
+)
 def test_each_table_has_one_row_for_every_kind_of_user(table):
     everyone = {Who(where, role) for where in ("lead", "referred", "uninvolved") for role in Role}
     everyone |= {Who("lead", Role.CASE_OFFICER, assigned=True), Who("inspector")}
+    if table == CITIZEN_CASE:
+        everyone |= {Who("citizen"), Who("other citizen")}
     lines = table.strip().splitlines()[2:]
 
     assert len(lines) == len(everyone)
@@ -237,3 +272,93 @@ def test_triage_and_transfer_stay_with_intake_and_supervisors_even_when_assigned
         else:
             services.transfer_case(case, officer, agency("MOPH"), "เป็นเรื่องสุขภาพ")
     assert fresh(case).status == CaseStatus.NEW
+
+
+# --- The citizen's actions and the erasure decision -----------------------------------------
+
+CITIZEN_COLUMNS = {
+    "track": Action.TRACK,
+    "add": Action.ADD_INFORMATION,
+    "withdraw": Action.WITHDRAW,
+    "rate": Action.RATE,
+    "confirm": Action.CONFIRM_CLOSE,
+    "reopen": Action.ASK_REOPEN,
+    "export": Action.EXPORT_DATA,
+    "erase": Action.REQUEST_ERASURE,
+    "decide": Action.DECIDE_ERASURE,
+}
+# Written out here rather than read from the module, so that the test holds the policy.
+CITIZENS_OWN = {action for column, action in CITIZEN_COLUMNS.items() if column != "decide"}
+STAFF_ACTIONS = [action for action in Action if action not in CITIZENS_OWN]
+
+
+def citizen_scene(who: Who):
+    """The user ``who`` and a resolved case led by MOL, helped by MOPH."""
+    case = case_in(CaseStatus.IN_PROGRESS)
+    boss = staff("MOL", Role.SUPERVISOR)
+    referral_in(ReferralStatus.COMPLETED, case, to=REFERRED, by=boss)
+    if who.assigned:
+        user = staff("MOL", who.role)
+        services.assign_case(case, boss, user)
+    elif who.where == "citizen":
+        user = CitizenAccess(case.pk)
+    elif who.where == "other citizen":
+        user = CitizenAccess(case_in(CaseStatus.RESOLVED).pk)
+    else:
+        user = make_user(who, "MOL")
+    services.resolve_case(case, boss, "นายจ้างจ่ายค่าจ้างแล้ว")
+    return user, fresh(case)
+
+
+@pytest.mark.parametrize(("who", "action", "expected"), list(rows(CITIZEN_CASE)))
+def test_who_may_take_the_citizens_actions_and_decide_erasure(who, action, expected):
+    user, case = citizen_scene(who)
+
+    assert permissions.can(user, CITIZEN_COLUMNS[action], case) is (expected == Y)
+
+
+@pytest.mark.parametrize("action", STAFF_ACTIONS, ids=str)
+def test_the_citizen_takes_no_staff_action(action):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    referral = referral_in(ReferralStatus.PENDING, case)
+
+    assert permissions.can(CitizenAccess(case.pk), action, fresh(case), fresh(referral)) is False
+
+
+STAFF_SERVICES = {
+    "note": lambda case, who: services.add_note(case, who, "ขอบคุณเจ้าหน้าที่"),
+    "assign": lambda case, who: services.assign_case(case, who, None),
+    "request information": lambda case, who: services.request_information(case, who, "ขอ"),
+    "refer": lambda case, who: services.refer_case(case, who, [agency("MOI")], "ช่วยด้วย"),
+    "resolve": lambda case, who: services.resolve_case(case, who, "เสร็จแล้ว"),
+    "restrict": lambda case, who: services.set_restricted(case, who, True, "ปิดไว้"),
+}
+
+
+@pytest.mark.parametrize("name", STAFF_SERVICES)
+def test_the_citizens_access_opens_no_staff_service(name):
+    case = case_in(CaseStatus.IN_PROGRESS)
+
+    with pytest.raises(CaseNotFound):
+        STAFF_SERVICES[name](case, CitizenAccess(case.pk))
+
+    assert fresh(case).version == case.version
+    assert fresh(case).status == CaseStatus.IN_PROGRESS
+
+
+def test_an_inspector_with_a_leftover_admin_membership_decides_no_erasure():
+    case = case_in(CaseStatus.CLOSED)
+    inspector = InspectorFactory().user
+    MembershipFactory(user=inspector, agency=agency("MOL"), role=Role.AGENCY_ADMIN)
+
+    assert not permissions.can(inspector, Action.DECIDE_ERASURE, case)
+
+
+def test_a_former_administrator_decides_no_erasure():
+    case = case_in(CaseStatus.CLOSED)
+    admin = staff("MOL", Role.AGENCY_ADMIN)
+    assert permissions.can(admin, Action.DECIDE_ERASURE, case)
+
+    admin.memberships.update(is_active=False)
+
+    assert not permissions.can(fresh(admin), Action.DECIDE_ERASURE, case)

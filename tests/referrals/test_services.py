@@ -19,6 +19,7 @@ from agencies.models import District, Role, Subdistrict
 from agencies.permissions import Action
 from referrals import identity, services
 from referrals.errors import NotPermitted, StaleObject, TransitionNotAllowed
+from referrals.identity import secret_hash
 from referrals.models import (
     AppendOnlyError,
     Attachment,
@@ -30,7 +31,6 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-from referrals.services.intake import secret_hash
 from tests.referrals.factories import (
     agency,
     case_in,

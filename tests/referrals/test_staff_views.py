@@ -440,7 +440,7 @@ def test_an_intake_officer_records_a_phone_request_and_prints_the_slip(client):
     slip = client.get(response["Location"])
     assert slip.status_code == 200, slip.status_code
     secret = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", slip.text.split("รหัสยืนยัน")[1]).group()
-    from referrals.services.intake import secret_hash
+    from referrals.identity import secret_hash
 
     assert secret_hash(secret) == case.secret_hash
     assert secret not in client.get(response["Location"]).text  # shown once
@@ -471,9 +471,9 @@ def test_intake_without_javascript_narrows_districts_by_reloading(client):
 
 def test_place_options_for_htmx(client):
     client.force_login(staff("MOJ", Role.INTAKE_OFFICER))
-    response = client.get("/staff/places/", {"province": "84"})
+    response = client.get("/places/", {"province": "84"})
     assert "เกาะพะงัน" in response.text
-    response = client.get("/staff/places/", {"district": "8405"})
+    response = client.get("/places/", {"district": "8405"})
     assert "เกาะเต่า" in response.text
 
 

@@ -2,17 +2,19 @@
 
 For every status and every action, the service succeeds exactly when the table allows the
 move, and otherwise refuses with TransitionNotAllowed naming the current status, changing
-nothing. The actors (the lead agency's supervisor, the referred agency's supervisor) may do
-everything by role, so that only the status decides.
+nothing. The actors (the lead agency's supervisor, the referred agency's supervisor, the
+citizen holding the case's secret) may do everything by role, so that only the status
+decides.
 """
 
 import pytest
 from django.utils import translation
 
 from agencies.models import Role
+from agencies.permissions import CitizenAccess
 from referrals import services
 from referrals.errors import TransitionNotAllowed
-from referrals.models import CaseEvent, CaseStatus, ReferralStatus
+from referrals.models import Case, CaseEvent, CaseStatus, ErasureRequest, Rating, ReferralStatus
 from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS
 from tests.referrals.factories import agency, case_in, fresh, referral_in, staff, submit
 
@@ -32,8 +34,37 @@ CASE_ACTIONS = {
     "close": lambda case, by: services.close_case(case, by),
     "reopen": lambda case, by: services.reopen_case(case, by, "ยังไม่ได้รับเงิน"),
 }
-# The citizen's withdrawal has no service yet; the table already lists it.
-CASE_ACTIONS_WITHOUT_SERVICE = {"withdraw"}
+# The citizen's actions: (the service, the entries of the table it applies). Adding
+# information is "answer" when the agency asked for it (waiting_citizen), and
+# "add_information" otherwise. A case fresh from case_in is unrated, resolved just now and
+# has no request for erasure waiting, so that only its status decides.
+CITIZEN_ACTIONS = {
+    "add_information": (
+        lambda case, citizen: services.add_information(case, citizen, "สำเนาสัญญาจ้าง"),
+        ("add_information", "answer"),
+    ),
+    "withdraw": (
+        lambda case, citizen: services.withdraw_case(case, citizen, "ตกลงกับนายจ้างได้แล้ว"),
+        ("withdraw",),
+    ),
+    "rate": (
+        lambda case, citizen: services.rate_case(case, citizen, 5, 4, 3, "ขอบคุณ"),
+        ("rate",),
+    ),
+    "confirm_close": (
+        lambda case, citizen: services.confirm_close(case, citizen),
+        ("confirm_close",),
+    ),
+    "ask_reopen": (
+        lambda case, citizen: services.ask_reopen(case, citizen, "ยังไม่ได้รับเงิน"),
+        ("ask_reopen",),
+    ),
+    "request_erasure": (
+        lambda case, citizen: services.request_erasure(case, citizen, "ขอให้ลบข้อมูล"),
+        ("request_erasure",),
+    ),
+}
+CITIZEN_ENTRIES = {entry for _do, entries in CITIZEN_ACTIONS.values() for entry in entries}
 
 REFERRAL_ACTIONS = {
     "accept": lambda referral, lead, helper: services.accept_referral(referral, helper),
@@ -44,7 +75,8 @@ REFERRAL_ACTIONS = {
 
 
 def test_every_action_of_the_tables_is_exercised_here():
-    assert set(CASE_TRANSITIONS) == set(CASE_ACTIONS) | CASE_ACTIONS_WITHOUT_SERVICE
+    assert set(CASE_TRANSITIONS) == set(CASE_ACTIONS) | CITIZEN_ENTRIES
+    assert not set(CASE_ACTIONS) & CITIZEN_ENTRIES, "each entry is taken by staff or citizen"
     assert set(REFERRAL_TRANSITIONS) == set(REFERRAL_ACTIONS)
 
 
@@ -72,6 +104,45 @@ def test_a_case_action_succeeds_exactly_when_the_table_allows_it(status, action)
         assert fresh(case).status == status
         assert fresh(case).version == case.version
         assert CaseEvent.objects.filter(case=case).count() == events
+
+
+def citizen_params():
+    for status in CaseStatus:
+        for action in CITIZEN_ACTIONS:
+            yield pytest.param(status, action, id=f"{status.value}-{action}")
+
+
+def what_the_citizen_changes(case) -> dict:
+    return {
+        "case": Case.objects.filter(pk=case.pk).values().get(),
+        "events": CaseEvent.objects.filter(case=case).count(),
+        "ratings": Rating.objects.filter(case=case).count(),
+        "erasures": ErasureRequest.objects.filter(case=case).count(),
+    }
+
+
+@pytest.mark.parametrize(("status", "action"), list(citizen_params()))
+def test_a_citizen_action_succeeds_exactly_when_the_table_allows_it(status, action):
+    case = case_in(status)
+    citizen = CitizenAccess(case.pk)
+    do, entries = CITIZEN_ACTIONS[action]
+    applying = [entry for entry in entries if status in CASE_TRANSITIONS[entry][0]]
+    before = what_the_citizen_changes(case)
+
+    if applying:
+        [entry] = applying
+        do(case, citizen)
+        target = CASE_TRANSITIONS[entry][1]
+        assert fresh(case).status == (target or status)
+        last = CaseEvent.objects.filter(case=case).order_by("-id").first()
+        assert last.by_citizen
+        assert what_the_citizen_changes(case)["events"] > before["events"]
+    else:
+        with translation.override("en"), pytest.raises(TransitionNotAllowed) as refusal:
+            do(case, citizen)
+        with translation.override("en"):
+            assert str(CaseStatus(status).label) in str(refusal.value.message)
+        assert what_the_citizen_changes(case) == before
 
 
 @pytest.mark.parametrize("action", REFERRAL_ACTIONS)

@@ -41,6 +41,14 @@ class Category(BilingualName):
             "supervisors and the agency's CCEO (witness protection, trafficking, violence)."
         ),
     )
+    is_sensitive = models.BooleanField(
+        _("sensitive data"),
+        default=False,
+        help_text=_(
+            "Requests of this kind hold health, disability or criminal information: the "
+            "citizen must give explicit consent (PDPA section 26)."
+        ),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -178,6 +186,16 @@ class Case(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Database defaults too: bulk loads (COPY) that predate these columns leave them out.
+    privacy_notice_version = models.CharField(
+        _("privacy notice shown"), max_length=20, blank=True, editable=False, db_default=""
+    )
+    sensitive_consent_at = models.DateTimeField(
+        _("explicit consent to sensitive data"), null=True, blank=True, editable=False
+    )
+    anonymised_at = models.DateTimeField(
+        _("personal data erased"), null=True, blank=True, editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -347,6 +365,11 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     RESTRICTION_CHANGED = "restriction_changed", _("Access restriction changed")
     ATTACHMENT_ADDED = "attachment_added", _("File added")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the citizen")
+    RATED = "rated", _("Service rated")
+    ERASURE_REQUESTED = "erasure_requested", _("Erasure of personal data requested")
+    ERASURE_REFUSED = "erasure_refused", _("Erasure of personal data refused")
+    ANONYMISED = "anonymised", _("Personal data erased")
 
 
 class CaseEventQuerySet(models.QuerySet):
@@ -355,6 +378,15 @@ class CaseEventQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError(_("The timeline cannot be changed."))
+
+    def redact(self) -> int:
+        """Blank the words of these events, keeping what happened and when.
+
+        The one exception to append-only, for the erasure of a citizen's personal data
+        (PDPA section 33): messages and details may name the person; the facts stay for
+        the statistics.
+        """
+        return super().update(message="", payload={})
 
 
 class AppendOnlyError(Exception):
@@ -393,6 +425,7 @@ class CaseEvent(models.Model):
         verbose_name=_("agency"),
     )
     is_public = models.BooleanField(_("shown to the citizen"), default=False)
+    by_citizen = models.BooleanField(_("by the citizen"), default=False, db_default=False)
     message = models.TextField(_("message"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
@@ -465,9 +498,16 @@ class PersonalDataAccess(models.Model):
         VIEW_CASE = "view_case", _("Opened the case")
         VIEW_ATTACHMENT = "view_attachment", _("Opened a file")
         PRINT_SLIP = "print_slip", _("Printed the tracking slip")
+        CITIZEN_EXPORT = "citizen_export", _("The citizen downloaded their data")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+        help_text=_("Empty when the citizen themselves downloaded their data."),
     )
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("case")

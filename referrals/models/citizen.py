@@ -1,0 +1,126 @@
+"""What a citizen adds to their case: possible duplicates found at submission, the rating
+of the service, and requests to erase their personal data."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models.cases import Case
+
+
+class PossibleDuplicate(models.Model):
+    """An earlier case that may be the same request, for the triage officer to judge.
+
+    Found when a case is created; never merged automatically.
+    """
+
+    class Reason(models.TextChoices):
+        NATIONAL_ID = "national_id", _("Same national ID")
+        PHONE_CATEGORY = "phone_category", _("Same phone and help category within 30 days")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="possible_duplicates", verbose_name=_("case")
+    )
+    earlier = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("earlier case")
+    )
+    reason = models.CharField(_("why"), max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField(_("found"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-earlier__created_at"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "earlier"], name="one_link_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.earlier_id}"
+
+
+SCORE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Rating(models.Model):
+    """The citizen's rating of the help given, once per case, after it is resolved."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="rating", verbose_name=_("case")
+    )
+    usefulness = models.PositiveSmallIntegerField(_("how useful the help was"), validators=SCORE)
+    clarity = models.PositiveSmallIntegerField(_("how clearly it was explained"), validators=SCORE)
+    satisfaction = models.PositiveSmallIntegerField(_("overall satisfaction"), validators=SCORE)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("rated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(usefulness__range=(1, 5))
+                & models.Q(clarity__range=(1, 5))
+                & models.Q(satisfaction__range=(1, 5)),
+                name="rating_scores_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.usefulness}/{self.clarity}/{self.satisfaction}"
+
+
+class ErasureRequest(models.Model):
+    """A citizen's request to erase the personal data of a finished case (PDPA section 33).
+
+    The lead agency's administrator approves it (the case is then anonymised, its figures
+    kept for the statistics) or refuses it with a reason the citizen sees.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved: personal data erased")
+        REFUSED = "refused", _("Refused")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="erasure_requests", verbose_name=_("case")
+    )
+    reason = models.TextField(_("why the citizen asks"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_note = models.TextField(_("reason for the decision"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="one_pending_erasure_per_case",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="erasure_pending_created",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.status}"

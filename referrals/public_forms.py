@@ -1,0 +1,249 @@
+"""Forms of the citizens' pages. They check what a person typed; the services check the
+rest (the same checks as for a request recorded by staff)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import District, Province, Subdistrict
+from referrals.selectors import category_cards, province_choices
+
+TEXT = forms.Textarea(attrs={"rows": 4})
+SCORES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the services check each by its content."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
+def _narrowing(url_name: str, target: str) -> dict:
+    """htmx attributes: on change, fetch the narrower places into ``target``."""
+    return {"hx-get": reverse(url_name), "hx-target": f"#id_{target}", "hx-trigger": "change"}
+
+
+def _digits(value) -> str:
+    value = str(value or "")
+    return value if value.isdigit() else ""
+
+
+class PlaceChoices:
+    """Province, district and subdistrict that narrow each other, with or without
+    JavaScript: the district and subdistrict choices follow what was submitted, so a
+    browser without JavaScript reloads the form ("Show districts") and htmx swaps the
+    options in place otherwise. Choice lists are plain (value, name) pairs so that the
+    empty form costs no query."""
+
+    def narrow_places(self):
+        self.fields["province"].widget.attrs.update(_narrowing("public:places", "district"))
+        self.fields["district"].widget.attrs.update(_narrowing("public:places", "subdistrict"))
+        province = _digits(self.data.get("province") or self.initial.get("province"))
+        district = _digits(self.data.get("district") or self.initial.get("district"))
+        if province:
+            self.fields["district"].choices = [
+                ("", "---------"),
+                *((str(d.pk), d.name) for d in District.objects.filter(province_id=province)),
+            ]
+        if district:
+            self.fields["subdistrict"].choices = [
+                ("", "---------"),
+                *((str(s.pk), s.name) for s in Subdistrict.objects.filter(district_id=district)),
+            ]
+
+    def clean_province(self):
+        province = Province.objects.filter(pk=_digits(self.cleaned_data["province"])).first()
+        if province is None:
+            raise ValidationError(_("Choose a province."))
+        return province
+
+    def clean_district(self):
+        value = _digits(self.cleaned_data.get("district"))
+        return District.objects.filter(pk=value).first() if value else None
+
+    def clean_subdistrict(self):
+        value = _digits(self.cleaned_data.get("subdistrict"))
+        return Subdistrict.objects.filter(pk=value).first() if value else None
+
+
+class PublicRequestForm(PlaceChoices, forms.Form):
+    category = forms.ChoiceField(
+        label=_("What do you need help with?"),
+        widget=forms.RadioSelect,
+        choices=lambda: [(str(card["pk"]), card["name"]) for card in category_cards()],
+        error_messages={"required": _("Choose the kind of help you need.")},
+    )
+    description = forms.CharField(
+        label=_("Tell us what happened and what help you need"),
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 5000}),
+        error_messages={"required": _("Describe the problem in a few words.")},
+    )
+    province = forms.ChoiceField(
+        label=_("Province"),
+        choices=lambda: [("", "---------"), *province_choices()],
+        error_messages={"required": _("Choose a province.")},
+    )
+    district = forms.ChoiceField(
+        label=_("District (optional)"), required=False, choices=[("", "---------")]
+    )
+    subdistrict = forms.ChoiceField(
+        label=_("Subdistrict (optional)"), required=False, choices=[("", "---------")]
+    )
+    citizen_name = forms.CharField(
+        label=_("Your name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter your name.")},
+    )
+    citizen_phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=20,
+        help_text=_("We call you on this number if we need to. Example: 081 234 5678"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"required": _("Enter a phone number we can reach you on.")},
+    )
+    citizen_email = forms.CharField(
+        label=_("Email (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_("We send your reference code and secret to it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    national_id = forms.CharField(
+        label=_("Thai national ID number (optional)"),
+        required=False,
+        max_length=20,
+        help_text=_("13 digits. It helps the agencies find your earlier requests and records."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    files = MultipleFileField(
+        label=_("Photos or documents (optional)"),
+        help_text=_("Up to 5 files: JPEG or PNG photos, or PDF, each at most %(mb)s MB."),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
+    sensitive_consent = forms.BooleanField(
+        label=_(
+            "I give my explicit consent for the agencies to use the information about my "
+            "health, disability or criminal matters in this request to help me."
+        ),
+        required=False,
+    )
+    # Hidden from people by the style sheet; robots fill it in.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args, max_mb: int = 10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = self.fields["files"].help_text % {"mb": max_mb}
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.narrow_places()
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class TrackForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference code"),
+        max_length=30,
+        help_text=_("Such as RP-2569-7KQ3XD"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Enter the reference code.")},
+    )
+    secret = forms.CharField(
+        label=_("Verification secret"),
+        max_length=30,
+        help_text=_("The 8 characters given with the code, such as ABCD-2345"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Enter the verification secret.")},
+    )
+
+
+class InformationForm(forms.Form):
+    text = forms.CharField(
+        label=_("Information for the agency"), widget=TEXT, required=False, max_length=5000
+    )
+    files = MultipleFileField(
+        label=_("Photos or documents (optional)"),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (optional)"), widget=TEXT, required=False, max_length=2000
+    )
+    confirm = forms.BooleanField(
+        label=_("I no longer need help with this request."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class RatingForm(forms.Form):
+    usefulness = forms.ChoiceField(
+        label=_("How useful was the help?"), choices=SCORES, widget=forms.RadioSelect
+    )
+    clarity = forms.ChoiceField(
+        label=_("How clearly were things explained to you?"),
+        choices=SCORES,
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Overall, how satisfied are you?"), choices=SCORES, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), widget=TEXT, required=False, max_length=5000
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("usefulness", "clarity", "satisfaction"):
+            self.fields[name].error_messages["required"] = _("Choose a score from 1 to 5.")
+
+
+class ConfirmCloseForm(forms.Form):
+    pass
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("What is still not solved?"), widget=TEXT, max_length=5000)
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (optional)"), widget=TEXT, required=False, max_length=2000
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that the agencies will no longer have my name, contact details, "
+            "description or files for this request, and that it cannot be reopened."
+        ),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
+class ErasureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Erase the personal data")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason (required to refuse; shown to the citizen)"),
+        widget=TEXT,
+        required=False,
+        max_length=2000,
+    )

@@ -1,0 +1,408 @@
+"""The citizens' pages: ask for help, follow the request, rate it, exercise data rights.
+
+No account: a request is opened by its reference code and verification secret; once
+checked, the browser's session may act on that case for TRACK_SESSION_MINUTES. Views are
+thin: they read through selectors, act through services, and turn refusals into messages
+in the citizen's language.
+"""
+
+import json
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from agencies.models import District, Subdistrict
+from agencies.permissions import CitizenAccess
+from referrals import public_forms as forms
+from referrals import selectors, services, throttle
+from referrals.errors import CaseNotFound, WorkflowError
+from referrals.models import CaseStatus, Channel, EventKind, PersonalDataAccess
+
+SUBMITTED_KEY = "submitted_requests"
+TRACKED_KEY = "tracked_requests"
+ANSWER_PAGE_SECONDS = 3600
+
+# What the citizen reads for each status (DESIGN.md, section 4), with what happens next.
+CITIZEN_STATUS = {
+    CaseStatus.NEW: (
+        pgettext_lazy("citizen status", "Request received"),
+        gettext_lazy("The agency will look at your request and contact you if needed."),
+    ),
+    CaseStatus.IN_PROGRESS: (
+        pgettext_lazy("citizen status", "Being handled"),
+        gettext_lazy("The agencies below are working on your request."),
+    ),
+    CaseStatus.WAITING_CITIZEN: (
+        pgettext_lazy("citizen status", "Waiting for information from you"),
+        gettext_lazy("The agency needs more information: answer below to continue."),
+    ),
+    CaseStatus.RESOLVED: (
+        pgettext_lazy("citizen status", "Completed"),
+        gettext_lazy("Tell us whether the help solved your problem, and rate it."),
+    ),
+    CaseStatus.CLOSED: (
+        pgettext_lazy("citizen status", "Closed"),
+        gettext_lazy("This request is finished."),
+    ),
+    CaseStatus.REJECTED: (
+        pgettext_lazy("citizen status", "Outside the scope of the agencies"),
+        gettext_lazy("See the answer below for where you can get help."),
+    ),
+    CaseStatus.DUPLICATE: (
+        pgettext_lazy("citizen status", "Duplicate request"),
+        gettext_lazy("Your request is handled together with the one named below."),
+    ),
+    CaseStatus.WITHDRAWN: (
+        pgettext_lazy("citizen status", "Withdrawn by you"),
+        gettext_lazy("You withdrew this request."),
+    ),
+}
+
+
+def _too_many(request, template: str, context: dict, message: str, retry_after: int = 3600):
+    context["throttled"] = message
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- Asking for help ------------------------------------------------------------------
+
+
+def new_request(request):
+    """The public request form; valid input becomes a case, and the code and secret are
+    shown on the next page."""
+    max_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    if request.method == "POST" and "refresh" not in request.POST:
+        form = forms.PublicRequestForm(request.POST, request.FILES, max_mb=max_mb)
+        context = _form_context(form)
+        if throttle.over_limit(
+            request, "submit-address", settings.PUBLIC_SUBMIT_RATE_PER_ADDRESS, "ip"
+        ):
+            return _too_many(
+                request,
+                "public/new_request.html",
+                context,
+                _(
+                    "Too many requests have been sent from your connection. Please try "
+                    "again later, or call the Government Complaint Center on 1111."
+                ),
+            )
+        if form.is_robot:
+            form.add_error(None, _("Your request could not be sent. Leave the last field empty."))
+        elif form.is_valid():
+            # Only accepted requests count toward a phone's limit, not attempts with mistakes.
+            phone_limit = (
+                "submit-phone",
+                settings.PUBLIC_SUBMIT_RATE_PER_PHONE,
+                throttle.phone_key,
+            )
+            if throttle.limit_reached(request, *phone_limit):
+                return _too_many(
+                    request,
+                    "public/new_request.html",
+                    context,
+                    _(
+                        "Many requests have already been sent with this phone number today. "
+                        "If you need more help, add information to a request you already "
+                        "have, or call 1111."
+                    ),
+                    retry_after=86400,
+                )
+            case = _submit(request, form)
+            if case is not None:
+                throttle.count(request, *phone_limit)
+                return redirect("public:received", reference=case.reference)
+        return render(request, "public/new_request.html", context, status=400)
+    form = forms.PublicRequestForm(request.POST or None, max_mb=max_mb)
+    if request.method == "POST":
+        form.errors.clear()  # a refresh of the place lists is not a submission
+    return render(request, "public/new_request.html", _form_context(form))
+
+
+def _form_context(form) -> dict:
+    return {
+        "form": form,
+        "categories": selectors.category_cards(),
+        "retention_years": settings.RETENTION_YEARS,
+    }
+
+
+def _submit(request, form):
+    data = form.cleaned_data
+    category = selectors.help_categories().filter(pk=data["category"]).first()
+    if category is None:  # withdrawn by an administrator since the page was drawn
+        form.add_error("category", _("Choose the kind of help you need."))
+        return None
+    try:
+        case, secret = services.create_case(
+            services.NewCase.from_form(data, category=category, channel=Channel.WEB)
+        )
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    submitted = request.session.get(SUBMITTED_KEY, {})
+    submitted[case.reference] = [secret, time.time()]
+    request.session[SUBMITTED_KEY] = submitted
+    _remember_tracked(request, case.reference)
+    return case
+
+
+@require_safe
+@never_cache
+def received(request, reference):
+    """The answer page: the reference code and the secret, for this browser only."""
+    submitted = request.session.get(SUBMITTED_KEY, {})
+    secret, at = submitted.get(reference.upper(), (None, 0))
+    if secret is None or time.time() - at > ANSWER_PAGE_SECONDS:
+        raise Http404(_("This page is no longer available. Follow your request with its code."))
+    case = selectors.tracked_case(reference)
+    return render(
+        request,
+        "public/received.html",
+        {"case": case, "secret": secret, "emailed": bool(case.citizen_email)},
+    )
+
+
+@require_safe
+def places(request):
+    """The districts of a province, or the subdistricts of a district, as <option>s."""
+    district = request.GET.get("district", "")
+    province = request.GET.get("province", "")
+    if district.isdigit():
+        found = Subdistrict.objects.filter(district_id=district)
+    elif province.isdigit():
+        found = District.objects.filter(province_id=province)
+    else:
+        found = District.objects.none()
+    return render(request, "public/_place_options.html", {"places": found})
+
+
+@require_safe
+def privacy(request):
+    return render(
+        request,
+        "public/privacy.html",
+        {"retention_years": settings.RETENTION_YEARS, "version": settings.PRIVACY_NOTICE_VERSION},
+    )
+
+
+# --- Following a request --------------------------------------------------------------
+
+
+def _remember_tracked(request, reference: str) -> None:
+    tracked = request.session.get(TRACKED_KEY, {})
+    tracked[reference] = time.time()
+    request.session[TRACKED_KEY] = tracked
+
+
+def _citizen_case(request, reference):
+    """The case this browser has opened with its secret recently, or None."""
+    tracked = request.session.get(TRACKED_KEY, {})
+    reference = reference.upper()
+    opened = tracked.get(reference)
+    if opened is None or time.time() - opened > settings.TRACK_SESSION_MINUTES * 60:
+        return None
+    case = selectors.tracked_case(reference)
+    if case is not None:
+        _remember_tracked(request, reference)
+    return case
+
+
+@never_cache
+def track(request):
+    """Open a request with its reference code and secret. Every mistake gets one answer;
+    repeated mistakes from one address wait longer, then are locked out for a while."""
+    form = forms.TrackForm(
+        request.POST or None, initial={"reference": request.GET.get("reference")}
+    )
+    if request.method != "POST":
+        return render(request, "public/track.html", {"form": form})
+    guard = throttle.TrackingGuard(request)
+    wait = guard.wait_seconds()
+    if wait:
+        minutes = (wait + 59) // 60
+        return _too_many(
+            request,
+            "public/track.html",
+            {"form": form},
+            _(
+                "Too many wrong codes were entered from your connection. Please try again "
+                "in %(minutes)s minutes."
+            )
+            % {"minutes": minutes},
+            retry_after=wait,
+        )
+    if throttle.over_limit(request, "track-address", settings.TRACK_RATE_PER_ADDRESS, "ip"):
+        return _too_many(
+            request,
+            "public/track.html",
+            {"form": form},
+            _("Too many requests from your connection. Please try again later."),
+        )
+    if form.is_valid():
+        case = selectors.case_for_citizen(
+            form.cleaned_data["reference"], form.cleaned_data["secret"]
+        )
+        if case is not None:
+            request.session.cycle_key()
+            _remember_tracked(request, case.reference)
+            return redirect("public:case", reference=case.reference)
+        guard.failed()
+        form.add_error(
+            None,
+            _(
+                "We could not find a request with this reference code and secret. Check "
+                "both and try again."
+            ),
+        )
+    return render(request, "public/track.html", {"form": form}, status=400)
+
+
+def _gone(reference):
+    return redirect(f"{reverse('public:track')}?{urlencode({'reference': reference.upper()})}")
+
+
+CITIZEN_FORMS = {
+    "add_information": forms.InformationForm,
+    "withdraw": forms.WithdrawForm,
+    "rate": forms.RatingForm,
+    "confirm_close": forms.ConfirmCloseForm,
+    "ask_reopen": forms.ReopenForm,
+    "request_erasure": forms.ErasureForm,
+}
+
+CITIZEN_DONE = {
+    "add_information": gettext_lazy("Thank you: the agency has your information."),
+    "withdraw": gettext_lazy("Your request is withdrawn."),
+    "rate": gettext_lazy("Thank you for rating the help you received."),
+    "confirm_close": gettext_lazy("Thank you: your request is closed."),
+    "ask_reopen": gettext_lazy("Your request is reopened: the agency will look at it again."),
+    "request_erasure": gettext_lazy(
+        "Your request for erasure has been sent to the agency. You will see its decision here."
+    ),
+}
+
+
+def _run(action: str, case, citizen: CitizenAccess, data: dict):
+    if action == "add_information":
+        return services.add_information(case, citizen, data["text"], data["files"])
+    if action == "withdraw":
+        return services.withdraw_case(case, citizen, data["reason"])
+    if action == "rate":
+        return services.rate_case(
+            case,
+            citizen,
+            data["usefulness"],
+            data["clarity"],
+            data["satisfaction"],
+            data["comment"],
+        )
+    if action == "confirm_close":
+        return services.confirm_close(case, citizen)
+    if action == "ask_reopen":
+        return services.ask_reopen(case, citizen, data["reason"])
+    return services.request_erasure(case, citizen, data["reason"])
+
+
+@never_cache
+def case_page(request, reference):
+    case = _citizen_case(request, reference)
+    if case is None:
+        return _gone(reference)
+    return _render_case(request, case)
+
+
+def _render_case(request, case, bound=None, status=200):
+    actions = selectors.citizen_actions(case)
+    action_forms = {name: CITIZEN_FORMS[name](prefix=name) for name in actions}
+    if bound is not None:
+        action_forms[bound.prefix] = bound
+    label, explanation = CITIZEN_STATUS[case.status]
+    if case.status == CaseStatus.RESOLVED and "rate" not in actions:
+        explanation = _("Tell us whether the help solved your problem.")
+    events = selectors.public_timeline(case)
+    question = None
+    if case.status == CaseStatus.WAITING_CITIZEN:
+        question = next((e for e in events if e.kind == EventKind.INFORMATION_REQUESTED), None)
+    context = {
+        "question": question,
+        "case": case,
+        "status_label": label,
+        "status_explanation": explanation,
+        "agencies": selectors.agencies_helping(case),
+        "events": events,
+        "forms": action_forms,
+        "rating": getattr(case, "rating", None) if "rate" not in actions else None,
+        "erasures": list(case.erasure_requests.all()),
+        "max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "public/case.html", context, status=status)
+
+
+@require_POST
+def case_action(request, reference, action):
+    if action not in CITIZEN_FORMS:
+        raise Http404
+    case = _citizen_case(request, reference)
+    if case is None:
+        return _gone(reference)
+    form = CITIZEN_FORMS[action](request.POST, request.FILES, prefix=action)
+    if form.is_valid():
+        try:
+            _run(action, case, CitizenAccess(case.pk), form.cleaned_data)
+        except CaseNotFound:
+            return _gone(reference)
+        except WorkflowError as error:
+            messages.error(request, error.message)
+            return redirect("public:case", reference=case.reference)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, CITIZEN_DONE[action])
+            return redirect("public:case", reference=case.reference)
+    case.refresh_from_db()
+    return _render_case(request, case, bound=form, status=400)
+
+
+@require_POST
+def forget(request, reference):
+    """Close the request on this browser (a shared or borrowed phone)."""
+    tracked = request.session.get(TRACKED_KEY, {})
+    tracked.pop(reference.upper(), None)
+    request.session[TRACKED_KEY] = tracked
+    submitted = request.session.get(SUBMITTED_KEY, {})
+    submitted.pop(reference.upper(), None)
+    request.session[SUBMITTED_KEY] = submitted
+    messages.success(request, _("The request is closed on this device."))
+    return redirect("public:track")
+
+
+@require_safe
+@never_cache
+def data_export(request, reference):
+    """Everything the portal holds about the citizen in this request, as JSON."""
+    case = _citizen_case(request, reference)
+    if case is None:
+        return _gone(reference)
+    PersonalDataAccess.objects.create(
+        user=None, case=case, action=PersonalDataAccess.Action.CITIZEN_EXPORT
+    )
+    body = json.dumps(selectors.personal_data_export(case), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-{stamp}.json"'
+    return response

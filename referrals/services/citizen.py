@@ -1,0 +1,268 @@
+"""What the citizen does on the tracking page, and the erasure of their personal data.
+
+The citizen has no account: ``citizen`` is the ``CitizenAccess`` the tracking page made
+after checking the reference code and secret. Each function locks the case, checks that
+access and the transition table, and records a public timeline line marked as the
+citizen's, like the staff services do.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import permissions
+from agencies.permissions import Action, CitizenAccess
+from referrals.errors import CaseNotFound, TransitionNotAllowed
+from referrals.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    ErasureRequest,
+    EventKind,
+    Notification,
+    PossibleDuplicate,
+    Rating,
+)
+from referrals.selectors import reopenable
+from referrals.services._common import lock_case, move, record, required_text, save_case
+from referrals.services.attachments import check_uploads, remove_files, store_uploads
+from referrals.services.cases import cancel_open_referrals
+from referrals.transitions import CASE_TRANSITIONS
+
+MAX_TEXT = 5000
+
+
+def _citizen_lock(case: Case, citizen: CitizenAccess, action: Action, expected_version=None):
+    if not permissions.can(citizen, action, case):
+        raise CaseNotFound()
+    return lock_case(case, expected_version)
+
+
+def _limited(text: str, message) -> str:
+    text = required_text(text, message)
+    if len(text) > MAX_TEXT:
+        raise ValidationError(_("Keep the text under %(limit)s characters.") % {"limit": MAX_TEXT})
+    return text
+
+
+def add_information(
+    case: Case, citizen: CitizenAccess, text: str, files=(), expected_version=None
+) -> Case:
+    """Information or files from the citizen; when the agency asked for it, the answer
+    resumes the case (and its deadline clock)."""
+    text = (text or "").strip()
+    if not text and not files:
+        raise ValidationError({"text": _("Write the information, or attach a file.")})
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            {"text": _("Keep the text under %(limit)s characters.") % {"limit": MAX_TEXT}}
+        )
+    uploads = check_uploads(files)
+    stored = []
+    try:
+        with transaction.atomic():
+            case = _citizen_lock(case, citizen, Action.ADD_INFORMATION, expected_version)
+            answering = case.status == CaseStatus.WAITING_CITIZEN
+            move(case, "answer" if answering else "add_information", CASE_TRANSITIONS)
+            save_case(case, "status")
+            record(
+                case,
+                EventKind.INFORMATION_RECEIVED,
+                None,
+                public=True,
+                by_citizen=True,
+                message=text,
+                answer=answering,
+            )
+            stored = store_uploads(case, uploads, by_citizen=True)
+    except Exception:
+        remove_files(stored)
+        raise
+    return case
+
+
+@transaction.atomic
+def withdraw_case(case: Case, citizen: CitizenAccess, reason: str = "", expected_version=None):
+    """The citizen no longer needs help: the case ends, and so do its open referrals."""
+    reason = (reason or "").strip()[:MAX_TEXT]
+    case = _citizen_lock(case, citizen, Action.WITHDRAW, expected_version)
+    move(case, "withdraw", CASE_TRANSITIONS)
+    cancel_open_referrals(case, None, reason or _("The citizen withdrew the request."))
+    case.closed_at = timezone.now()
+    save_case(case, "status", "closed_at")
+    record(case, EventKind.WITHDRAWN, None, public=True, by_citizen=True, message=reason)
+    return case
+
+
+def _score(value, field: str) -> int:
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise ValidationError({field: _("Choose a score from 1 to 5.")})
+    return score
+
+
+@transaction.atomic
+def rate_case(
+    case: Case,
+    citizen: CitizenAccess,
+    usefulness,
+    clarity,
+    satisfaction,
+    comment: str = "",
+) -> Rating:
+    """The citizen's rating of a resolved case: three scores from 1 to 5 and a comment."""
+    scores = {}
+    errors = {}
+    for field, value in (
+        ("usefulness", usefulness),
+        ("clarity", clarity),
+        ("satisfaction", satisfaction),
+    ):
+        try:
+            scores[field] = _score(value, field)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT:
+        errors["comment"] = [_("Keep the text under %(limit)s characters.") % {"limit": MAX_TEXT}]
+    if errors:
+        raise ValidationError(errors)
+    case = _citizen_lock(case, citizen, Action.RATE)
+    move(case, "rate", CASE_TRANSITIONS)
+    if Rating.objects.filter(case=case).exists():
+        raise TransitionNotAllowed(_("You have already rated the help for this request."))
+    rating = Rating.objects.create(case=case, comment=comment, **scores)
+    record(case, EventKind.RATED, None, by_citizen=True, public=True, **scores)
+    return rating
+
+
+@transaction.atomic
+def confirm_close(case: Case, citizen: CitizenAccess, expected_version=None) -> Case:
+    """The citizen confirms the help given: the case is closed."""
+    case = _citizen_lock(case, citizen, Action.CONFIRM_CLOSE, expected_version)
+    move(case, "confirm_close", CASE_TRANSITIONS)
+    case.closed_at = timezone.now()
+    save_case(case, "status", "closed_at")
+    record(case, EventKind.CLOSED, None, public=True, by_citizen=True)
+    return case
+
+
+@transaction.atomic
+def ask_reopen(case: Case, citizen: CitizenAccess, reason: str, expected_version=None) -> Case:
+    """The problem is not solved: the case goes back to the lead agency, with the reason."""
+    reason = _limited(reason, _("Tell us what is still not solved."))
+    case = _citizen_lock(case, citizen, Action.ASK_REOPEN, expected_version)
+    move(case, "ask_reopen", CASE_TRANSITIONS)
+    if not reopenable(case):
+        raise TransitionNotAllowed(
+            _("This request can no longer be reopened: please submit a new one.")
+        )
+    case.resolved_at = None
+    save_case(case, "status", "resolved_at")
+    record(case, EventKind.REOPENED, None, public=True, by_citizen=True, message=reason)
+    return case
+
+
+@transaction.atomic
+def request_erasure(case: Case, citizen: CitizenAccess, reason: str = "") -> ErasureRequest:
+    """Ask the lead agency to erase the personal data of a finished case."""
+    reason = (reason or "").strip()[:MAX_TEXT]
+    case = _citizen_lock(case, citizen, Action.REQUEST_ERASURE)
+    move(case, "request_erasure", CASE_TRANSITIONS)
+    if case.anonymised_at is not None:
+        raise TransitionNotAllowed(_("The personal data of this request is already erased."))
+    try:
+        with transaction.atomic():
+            erasure = ErasureRequest.objects.create(case=case, reason=reason)
+    except IntegrityError as error:
+        raise TransitionNotAllowed(
+            _("Your request for erasure is already waiting for a decision.")
+        ) from error
+    record(case, EventKind.ERASURE_REQUESTED, None, public=True, by_citizen=True, message=reason)
+    return erasure
+
+
+@transaction.atomic
+def decide_erasure(erasure: ErasureRequest, by, approve: bool, note: str = "") -> ErasureRequest:
+    """The lead agency's administrator erases the data, or refuses with a reason
+    (for example, a legal duty to keep the record) that the citizen sees."""
+    erasure = ErasureRequest.objects.select_for_update().select_related("case").get(pk=erasure.pk)
+    if not permissions.can(by, Action.DECIDE_ERASURE, erasure.case):
+        raise CaseNotFound()
+    if erasure.status != ErasureRequest.Status.PENDING:
+        raise TransitionNotAllowed(_("This request has already been decided."))
+    note = (note or "").strip()
+    if not approve:
+        note = _limited(note, _("Say why the data must be kept."))
+    erasure.status = ErasureRequest.Status.APPROVED if approve else ErasureRequest.Status.REFUSED
+    erasure.decided_by = by
+    erasure.decided_at = timezone.now()
+    erasure.decision_note = note
+    erasure.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if approve:
+        anonymise_case(erasure.case, by)
+    else:
+        record(
+            erasure.case,
+            EventKind.ERASURE_REFUSED,
+            by,
+            agency=erasure.case.lead_agency,
+            public=True,
+            message=note,
+        )
+    return erasure
+
+
+@transaction.atomic
+def anonymise_case(case: Case, by=None) -> Case:
+    """Erase what identifies the citizen, keep what the statistics count.
+
+    Kept: category, province and district, agencies, statuses, times, scores. Erased: name,
+    phone, email, national ID, description, subdistrict, files, the words of the timeline
+    and of the referrals, the rating's comment, possible-duplicate links and unsent
+    messages.
+    """
+    case = lock_case(case)
+    if case.anonymised_at is not None:
+        return case
+    for attachment in case.attachments.all():
+        attachment.file.delete(save=False)
+        attachment.delete()
+    CaseEvent.objects.filter(case=case).redact()
+    # Referrals describe the person's needs in words: keep who helped, not what was said.
+    case.referrals.update(reason="", decline_reason="", outcome="", cancel_reason="")
+    PossibleDuplicate.objects.filter(case=case).delete()
+    PossibleDuplicate.objects.filter(earlier=case).delete()
+    Rating.objects.filter(case=case).update(comment="")
+    ErasureRequest.objects.filter(case=case).update(reason="")
+    Notification.objects.filter(case=case).update(recipient="", context={})
+    Notification.objects.filter(case=case, status=Notification.Status.PENDING).update(
+        status=Notification.Status.FAILED, last_error="personal data erased"
+    )
+    case.citizen_name = ""
+    case.citizen_phone = ""
+    case.citizen_email = ""
+    case.national_id_encrypted = ""
+    case.national_id_hash = ""
+    case.description = ""
+    case.public_answer = ""
+    case.subdistrict = None
+    case.anonymised_at = timezone.now()
+    save_case(
+        case,
+        "citizen_name",
+        "citizen_phone",
+        "citizen_email",
+        "national_id_encrypted",
+        "national_id_hash",
+        "description",
+        "public_answer",
+        "subdistrict",
+        "anonymised_at",
+    )
+    record(case, EventKind.ANONYMISED, by, agency=case.lead_agency, public=True)
+    return case
