@@ -67,6 +67,17 @@ class Agency(BilingualName):
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
+    webhook_url = models.URLField(
+        _("webhook address"),
+        blank=True,
+        help_text=_("The agency's own system receives its notifications here, as signed JSON."),
+    )
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Key of the HMAC-SHA256 signature in the X-Portal-Signature header."),
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     group = models.OneToOneField(

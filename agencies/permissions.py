@@ -19,7 +19,8 @@ agencies holds that permission; everything else follows from their role there:
   verification secret (a ``CitizenAccess``): they follow that case alone, add information,
   withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure;
   no member of staff takes these actions in their name;
-- the lead agency's administrators decide the requests to erase a citizen's data.
+- the lead agency's administrators decide the requests to erase a citizen's data (its
+  supervisors and CCEOs, for a restricted case).
 
 This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
 ``is_restricted``), so that it stays below the referrals app.
@@ -147,6 +148,19 @@ def administered_agency_ids(user) -> set[int]:
     return staff_profile(user).agencies_with(frozenset({Role.AGENCY_ADMIN}))
 
 
+def erasure_scope(user) -> Q:
+    """The erasure requests ``user`` decides, as a filter on their cases (``case__``)."""
+    profile = staff_profile(user)
+    return Q(case__lead_agency_id__in=administered_agency_ids(user), case__is_restricted=False) | Q(
+        case__lead_agency_id__in=profile.agencies_with(MANAGERS), case__is_restricted=True
+    )
+
+
+def decides_erasures(user) -> bool:
+    profile = staff_profile(user)
+    return bool(administered_agency_ids(user) or profile.agencies_with(MANAGERS))
+
+
 def may_record_intake(user) -> bool:
     """Intake officers and supervisors record requests received by phone or at a counter."""
     return bool(staff_profile(user).agencies_with(COORDINATORS))
@@ -199,7 +213,9 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action in CITIZEN_ACTIONS:
         return False
     if action == Action.DECIDE_ERASURE:
-        return case.lead_agency_id in administered_agency_ids(user)
+        # A restricted case stays with those who may see it: the supervisors and CCEOs.
+        roles = staff_profile(user).roles_in(case.lead_agency_id)
+        return bool(roles & MANAGERS) if case.is_restricted else Role.AGENCY_ADMIN in roles
     profile = staff_profile(user)
     if not _sees(profile, case):
         return False

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "referrals.context_processors.notifications",
             ],
         },
     },
@@ -181,6 +182,19 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notifications": {
         "task": "referrals.tasks.deliver_pending_notifications",
         "schedule": 60.0,
+    },
+    "give-up-stalled-notifications": {
+        "task": "referrals.tasks.give_up_stalled_notifications",
+        "schedule": 300.0,
+    },
+    "sweep-deadlines": {"task": "referrals.tasks.sweep_deadlines", "schedule": 60.0},
+    "daily-digest": {
+        "task": "referrals.tasks.send_daily_digest",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
+    },
+    "anonymise-expired-cases": {
+        "task": "referrals.tasks.anonymise_expired_cases",
+        "schedule": crontab(hour=2, minute=41),
     },
 }
 # A request that queues a task while the broker is down gives up quickly: the outbox
@@ -301,6 +315,14 @@ TRACK_LOCK_MINUTES = env.int("TRACK_LOCK_MINUTES", default=30)
 TRACK_SESSION_MINUTES = env.int("TRACK_SESSION_MINUTES", default=30)
 # Version of the privacy notice; change it when the notice's text changes.
 PRIVACY_NOTICE_VERSION = "2026-11"
+# --- Deadlines (SLA) in Thai business time -------------------------------------------
+
+# Working hours and days (Monday = 0); public holidays come from the `holidays` package and
+# extra days off from the admin.
+SLA_DAY_OPENS = env.str("SLA_DAY_OPENS", default="08:30")
+SLA_DAY_CLOSES = env.str("SLA_DAY_CLOSES", default="16:30")
+SLA_WORKING_WEEKDAYS = env.list("SLA_WORKING_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4])
+
 # How long the personal data of a finished case is kept (shown in the privacy notice).
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=10)
 

@@ -21,7 +21,7 @@ def home(request):
             "memberships": memberships_of(request.user),
             "is_inspector": is_inspector(request.user),
             "works_cases": bool(profile.agencies_with(permissions.HANDLERS)),
-            "administers": bool(permissions.administered_agency_ids(request.user)),
+            "administers": permissions.decides_erasures(request.user),
         },
     )
 

@@ -4,19 +4,24 @@ Cases, referrals and their timeline change only through the workflow services (w
 permission checks and a timeline event), so their admin pages show and never write.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from referrals.models import (
     Attachment,
     Case,
     CaseEvent,
     Category,
+    Deadline,
     ErasureRequest,
+    ExtraDayOff,
     Notification,
     PersonalDataAccess,
     PossibleDuplicate,
     Rating,
     Referral,
+    SlaPolicy,
 )
 
 
@@ -137,9 +142,65 @@ class ErasureRequestAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     """The outbox: what was sent, what waits, and what failed and why."""
 
-    list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient",
+        "user",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
     list_filter = ["status", "channel", "kind"]
-    list_select_related = ["case"]
-    search_fields = ["recipient", "case__reference"]
+    list_select_related = ["case", "user"]
+    search_fields = ["recipient", "case__reference", "user__username"]
     exclude = ["context"]
+    show_full_result_count = False
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the failed ones again"))
+    def send_again(self, request, queryset):
+        # Only failures: a row still "sending" may have gone out, and sent ones did.
+        count = queryset.filter(status=Notification.Status.FAILED).update(
+            status=Notification.Status.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            claimed_at=None,
+        )
+        self.message_user(
+            request,
+            _("%(count)s notifications will be sent again within a minute.") % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "acknowledge",
+        "answer_referral",
+        "resolve",
+        "reminder_percent",
+        "supervisor_percent",
+        "cceo_percent",
+    ]
+    list_filter = ["priority", "category"]
+    list_select_related = ["category"]
+
+
+@admin.register(ExtraDayOff)
+class ExtraDayOffAdmin(admin.ModelAdmin):
+    list_display = ["date", "name_th", "name_en"]
+    date_hierarchy = "date"
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "referral", "due_at", "level_reached", "met_at"]
+    list_filter = ["kind", "level_reached"]
+    list_select_related = ["case", "referral"]
+    search_fields = ["case__reference"]
     show_full_result_count = False

@@ -3,6 +3,12 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
+def _forget_calendar(sender, **kwargs):
+    from referrals.business_time import forget_calendar
+
+    forget_calendar()
+
+
 def _forget_choices(sender, **kwargs):
     from referrals.selectors import forget_cached_choices
 
@@ -21,3 +27,7 @@ class ReferralsConfig(AppConfig):
         category = self.get_model("Category")
         post_save.connect(_forget_choices, sender=category, dispatch_uid="category-saved")
         post_delete.connect(_forget_choices, sender=category, dispatch_uid="category-deleted")
+        # A new day off counts at once in this process; other processes within minutes.
+        day_off = self.get_model("ExtraDayOff")
+        post_save.connect(_forget_calendar, sender=day_off, dispatch_uid="day-off-saved")
+        post_delete.connect(_forget_calendar, sender=day_off, dispatch_uid="day-off-deleted")

@@ -1,6 +1,7 @@
 """Forms of the staff pages. They check what a person typed; the services check the rest."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, District, Membership, Province, Subdistrict
 from agencies.permissions import HANDLERS
 from referrals.models import CaseStatus, Category, Channel, Priority
+from referrals.notifications import STAFF_KINDS
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import STAFF_CHANNELS
 
@@ -80,6 +82,22 @@ class AssignForm(VersionedForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers_of(case.lead_agency_id)
+
+
+class ClassifyForm(VersionedForm):
+    category = forms.ModelChoiceField(
+        label=_("Help category"), queryset=Category.objects.filter(is_active=True)
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {
+            **kwargs["initial"],
+            "category": case.category_id,
+            "priority": case.priority,
+        }
+        super().__init__(*args, **kwargs)
 
 
 class NoteForm(forms.Form):
@@ -275,3 +293,27 @@ class IntakeForm(PlaceFieldsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.narrow_places()
+
+
+class ErasureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Erase the personal data")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason (required to refuse; shown to the citizen)"),
+        widget=TEXT,
+        required=False,
+        max_length=2000,
+    )
+
+
+class NotificationPreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of my emails"), choices=settings.LANGUAGES)
+    by_email = forms.MultipleChoiceField(
+        label=_("Also send me by email"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=lambda: [(kind, spec.label) for kind, spec in STAFF_KINDS.items()],
+    )

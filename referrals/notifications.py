@@ -1,117 +1,397 @@
-"""Sending what the outbox holds: queue a message in the caller's transaction, deliver it
-after commit, at most once.
+"""The outbox: queue messages in the caller's transaction, deliver them after commit, each
+at most once per recipient and channel.
 
-``queue_email`` writes the row; after commit a Celery task (or, if the broker is down,
-the periodic ``deliver_pending`` a minute later) calls ``deliver``. ``deliver`` marks the
-row as being sent in its own transaction before it talks to the mail server: a worker
-that dies while sending leaves the row "sending", never sent twice; an administrator sees
-it in the admin.
+Services call ``notify_staff`` (the portal's bell, and email unless the person turned that
+kind off), ``notify_agency_system`` (the agency's webhook) and ``queue_email`` (a citizen's
+address). Each row has an idempotency key made of the event and the recipient, so queueing
+twice writes once. After commit a Celery task calls ``deliver``; the periodic
+``deliver_pending`` sends what a broker or worker outage left. ``deliver`` claims the row
+("sending") in its own transaction before it talks to the mail server or the agency's
+system: a worker that dies mid-send leaves it claimed, never sent twice, and
+``give_up_stalled`` reports it failed for an administrator to check.
 """
 
+import hashlib
+import hmac
+import json
 import logging
-from datetime import timedelta
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency, Membership, Role
 from referrals import identity
-from referrals.models import Case, Notification
+from referrals.models import Case, DeadlineKind, EventKind, Notification, NotificationPreferences
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+WEBHOOK_TIMEOUT = 5
+STALLED_AFTER = timedelta(minutes=10)
 SECRET_FIELD = "secret_encrypted"  # noqa: S105 (a key name, not a secret)
+S = Notification.Status
+C = Notification.Channel
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: object
+    by_email: bool = True  # the default, which each person may change
+
+
+# What reaches staff; the labels are shown on the notification settings page.
+STAFF_KINDS = {
+    "new_case": Kind(_("A new case for my agency")),
+    "case_assigned": Kind(_("A case assigned to me")),
+    "referral_received": Kind(_("A referral to my agency")),
+    "referral_update": Kind(_("An answer to a referral of ours, or a referral cancelled")),
+    "information_received": Kind(_("The citizen added information")),
+    "sla_reminder": Kind(_("A deadline is near")),
+    "sla_supervisor": Kind(_("A deadline has passed (supervisors)")),
+    "sla_cceo": Kind(_("A deadline is far past (CCEO)")),
+    "daily_digest": Kind(_("The daily summary of my agency's deadlines")),
+}
+
+
+# --- Who receives what ---------------------------------------------------------------------
+
+
+def staff_of(agency_id: int, roles) -> list:
+    """The active members of an agency holding one of ``roles`` (inspectors excluded)."""
+    return list(
+        get_user_model()
+        .objects.filter(
+            pk__in=Membership.objects.filter(
+                agency_id=agency_id, role__in=roles, is_active=True
+            ).values("user_id"),
+            is_active=True,
+        )
+        .exclude(inspector__is_active=True)
+        .order_by("pk")
+    )
+
+
+def case_handlers(case: Case) -> list:
+    """Who works the case in its lead agency: the officer assigned, else those who triage
+    it."""
+    if case.assigned_to_id is not None:
+        return [case.assigned_to]
+    return triage_staff(case.lead_agency_id, restricted=case.is_restricted)
+
+
+def triage_staff(agency_id: int, restricted: bool = False) -> list:
+    """Intake officers and supervisors; only supervisors for a restricted case, which
+    intake officers do not see (see agencies/permissions.py)."""
+    if restricted:
+        return staff_of(agency_id, [Role.SUPERVISOR])
+    return staff_of(agency_id, [Role.INTAKE_OFFICER, Role.SUPERVISOR])
+
+
+# --- Queueing --------------------------------------------------------------------------------
+
+
+def _preferences(users) -> dict[int, NotificationPreferences]:
+    return {
+        p.user_id: p for p in NotificationPreferences.objects.filter(user__in=[u.pk for u in users])
+    }
+
+
+def staff_rows(kind: str, key: str, users, *, case=None, agency=None, context=None) -> list:
+    """The outbox rows for ``users``: one in the portal each, and one by email for those
+    who have an address and did not turn this kind off. Not saved."""
+    now = timezone.now()
+    preferences = _preferences(users)
+    rows = []
+    for user in users:
+        preference = preferences.get(user.pk)
+        language = preference.language if preference else settings.LANGUAGE_CODE
+        common = {
+            "kind": kind,
+            "case": case,
+            "user": user,
+            "agency": agency,
+            "language": language,
+            "context": context or {},
+        }
+        rows.append(
+            Notification(
+                **common,
+                channel=C.IN_PORTAL,
+                status=S.SENT,
+                sent_at=now,
+                idempotency_key=f"{key}:portal:{user.pk}",
+            )
+        )
+        wants = kind not in (preference.email_off if preference else [])
+        if user.email and wants and STAFF_KINDS[kind].by_email:
+            rows.append(
+                Notification(
+                    **common,
+                    channel=C.EMAIL,
+                    recipient=user.email,
+                    idempotency_key=f"{key}:email:{user.pk}",
+                )
+            )
+    return rows
+
+
+def save_and_dispatch(rows: list) -> None:
+    """Write rows whose key is new (a second call for the same event writes nothing) and
+    send the ones that wait, after the caller's transaction commits."""
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [r.idempotency_key for r in rows if r.status == S.PENDING]
+    if keys:
+        transaction.on_commit(lambda: _dispatch_keys(keys))
+
+
+def notify_staff(kind: str, key: str, users, *, case=None, agency=None, context=None) -> None:
+    """Tell ``users`` about an event (``key`` names it uniquely, e.g. ``new_case:e42``)."""
+    save_and_dispatch(staff_rows(kind, key, users, case=case, agency=agency, context=context))
+
+
+def notify_agency_system(kind: str, key: str, agency, *, case=None, payload=None) -> None:
+    """Post the event to the agency's own system, when it has a webhook."""
+    if not agency.webhook_url:
+        return
+    body = {
+        "event": kind,
+        "agency": agency.code,
+        "case": case.reference if case else None,
+        "status": case.status if case else None,
+        "occurred_at": timezone.now().isoformat(),
+        **(payload or {}),
+    }
+    save_and_dispatch(
+        [
+            Notification(
+                kind=kind,
+                case=case,
+                agency=agency,
+                channel=C.WEBHOOK,
+                recipient=agency.webhook_url,
+                language=settings.LANGUAGE_CODE,
+                context=body,
+                idempotency_key=f"{key}:webhook:{agency.pk}",
+            )
+        ]
+    )
 
 
 def queue_email(
-    kind: str, to: str, *, case: Case | None = None, language: str = "", secret: str = ""
-) -> Notification:
-    """Write an email to send once the caller's transaction commits.
+    kind: str,
+    to: str,
+    *,
+    case: Case | None = None,
+    language: str = "",
+    secret: str = "",
+    key: str = "",
+    context: dict | None = None,
+) -> None:
+    """An email to a citizen's address, sent once the caller's transaction commits.
 
     ``kind`` names the templates ``emails/<kind>_subject.txt`` and ``emails/<kind>.txt``;
     ``secret`` (a case's verification secret) is kept encrypted until the email is sent.
     """
-    context = {SECRET_FIELD: identity.encrypt(secret)} if secret else {}
-    notification = Notification.objects.create(
+    context = dict(context or {})
+    if secret:
+        context[SECRET_FIELD] = identity.encrypt(secret)
+    row = Notification(
         kind=kind,
         case=case,
-        channel=Notification.Channel.EMAIL,
+        channel=C.EMAIL,
         recipient=to,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
         context=context,
     )
-    transaction.on_commit(lambda: _dispatch(notification.pk))
-    return notification
+    if key:
+        row.idempotency_key = f"{key}:email:{to}"
+    save_and_dispatch([row])
 
 
-def _dispatch(notification_id: int) -> None:
+def _dispatch_keys(keys: list[str]) -> None:
     from referrals.tasks import deliver_notification
 
     try:
-        deliver_notification.delay(notification_id)
+        for pk in Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "pk", flat=True
+        ):
+            deliver_notification.delay(pk)
     except Exception:
-        # The broker is down: the row waits in the outbox for the periodic sender.
-        logger.warning("Notification %s queued for the periodic sender", notification_id)
+        # The broker is down: the rows wait in the outbox for the periodic sender.
+        logger.warning("Notifications %s left for the periodic sender", keys[:3])
+
+
+# --- Delivering ------------------------------------------------------------------------------
 
 
 def deliver(notification_id: int) -> bool:
-    """Send one pending notification; True if this call sent it.
+    """Send one waiting notification; True if this call sent it.
 
     Safe to run twice or at once in two workers: the row is claimed under a lock.
     """
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=notification_id, status=Notification.Status.PENDING)
+            .filter(pk=notification_id, status=S.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
             .first()
         )
         if notification is None:
             return False
-        notification.status = Notification.Status.SENDING
+        notification.status = S.SENDING
         notification.attempts += 1
-        notification.save(update_fields=["status", "attempts"])
+        notification.claimed_at = timezone.now()
+        notification.save(update_fields=["status", "attempts", "claimed_at"])
     try:
-        subject, body = _render(notification)
-        send_mail(subject, body, None, [notification.recipient])
+        if notification.channel == C.WEBHOOK:
+            _post_webhook(notification)
+        else:
+            subject, body = _render(notification)
+            send_mail(subject, body, None, [notification.recipient])
     except Exception as error:
-        failed = notification.attempts >= MAX_ATTEMPTS
-        notification.status = Notification.Status.FAILED if failed else Notification.Status.PENDING
-        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if failed:
-            notification.context = {}
-        notification.save(update_fields=["status", "last_error", "context"])
-        logger.warning("Notification %s not sent: %s", notification.pk, error)
+        _failed(notification, error)
         return False
-    notification.status = Notification.Status.SENT
+    notification.status = S.SENT
     notification.sent_at = timezone.now()
-    notification.context = {}  # the secret is not kept once it has been sent
+    if SECRET_FIELD in notification.context:
+        notification.context = {}  # the secret is not kept once it has been sent
     notification.save(update_fields=["status", "sent_at", "context"])
     return True
 
 
-def _render(notification: Notification) -> tuple[str, str]:
-    context = {"case": notification.case, "site_url": settings.SITE_URL}
-    if SECRET_FIELD in notification.context:
-        context["secret"] = identity.decrypt(notification.context[SECRET_FIELD])
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after each failed attempt."""
+    return timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+def _failed(notification: Notification, error: Exception) -> None:
+    final = notification.attempts >= MAX_ATTEMPTS
+    notification.status = S.FAILED if final else S.PENDING
+    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+    notification.next_attempt_at = (
+        None if final else timezone.now() + retry_delay(notification.attempts)
+    )
+    if final and SECRET_FIELD in notification.context:
+        notification.context = {}
+    notification.save(update_fields=["status", "last_error", "next_attempt_at", "context"])
+    logger.warning("Notification %s not sent: %s", notification.pk, type(error).__name__)
+    if not final:
+        from referrals.tasks import deliver_notification
+
+        try:
+            deliver_notification.apply_async(
+                (notification.pk,), countdown=retry_delay(notification.attempts).total_seconds()
+            )
+        except Exception:
+            logger.warning("Retry of notification %s left to the periodic sender", notification.pk)
+
+
+# What the citizen is told by email when their case moves.
+CITIZEN_NEWS = {
+    EventKind.INFORMATION_REQUESTED: _("The agency needs more information from you:"),
+    EventKind.RESOLVED: _("The agency has finished helping you:"),
+    EventKind.REJECTED: _("Your request is outside the scope of the agencies:"),
+}
+
+
+def template_context(notification: Notification) -> dict:
+    """What the message templates read: the stored details, turned back into dates and
+    names in the recipient's language (call it under ``translation.override``)."""
+    stored = notification.context
+    context = {
+        "case": notification.case,
+        "user": notification.user,
+        "site_url": settings.SITE_URL,
+        **{k: v for k, v in stored.items() if k != SECRET_FIELD},
+    }
+    if SECRET_FIELD in stored:
+        context["secret"] = identity.decrypt(stored[SECRET_FIELD])
+    if notification.agency_id:
+        context["agency_name"] = notification.agency.name
+    if "deadline_kind" in stored:
+        context["step"] = DeadlineKind(stored["deadline_kind"]).label
+    if "event_kind" in stored:
+        kind = EventKind(stored["event_kind"])
+        context["what"] = CITIZEN_NEWS.get(kind, kind.label)
+    if "from_agency" in stored:
+        agency = Agency.objects.filter(code=stored["from_agency"]).first()
+        context["from_agency"] = agency.name if agency else stored["from_agency"]
+    for name in ("due", "today"):
+        if name in stored:
+            context[name] = datetime.fromisoformat(stored[name])
+    return context
+
+
+def render_subject(notification: Notification) -> str:
     with translation.override(notification.language):
+        text = render_to_string(
+            f"emails/{notification.kind}_subject.txt", template_context(notification)
+        )
+    return " ".join(text.split())
+
+
+def _render(notification: Notification) -> tuple[str, str]:
+    with translation.override(notification.language):
+        context = template_context(notification)
         subject = render_to_string(f"emails/{notification.kind}_subject.txt", context)
         body = render_to_string(f"emails/{notification.kind}.txt", context)
     return " ".join(subject.split()), body
 
 
-def deliver_pending(older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
-    """Send what the after-commit task did not (broker down, worker lost); how many were sent.
+def signature(secret: str, body: bytes) -> str:
+    """The value of X-Portal-Signature: HMAC-SHA256 of the body with the agency's secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
-    Rows younger than ``older_than`` are left to their own task.
-    """
+
+def _post_webhook(notification: Notification) -> None:
+    body = json.dumps(notification.context, ensure_ascii=False, sort_keys=True).encode()
+    request = urllib.request.Request(  # noqa: S310 (an https/http address the admin set)
+        notification.recipient,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "referral-portal",
+            "X-Portal-Event": notification.kind,
+            "X-Portal-Delivery": notification.idempotency_key,
+            "X-Portal-Signature": signature(notification.agency.webhook_secret, body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise OSError(f"HTTP {response.status}")
+
+
+def deliver_pending(older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
+    """Send what the after-commit task did not (broker down, worker lost, retry due); how
+    many were sent. Rows younger than ``older_than`` are left to their own task."""
+    now = timezone.now()
     ids = list(
-        Notification.objects.filter(
-            status=Notification.Status.PENDING, created_at__lt=timezone.now() - older_than
-        )
+        Notification.objects.filter(status=S.PENDING, created_at__lt=now - older_than)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver(pk) for pk in ids)
+
+
+def give_up_stalled(now=None) -> int:
+    """Mark as failed what a worker claimed and never finished: it may or may not have
+    gone out, so it is not sent again; the admin shows it for a person to check."""
+    now = now or timezone.now()
+    return Notification.objects.filter(status=S.SENDING, claimed_at__lt=now - STALLED_AFTER).update(
+        status=S.FAILED,
+        last_error="The worker stopped while sending: check whether it arrived.",
+        context={},
+    )

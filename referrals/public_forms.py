@@ -1,6 +1,8 @@
 """Forms of the citizens' pages. They check what a person typed; the services check the
 rest (the same checks as for a request recorded by staff)."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -36,9 +38,10 @@ def _narrowing(url_name: str, target: str) -> dict:
     return {"hx-get": reverse(url_name), "hx-target": f"#id_{target}", "hx-trigger": "change"}
 
 
-def _digits(value) -> str:
+def place_code(value) -> str:
+    """A place code as typed, or "" (ASCII digits only: "²".isdigit() is true)."""
     value = str(value or "")
-    return value if value.isdigit() else ""
+    return value if re.fullmatch(r"[0-9]{1,10}", value) else ""
 
 
 class PlaceChoices:
@@ -51,8 +54,8 @@ class PlaceChoices:
     def narrow_places(self):
         self.fields["province"].widget.attrs.update(_narrowing("public:places", "district"))
         self.fields["district"].widget.attrs.update(_narrowing("public:places", "subdistrict"))
-        province = _digits(self.data.get("province") or self.initial.get("province"))
-        district = _digits(self.data.get("district") or self.initial.get("district"))
+        province = place_code(self.data.get("province") or self.initial.get("province"))
+        district = place_code(self.data.get("district") or self.initial.get("district"))
         if province:
             self.fields["district"].choices = [
                 ("", "---------"),
@@ -65,17 +68,17 @@ class PlaceChoices:
             ]
 
     def clean_province(self):
-        province = Province.objects.filter(pk=_digits(self.cleaned_data["province"])).first()
+        province = Province.objects.filter(pk=place_code(self.cleaned_data["province"])).first()
         if province is None:
             raise ValidationError(_("Choose a province."))
         return province
 
     def clean_district(self):
-        value = _digits(self.cleaned_data.get("district"))
+        value = place_code(self.cleaned_data.get("district"))
         return District.objects.filter(pk=value).first() if value else None
 
     def clean_subdistrict(self):
-        value = _digits(self.cleaned_data.get("subdistrict"))
+        value = place_code(self.cleaned_data.get("subdistrict"))
         return Subdistrict.objects.filter(pk=value).first() if value else None
 
 
@@ -232,18 +235,4 @@ class ErasureForm(forms.Form):
             "description or files for this request, and that it cannot be reopened."
         ),
         error_messages={"required": _("Tick the box to confirm.")},
-    )
-
-
-class ErasureDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[("approve", _("Erase the personal data")), ("refuse", _("Refuse"))],
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=_("Reason (required to refuse; shown to the citizen)"),
-        widget=TEXT,
-        required=False,
-        max_length=2000,
     )

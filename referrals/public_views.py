@@ -7,29 +7,38 @@ in the citizen's language.
 """
 
 import json
+import logging
+import re
 import time
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies.models import District, Subdistrict
 from agencies.permissions import CitizenAccess
+from referrals import identity, selectors, services, throttle
 from referrals import public_forms as forms
-from referrals import selectors, services, throttle
 from referrals.errors import CaseNotFound, WorkflowError
-from referrals.models import CaseStatus, Channel, EventKind, PersonalDataAccess
+from referrals.models import CaseStatus, Channel, EventKind
+from referrals.services.attachments import MAX_FILES_PER_SUBMISSION
+
+logger = logging.getLogger(__name__)
 
 SUBMITTED_KEY = "submitted_requests"
+SUBMISSIONS_KEY = "submission_tokens"
 TRACKED_KEY = "tracked_requests"
 ANSWER_PAGE_SECONDS = 3600
 
@@ -80,10 +89,23 @@ def _too_many(request, template: str, context: dict, message: str, retry_after: 
 # --- Asking for help ------------------------------------------------------------------
 
 
+def _body_too_large(request) -> bool:
+    """More than the files a form may carry: refused before the body is read."""
+    limit = (MAX_FILES_PER_SUBMISSION + 1) * settings.ATTACHMENT_MAX_BYTES + 1024 * 1024
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return True
+
+
 def new_request(request):
     """The public request form; valid input becomes a case, and the code and secret are
     shown on the next page."""
     max_mb = settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    if request.method == "POST" and _body_too_large(request):
+        form = forms.PublicRequestForm(max_mb=max_mb)
+        context = {**_form_context(form), "throttled": _("The files are too large together.")}
+        return render(request, "public/new_request.html", context, status=413)
     if request.method == "POST" and "refresh" not in request.POST:
         form = forms.PublicRequestForm(request.POST, request.FILES, max_mb=max_mb)
         context = _form_context(form)
@@ -99,8 +121,11 @@ def new_request(request):
                     "again later, or call the Government Complaint Center on 1111."
                 ),
             )
+        already = _already_sent(request)
+        if already:  # the same form sent twice (a double tap on a slow connection)
+            return redirect("public:received", reference=already)
         if form.is_robot:
-            form.add_error(None, _("Your request could not be sent. Leave the last field empty."))
+            form.add_error(None, _("Your request could not be sent. Please try again."))
         elif form.is_valid():
             # Only accepted requests count toward a phone's limit, not attempts with mistakes.
             phone_limit = (
@@ -131,12 +156,52 @@ def new_request(request):
     return render(request, "public/new_request.html", _form_context(form))
 
 
+def _submission_token(request) -> str:
+    token = request.POST.get("submission", "")
+    return token if re.fullmatch(r"[0-9a-f]{32}", token) else ""
+
+
+def _already_sent(request) -> str:
+    """The reference of the case this very form already created, if it did."""
+    token = _submission_token(request)
+    return request.session.get(SUBMISSIONS_KEY, {}).get(token, "") if token else ""
+
+
 def _form_context(form) -> dict:
+    # A fresh token per drawing of the form, outside the cached part, so that sending the
+    # same form twice creates one case.
+    # The body is drawn when the page is, after the services have added their errors.
     return {
+        "form": form,
+        "form_body": lambda: _form_body(form),
+        "submission": uuid.uuid4().hex,
+    }
+
+
+def _form_body(form) -> str:
+    """The form's fields. The empty form is the same for everyone, so it is drawn once per
+    language and kept in the cache (the CSRF token stays outside it); a cache that cannot
+    be reached only costs the drawing."""
+    context = {
         "form": form,
         "categories": selectors.category_cards(),
         "retention_years": settings.RETENTION_YEARS,
     }
+    if form.is_bound:
+        return render_to_string("public/_request_form_body.html", context)
+    key = selectors.request_form_cache_key(get_language())
+    try:
+        html = cache.get(key)
+    except Exception:
+        logger.warning("Cache unreachable: the request form is drawn afresh")
+        html = None
+    if html is None:
+        html = render_to_string("public/_request_form_body.html", context)
+        try:
+            cache.set(key, html, 600)
+        except Exception:
+            logger.warning("Cache unreachable: the request form is not kept")
+    return html
 
 
 def _submit(request, form):
@@ -153,9 +218,18 @@ def _submit(request, form):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return None
+    # A new session for a new request (no fixation); the secret kept in it encrypted, for
+    # the answer page only, and dropped after ANSWER_PAGE_SECONDS.
+    request.session.cycle_key()
     submitted = request.session.get(SUBMITTED_KEY, {})
-    submitted[case.reference] = [secret, time.time()]
+    submitted[case.reference] = [identity.encrypt(secret), time.time()]
     request.session[SUBMITTED_KEY] = submitted
+    token = _submission_token(request)
+    if token:
+        request.session[SUBMISSIONS_KEY] = {
+            **request.session.get(SUBMISSIONS_KEY, {}),
+            token: case.reference,
+        }
     _remember_tracked(request, case.reference)
     return case
 
@@ -165,9 +239,14 @@ def _submit(request, form):
 def received(request, reference):
     """The answer page: the reference code and the secret, for this browser only."""
     submitted = request.session.get(SUBMITTED_KEY, {})
-    secret, at = submitted.get(reference.upper(), (None, 0))
-    if secret is None or time.time() - at > ANSWER_PAGE_SECONDS:
+    encrypted, at = submitted.get(reference.upper(), (None, 0))
+    if encrypted is not None and time.time() - at > ANSWER_PAGE_SECONDS:
+        submitted.pop(reference.upper())
+        request.session[SUBMITTED_KEY] = submitted
+        encrypted = None
+    if encrypted is None:
         raise Http404(_("This page is no longer available. Follow your request with its code."))
+    secret = identity.decrypt(encrypted)
     case = selectors.tracked_case(reference)
     return render(
         request,
@@ -179,11 +258,11 @@ def received(request, reference):
 @require_safe
 def places(request):
     """The districts of a province, or the subdistricts of a district, as <option>s."""
-    district = request.GET.get("district", "")
-    province = request.GET.get("province", "")
-    if district.isdigit():
+    district = forms.place_code(request.GET.get("district"))
+    province = forms.place_code(request.GET.get("province"))
+    if district:
         found = Subdistrict.objects.filter(district_id=district)
-    elif province.isdigit():
+    elif province:
         found = District.objects.filter(province_id=province)
     else:
         found = District.objects.none()
@@ -398,10 +477,8 @@ def data_export(request, reference):
     case = _citizen_case(request, reference)
     if case is None:
         return _gone(reference)
-    PersonalDataAccess.objects.create(
-        user=None, case=case, action=PersonalDataAccess.Action.CITIZEN_EXPORT
-    )
-    body = json.dumps(selectors.personal_data_export(case), ensure_ascii=False, indent=2)
+    data = services.export_personal_data(case, CitizenAccess(case.pk))
+    body = json.dumps(data, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="{case.reference}-{stamp}.json"'

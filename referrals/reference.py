@@ -4,6 +4,8 @@ Each entry: code, lead agency code, strategy number, restricted, Thai name, Engl
 Thai description, English description. Descriptions are written for the citizen choosing.
 """
 
+from datetime import timedelta
+
 CATEGORIES = [
     (
         "legal-aid",
@@ -241,3 +243,28 @@ def sync_categories(apps) -> None:
                 "sort_order": order,
             },
         )
+
+
+# Default SLA times in business time (DESIGN.md, section 4): one working day is 8 hours
+# (08:30-16:30). Urgent cases get a quarter of the time. Reminders at 75 %, escalation to
+# the supervisors at 100 % and to the agency's CCEO at 150 %.
+WORKING_DAY = timedelta(hours=8)
+DEFAULT_SLA = {
+    "normal": {
+        "acknowledge": 1 * WORKING_DAY,
+        "answer_referral": 2 * WORKING_DAY,
+        "resolve": 15 * WORKING_DAY,
+    },
+    "urgent": {
+        "acknowledge": WORKING_DAY / 4,
+        "answer_referral": 2 * WORKING_DAY / 4,
+        "resolve": 15 * WORKING_DAY / 4,
+    },
+}
+
+
+def sync_default_sla_policies(apps) -> None:
+    """The policy for every category without its own, per priority (kept if edited)."""
+    SlaPolicy = apps.get_model("referrals", "SlaPolicy")
+    for priority, times in DEFAULT_SLA.items():
+        SlaPolicy.objects.get_or_create(category=None, priority=priority, defaults=times)

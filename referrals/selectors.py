@@ -10,8 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -25,7 +24,9 @@ from referrals.models import (
     CaseEvent,
     CaseStatus,
     Category,
+    Deadline,
     ErasureRequest,
+    EventKind,
     PossibleDuplicate,
     Rating,
     Referral,
@@ -54,21 +55,17 @@ def _cached_choices(kind: str, build) -> list[tuple[str, str]]:
     return hit[1]
 
 
-# The empty public request form, drawn once per language (templates/public/new_request.html).
-REQUEST_FORM_FRAGMENT = "public_request_form"
+def request_form_cache_key(language: str) -> str:
+    """Where the empty public request form of a language is kept (public_views)."""
+    return f"public-request-form:{language}"
 
 
 def forget_cached_choices() -> None:
     """Drop the cached lists of this process and the cached public form of every process."""
     _choices.clear()
     try:
-        cache.delete_many(
-            [
-                make_template_fragment_key(REQUEST_FORM_FRAGMENT, [code])
-                for code, _ in settings.LANGUAGES
-            ]
-        )
-    except Exception:  # the cache is down: the fragment expires by itself
+        cache.delete_many([request_form_cache_key(code) for code, _name in settings.LANGUAGES])
+    except Exception:  # the cache is down: the kept form expires by itself
         logger.warning("Cached request form not cleared", exc_info=True)
 
 
@@ -111,10 +108,11 @@ class Tab:
     MINE = "mine"
     REFERRALS = "referrals"
     WAITING = "waiting"
+    OVERDUE = "overdue"
     ALL = "all"
 
 
-TABS = [Tab.NEW, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.ALL]
+TABS = [Tab.NEW, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.OVERDUE, Tab.ALL]
 SORTS = {
     "newest": ["-created_at", "-id"],
     "oldest": ["created_at", "id"],
@@ -155,10 +153,20 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     elif tab == Tab.REFERRALS:
         # A join, not a semi-join: at most one referral per agency is open on a case, and
         # the page is read from the referrals' own index, newest referral first.
-        cases = cases.filter(referrals__to_agency=agency, referrals__status=ReferralStatus.PENDING)
+        cases = cases.filter(
+            referrals__to_agency=agency, referrals__status=ReferralStatus.PENDING
+        ).annotate(
+            # The answer this agency owes, rather than the lead agency's own deadline.
+            answer_due_at=F("referrals__due_at"),
+            answer_warning_at=F("referrals__due_warning_at"),
+        )
         order = REFERRAL_SORTS.get(sort, REFERRAL_SORTS["newest"])
     elif tab == Tab.WAITING:
         cases = cases.filter(lead_agency=agency, status=CaseStatus.WAITING_CITIZEN)
+    elif tab == Tab.OVERDUE:
+        # Read from the (agency, due) index: the most overdue first, whatever the sort.
+        cases = cases.filter(lead_agency=agency, due_at__lt=timezone.now())
+        order = ["due_at", "id"]
     cases = permissions.visible_cases(user, cases)
     if filters.status:
         cases = cases.filter(status=filters.status)
@@ -204,7 +212,7 @@ def case_for(user, reference: str) -> Case | None:
 
 
 def case_page(case: Case) -> dict:
-    """The timeline, referrals and files of a case, each in one query."""
+    """The timeline, referrals, files and deadlines of a case, each in one query."""
     referrals = list(
         case.referrals.select_related("to_agency", "to_office", "from_agency", "answered_by")
     )
@@ -215,6 +223,7 @@ def case_page(case: Case) -> dict:
         "referrals": referrals,
         "events": events,
         "attachments": list(case.attachments.select_related("uploaded_by")),
+        "deadlines": list(Deadline.objects.filter(case=case).select_related("referral__to_agency")),
     }
 
 
@@ -224,6 +233,7 @@ CASE_ACTIONS = {
     "mark_duplicate": Action.TRIAGE,
     "transfer": Action.TRANSFER,
     "assign": Action.ASSIGN,
+    "classify": Action.TRIAGE,
     "request_information": Action.REQUEST_INFORMATION,
     "receive_information": Action.REQUEST_INFORMATION,
     "refer": Action.REFER,
@@ -285,11 +295,10 @@ def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]
 
 
 def pending_erasures(user) -> QuerySet[ErasureRequest]:
-    """Erasure requests waiting for a decision by one of the agencies ``user`` administers."""
+    """Erasure requests waiting for ``user``'s decision (see permissions.erasure_scope)."""
     return (
         ErasureRequest.objects.filter(
-            status=ErasureRequest.Status.PENDING,
-            case__lead_agency_id__in=permissions.administered_agency_ids(user),
+            permissions.erasure_scope(user), status=ErasureRequest.Status.PENDING
         )
         .select_related("case", "case__category", "case__lead_agency", "case__province")
         .order_by("created_at")
@@ -328,13 +337,36 @@ def tracked_case(reference: str) -> Case | None:
     )
 
 
+# Public lines whose words are written for the citizen. The others (a referral's request,
+# a transfer's reason, a referral's outcome) are between agencies: the citizen sees that
+# they happened and which agency, not what one officer wrote to another.
+WORDS_FOR_THE_CITIZEN = frozenset(
+    {
+        EventKind.NOTE,
+        EventKind.INFORMATION_REQUESTED,
+        EventKind.INFORMATION_RECEIVED,
+        EventKind.RESOLVED,
+        EventKind.REJECTED,
+        EventKind.REOPENED,
+        EventKind.WITHDRAWN,
+        EventKind.ERASURE_REQUESTED,
+        EventKind.ERASURE_REFUSED,
+    }
+)
+
+
 def public_timeline(case: Case) -> list[CaseEvent]:
-    """The lines of the timeline shown to the citizen: never an officer's name."""
-    return list(
+    """The lines of the timeline shown to the citizen: never an officer's name, and only
+    the words written for the citizen."""
+    events = list(
         CaseEvent.objects.filter(case=case, is_public=True)
         .select_related("actor_agency")
         .order_by("-created_at", "-id")
     )
+    for event in events:
+        if event.kind not in WORDS_FOR_THE_CITIZEN:
+            event.message = ""
+    return events
 
 
 def agencies_helping(case: Case) -> list[Agency]:
@@ -357,7 +389,9 @@ def citizen_actions(case: Case) -> set[str]:
     }
     if case.status in OPEN_CASE_STATUSES and case.status != CaseStatus.WITHDRAWN:
         names.add("add_information")
-    if "rate" in names and Rating.objects.filter(case=case).exists():
+    if "rate" in names and (
+        case.anonymised_at is not None or Rating.objects.filter(case=case).exists()
+    ):
         names.discard("rate")
     if "ask_reopen" in names and not reopenable(case):
         names.discard("ask_reopen")
@@ -417,7 +451,8 @@ def personal_data_export(case: Case) -> dict:
                 "sha256": a.sha256,
                 "uploaded": a.created_at.isoformat(),
             }
-            for a in case.attachments.all()
+            # The citizen's own files; staff's files are the agencies' working papers.
+            for a in case.attachments.filter(uploaded_by__isnull=True)
         ],
         "rating": (
             {

@@ -5,6 +5,7 @@ workflow's errors into messages. A case the user may not see answers 404.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,10 +28,18 @@ from django.views.decorators.http import require_POST, require_safe
 from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import HANDLERS, MANAGERS, Action
-from referrals import forms, public_forms, selectors, services
+from referrals import forms, selectors, services
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
-from referrals.models import Case, PersonalDataAccess, Referral
+from referrals.models import (
+    Case,
+    Notification,
+    NotificationPreferences,
+    PersonalDataAccess,
+    Referral,
+)
+from referrals.notifications import STAFF_KINDS, render_subject
+from referrals.services import inbox
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +108,7 @@ TAB_LABELS = [
     ("mine", gettext_lazy("Assigned to me")),
     ("referrals", gettext_lazy("Referrals to us")),
     ("waiting", gettext_lazy("Waiting for the citizen")),
+    ("overdue", gettext_lazy("Overdue")),
     ("all", gettext_lazy("All our cases")),
 ]
 
@@ -198,6 +209,14 @@ CASE_ACTIONS = {
         forms.AssignForm,
         lambda case, by, d: services.assign_case(case, by, d["officer"], _version(d)),
         gettext_lazy("The assignment is saved."),
+        needs_case=True,
+    ),
+    "classify": CaseAction(
+        forms.ClassifyForm,
+        lambda case, by, d: services.classify_case(
+            case, by, d["category"], d["priority"], _version(d)
+        ),
+        gettext_lazy("The help category and priority are saved; the deadlines follow them."),
         needs_case=True,
     ),
     "note": CaseAction(
@@ -312,6 +331,7 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
     PersonalDataAccess.objects.create(
         user=request.user, case=case, action=PersonalDataAccess.Action.VIEW_CASE
     )
+    duplicates = selectors.possible_duplicates(request.user, case)
     context = {
         "case": case,
         "actions": actions,
@@ -321,8 +341,10 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "referrals": referral_forms,
         "events": page["events"],
         "attachments": page["attachments"],
+        "deadlines": page["deadlines"],
         "national_id": _national_id(case),
-        "possible_duplicates": selectors.possible_duplicates(request.user, case),
+        "possible_duplicates": duplicates,
+        "hidden_duplicates": sum(1 for _link, may_open in duplicates if not may_open),
         "rating": getattr(case, "rating", None),
     }
     return render(request, "staff/case.html", context, status=status)
@@ -480,15 +502,17 @@ def slip(request, reference):
 @login_required
 def erasure_requests(request):
     """The lead agency's administrators decide citizens' requests to erase their data."""
-    if not permissions.administered_agency_ids(request.user):
+    if not permissions.decides_erasures(request.user):
         raise PermissionDenied(_("This page is for agency administrators."))
     bound, bound_pk = None, None
     if request.method == "POST":
         pk = request.POST.get("pk", "")
-        erasure = pk.isdigit() and selectors.pending_erasures(request.user).filter(pk=pk).first()
+        erasure = re.fullmatch(r"[0-9]{1,18}", pk) and (
+            selectors.pending_erasures(request.user).filter(pk=pk).first()
+        )
         if not erasure:
             raise Http404
-        bound = public_forms.ErasureDecisionForm(request.POST, prefix=f"e{erasure.pk}")
+        bound = forms.ErasureDecisionForm(request.POST, prefix=f"e{erasure.pk}")
         bound_pk = erasure.pk
         if bound.is_valid():
             approve = bound.cleaned_data["decision"] == "approve"
@@ -511,9 +535,7 @@ def erasure_requests(request):
     rows = [
         (
             erasure,
-            bound
-            if erasure.pk == bound_pk
-            else public_forms.ErasureDecisionForm(prefix=f"e{erasure.pk}"),
+            bound if erasure.pk == bound_pk else forms.ErasureDecisionForm(prefix=f"e{erasure.pk}"),
         )
         for erasure in selectors.pending_erasures(request.user)[:100]
     ]
@@ -523,3 +545,61 @@ def erasure_requests(request):
         {"rows": rows},
         status=400 if bound is not None else 200,
     )
+
+
+# --- Notifications --------------------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 50
+
+
+@login_required
+def notifications(request):
+    """The bell: the latest notifications in the portal, and what to receive by email."""
+    preferences = NotificationPreferences.objects.filter(user=request.user).first()
+    initial = {
+        "language": preferences.language if preferences else settings.LANGUAGE_CODE,
+        "by_email": [
+            kind
+            for kind in STAFF_KINDS
+            if kind not in (preferences.email_off if preferences else [])
+        ],
+    }
+    form = forms.NotificationPreferencesForm(initial=initial)
+    status = 200
+    if request.method == "POST" and "read_all" in request.POST:
+        inbox.mark_read(request.user)
+        return redirect("staff:notifications")
+    if request.method == "POST":
+        form = forms.NotificationPreferencesForm(request.POST)
+        if form.is_valid():
+            inbox.save_preferences(
+                request.user, form.cleaned_data["language"], set(form.cleaned_data["by_email"])
+            )
+            messages.success(request, _("Your choices are saved."))
+            return redirect("staff:notifications")
+        status = 400
+    rows = list(
+        Notification.objects.filter(user=request.user, channel=Notification.Channel.IN_PORTAL)
+        .select_related("case", "case__category", "case__province", "agency")
+        .order_by("-created_at")[:NOTIFICATIONS_SHOWN]
+    )
+    language = translation.get_language()
+    for row in rows:
+        row.language = language  # shown in the reader's language of the moment
+        row.subject = render_subject(row)
+    return render(request, "staff/notifications.html", {"rows": rows, "form": form}, status=status)
+
+
+@require_POST
+@login_required
+def open_notification(request, pk):
+    """Mark a notification read and go to its case."""
+    row = Notification.objects.filter(
+        pk=pk, user=request.user, channel=Notification.Channel.IN_PORTAL
+    ).first()
+    if row is None:
+        raise Http404
+    inbox.mark_read(request.user, row.pk)
+    if row.case is not None and permissions.can(request.user, Action.VIEW, row.case):
+        return redirect(row.case)
+    return redirect("staff:notifications")

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from referrals import notifications
+from referrals.services import escalation
 
 
 @shared_task
@@ -13,3 +14,27 @@ def deliver_notification(notification_id: int) -> bool:
 def deliver_pending_notifications() -> int:
     """Every minute: send what a broker or worker outage left in the outbox."""
     return notifications.deliver_pending()
+
+
+@shared_task
+def give_up_stalled_notifications() -> int:
+    """Every few minutes: report as failed what a lost worker left half-sent."""
+    return notifications.give_up_stalled()
+
+
+@shared_task
+def sweep_deadlines() -> int:
+    """Every minute: reminders and escalations whose time has come, each sent once."""
+    return escalation.sweep()
+
+
+@shared_task
+def send_daily_digest() -> int:
+    """08:00 on weekdays (nothing on holidays): each agency's figures to its managers."""
+    return escalation.send_daily_digest()
+
+
+@shared_task
+def anonymise_expired_cases() -> int:
+    """Nightly: erase personal data kept past RETENTION_YEARS."""
+    return escalation.anonymise_expired()

@@ -6,6 +6,7 @@ cache cannot be reached, the limits open rather than turn citizens away: losing 
 request is worse than letting a few more through for a while.
 """
 
+import ipaddress
 import logging
 import time
 
@@ -19,7 +20,9 @@ logger = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
-    """The client's IP address: the peer, or the entry a trusted proxy appended for it."""
+    """The client's IP address: the peer, or the entry the trusted proxies (PROXY_COUNT)
+    appended for it. Anything that is not an IP address is not believed."""
+    peer = request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (an address, not a bind)
     hops = settings.TRUSTED_PROXY_COUNT
     if hops:
         forwarded = [
@@ -28,8 +31,19 @@ def client_address(request) -> str:
             if part.strip()
         ]
         if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (an address, not a bind)
+            try:
+                return str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:
+                return peer
+    return peer
+
+
+def client_network(request) -> str:
+    """The address, or its /64 for IPv6, where one subscriber holds many addresses."""
+    address = ipaddress.ip_address(client_address(request))
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
 
 
 def _usage(request, group: str, rate: str, key, increment: bool) -> dict | None:
@@ -81,14 +95,17 @@ class TrackingGuard:
     """
 
     def __init__(self, request):
-        self.key = "track-failures:" + identity.keyed_hash(client_address(request))
+        network = identity.keyed_hash(client_network(request))
+        self.count_key = f"track-failures:{network}"
+        self.last_key = f"track-last-failure:{network}"
 
     def _state(self) -> tuple[int, float]:
         try:
-            return cache.get(self.key) or (0, 0.0)
+            found = cache.get_many([self.count_key, self.last_key])
         except Exception:
             logger.warning("Tracking lock-out not checked: the cache is unreachable")
             return (0, 0.0)
+        return found.get(self.count_key, 0), found.get(self.last_key, 0.0)
 
     def wait_seconds(self) -> int:
         """Seconds before this client may try again (0: now)."""
@@ -104,8 +121,12 @@ class TrackingGuard:
         return max(0, int(last + wait - time.time() + 0.999))
 
     def failed(self) -> None:
-        failures, _last = self._state()
+        """Count a wrong try; an atomic increment, so that tries sent at once all count."""
+        timeout = settings.TRACK_LOCK_MINUTES * 60
         try:
-            cache.set(self.key, (failures + 1, time.time()), settings.TRACK_LOCK_MINUTES * 60)
+            if not cache.add(self.count_key, 1, timeout):
+                cache.incr(self.count_key)
+                cache.touch(self.count_key, timeout)
+            cache.set(self.last_key, time.time(), timeout)
         except Exception:
             logger.warning("Tracking failure not counted: the cache is unreachable")

@@ -2,7 +2,7 @@ import pytest
 from django.apps import apps
 
 from agencies.reference import sync_agencies, sync_geography
-from referrals.reference import sync_categories
+from referrals.reference import sync_categories, sync_default_sla_policies
 from referrals.selectors import forget_cached_choices
 from strategies.reference import sync_strategies
 from tests.factories import UserFactory
@@ -24,6 +24,7 @@ def reference_data(db):
     sync_geography(apps)
     sync_strategies(apps)
     sync_categories(apps)
+    sync_default_sla_policies(apps)
 
 
 @pytest.fixture

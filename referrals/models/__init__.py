@@ -21,7 +21,14 @@ from referrals.models.cases import (
     attachment_path,
 )
 from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
-from referrals.models.notifications import Notification
+from referrals.models.notifications import Notification, NotificationPreferences
+from referrals.models.sla import (
+    Deadline,
+    DeadlineKind,
+    EscalationLevel,
+    ExtraDayOff,
+    SlaPolicy,
+)
 
 __all__ = [
     "OPEN_CASE_STATUSES",
@@ -36,14 +43,20 @@ __all__ = [
     "CaseUserObjectPermission",
     "Category",
     "Channel",
+    "Deadline",
+    "DeadlineKind",
     "ErasureRequest",
+    "EscalationLevel",
     "EventKind",
+    "ExtraDayOff",
     "Notification",
+    "NotificationPreferences",
     "PersonalDataAccess",
     "PossibleDuplicate",
     "Priority",
     "Rating",
     "Referral",
     "ReferralStatus",
+    "SlaPolicy",
     "attachment_path",
 ]

@@ -196,6 +196,10 @@ class Case(models.Model):
     anonymised_at = models.DateTimeField(
         _("personal data erased"), null=True, blank=True, editable=False
     )
+    # The earliest open deadline of the case itself and its reminder point, copied from
+    # its deadlines so that the queue shows and filters them without a join.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
+    due_warning_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -220,6 +224,18 @@ class Case(models.Model):
             models.Index(fields=["province", "-created_at"], name="case_province_created"),
             models.Index(fields=["category", "-created_at"], name="case_category_created"),
             models.Index(fields=["status", "-created_at"], name="case_status_created"),
+            # The retention job: finished cases whose personal data is still held.
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(anonymised_at__isnull=True, closed_at__isnull=False),
+                name="case_closed_with_data",
+            ),
+            # The overdue tab: an agency's open cases by due time.
+            models.Index(
+                fields=["lead_agency", "due_at"],
+                condition=models.Q(due_at__isnull=False),
+                name="case_agency_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +334,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(_("referred"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    due_at = models.DateTimeField(_("answer due"), null=True, blank=True, editable=False)
+    due_warning_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -370,6 +388,9 @@ class EventKind(models.TextChoices):
     ERASURE_REQUESTED = "erasure_requested", _("Erasure of personal data requested")
     ERASURE_REFUSED = "erasure_refused", _("Erasure of personal data refused")
     ANONYMISED = "anonymised", _("Personal data erased")
+    CLASSIFIED = "classified", _("Help category or priority changed")
+    DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder sent")
+    DEADLINE_ESCALATED = "deadline_escalated", _("Deadline passed: escalated")
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -4,6 +4,9 @@ A Celery task sends it after the transaction commits; a periodic task sends what
 pending, so a broker or worker outage delays messages but loses none.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,9 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from referrals.models.cases import Case
 
 
+def _unique_key() -> str:
+    return uuid.uuid4().hex
+
+
 class Notification(models.Model):
     class Channel(models.TextChoices):
+        IN_PORTAL = "in_portal", _("In the portal")
         EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Agency system (webhook)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -31,7 +40,29 @@ class Notification(models.Model):
         verbose_name=_("case"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    recipient = models.CharField(_("recipient"), max_length=254)
+    # Who receives it: a member of staff (portal, email), an agency's system (webhook), or
+    # a citizen's email address (``recipient`` alone).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agency"),
+    )
+    recipient = models.CharField(_("recipient"), max_length=500, blank=True)
+    # One message per event, recipient and channel, whoever queues it and however often.
+    idempotency_key = models.CharField(
+        max_length=200, unique=True, default=_unique_key, editable=False
+    )
     language = models.CharField(_("language"), max_length=10)
     # What the message's template needs; a secret in it is encrypted, and erased once sent.
     context = models.JSONField(_("details"), default=dict, blank=True)
@@ -41,7 +72,10 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -52,8 +86,37 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=models.Q(status="pending"),
                 name="notification_pending",
-            )
+            ),
+            # The bell: a user's unread notifications in the portal, newest first.
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(channel="in_portal", read_at__isnull=True),
+                name="notification_unread",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient} ({self.status})"
+
+
+class NotificationPreferences(models.Model):
+    """A member of staff's choices: the language of their emails, and the kinds of
+    notification they do not want by email (they still see them in the portal)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language of emails"), max_length=10, choices=settings.LANGUAGES, default="th"
+    )
+    email_off = models.JSONField(_("kinds not sent by email"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preferences")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -6,6 +6,7 @@ from agencies import permissions
 from agencies.permissions import Action
 from referrals.errors import CaseNotFound, NotPermitted, StaleObject
 from referrals.models import Case, CaseEvent, Referral
+from referrals.services import deadlines
 from referrals.transitions import next_status
 
 
@@ -41,8 +42,10 @@ def move(case: Case, action: str, table: dict) -> None:
 
 
 def save_case(case: Case, *fields: str) -> None:
+    """Save the changed fields with a new version, and bring the deadlines in line."""
     case.version += 1
     case.save(update_fields=[*fields, "version", "updated_at"])
+    deadlines.follow(case)
 
 
 def save_referral(referral: Referral, *fields: str) -> None:

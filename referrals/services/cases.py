@@ -14,8 +14,23 @@ from agencies import permissions
 from agencies.models import Agency, Membership
 from agencies.permissions import HANDLERS, Action
 from referrals.errors import TransitionNotAllowed
-from referrals.models import OPEN_REFERRAL_STATUSES, Case, CaseStatus, EventKind, ReferralStatus
+from referrals.models import (
+    OPEN_REFERRAL_STATUSES,
+    Case,
+    CaseStatus,
+    DeadlineKind,
+    EventKind,
+    Priority,
+    ReferralStatus,
+)
+from referrals.notifications import (
+    notify_agency_system,
+    notify_staff,
+    queue_email,
+    triage_staff,
+)
 from referrals.selectors import reopenable
+from referrals.services import deadlines
 from referrals.services._common import (
     lock_case,
     move,
@@ -54,6 +69,18 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
         )
 
 
+def tell_citizen(case: Case, event) -> None:
+    """Email the citizen, when they gave an address, that their case moved."""
+    if case.citizen_email:
+        queue_email(
+            "citizen_update",
+            case.citizen_email,
+            case=case,
+            key=f"citizen_update:e{event.pk}",
+            context={"event_kind": event.kind, "message": event.message},
+        )
+
+
 def acting_agency(user, case: Case) -> Agency | None:
     """The agency on whose behalf ``user`` acts on ``case``: the lead agency if theirs."""
     profile = permissions.staff_profile(user)
@@ -86,7 +113,10 @@ def reject_case(case: Case, by, reason: str, expected_version: int | None = None
     case.public_answer = reason
     case.closed_at = timezone.now()
     save_case(case, "status", "public_answer", "closed_at")
-    record(case, EventKind.REJECTED, by, agency=case.lead_agency, public=True, message=reason)
+    event = record(
+        case, EventKind.REJECTED, by, agency=case.lead_agency, public=True, message=reason
+    )
+    tell_citizen(case, event)
     return case
 
 
@@ -141,9 +171,10 @@ def transfer_case(
     case.lead_agency = to_agency
     case.lead_office = to_agency.offices.filter(province=case.province, is_active=True).first()
     case.assigned_to = None
+    deadlines.restart(case, DeadlineKind.ACKNOWLEDGE)  # the new lead's own time to triage
     save_case(case, "status", "lead_agency", "lead_office", "assigned_to")
     permissions.grant_case_access(case, to_agency)
-    record(
+    event = record(
         case,
         EventKind.TRANSFERRED,
         by,
@@ -153,6 +184,15 @@ def transfer_case(
         from_agency=former.code,
         to_agency=to_agency.code,
     )
+    key = f"new_case:e{event.pk}"
+    notify_staff(
+        "new_case",
+        key,
+        triage_staff(to_agency.pk, restricted=case.is_restricted),
+        case=case,
+        agency=to_agency,
+    )
+    notify_agency_system("new_case", key, to_agency, case=case)
     return case
 
 
@@ -172,13 +212,50 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
     previous = case.assigned_to
     case.assigned_to = officer
     save_case(case, "assigned_to")
-    record(
+    event = record(
         case,
         EventKind.ASSIGNED,
         by,
         agency=case.lead_agency,
         officer=officer.get_username() if officer else None,
         previous=previous.get_username() if previous else None,
+    )
+    if officer is not None and officer != by:
+        notify_staff(
+            "case_assigned",
+            f"case_assigned:e{event.pk}",
+            [officer],
+            case=case,
+            agency=case.lead_agency,
+        )
+    return case
+
+
+@transaction.atomic
+def classify_case(
+    case: Case, by, category, priority: str, expected_version: int | None = None
+) -> Case:
+    """Triage: correct the kind of help or the priority. The deadlines follow the policy of
+    the new category and priority; a restricted category restricts the case (never the
+    other way: lifting a restriction is a supervisor's decision)."""
+    case = lock_case(case, expected_version)
+    require(by, Action.TRIAGE, case)
+    move(case, "classify", CASE_TRANSITIONS)
+    if priority not in Priority.values:
+        raise TransitionNotAllowed(_("Unknown priority."))
+    if category.pk == case.category_id and priority == case.priority:
+        raise TransitionNotAllowed(_("Nothing to change."))
+    before = {"category": case.category.code, "priority": case.priority}
+    case.category, case.priority = category, priority
+    case.is_restricted = case.is_restricted or category.is_restricted
+    save_case(case, "category", "priority", "is_restricted")
+    record(
+        case,
+        EventKind.CLASSIFIED,
+        by,
+        agency=case.lead_agency,
+        before=before,
+        after={"category": category.code, "priority": priority},
     )
     return case
 
@@ -200,7 +277,7 @@ def request_information(case: Case, by, question: str, expected_version: int | N
     require(by, Action.REQUEST_INFORMATION, case)
     move(case, "request_information", CASE_TRANSITIONS)
     save_case(case, "status")
-    record(
+    event = record(
         case,
         EventKind.INFORMATION_REQUESTED,
         by,
@@ -208,6 +285,7 @@ def request_information(case: Case, by, question: str, expected_version: int | N
         public=True,
         message=question,
     )
+    tell_citizen(case, event)
     return case
 
 
@@ -258,7 +336,7 @@ def resolve_case(
     case.public_answer = answer
     case.resolved_at = timezone.now()
     save_case(case, "status", "public_answer", "resolved_at")
-    record(
+    event = record(
         case,
         EventKind.RESOLVED,
         by,
@@ -267,6 +345,7 @@ def resolve_case(
         message=answer,
         override_reason=override_reason or None,
     )
+    tell_citizen(case, event)
     return case
 
 

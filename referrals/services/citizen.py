@@ -15,16 +15,19 @@ from agencies import permissions
 from agencies.permissions import Action, CitizenAccess
 from referrals.errors import CaseNotFound, TransitionNotAllowed
 from referrals.models import (
+    Attachment,
     Case,
     CaseEvent,
     CaseStatus,
     ErasureRequest,
     EventKind,
     Notification,
+    PersonalDataAccess,
     PossibleDuplicate,
     Rating,
 )
-from referrals.selectors import reopenable
+from referrals.notifications import case_handlers, notify_staff
+from referrals.selectors import personal_data_export, reopenable
 from referrals.services._common import lock_case, move, record, required_text, save_case
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
 from referrals.services.cases import cancel_open_referrals
@@ -66,7 +69,7 @@ def add_information(
             answering = case.status == CaseStatus.WAITING_CITIZEN
             move(case, "answer" if answering else "add_information", CASE_TRANSITIONS)
             save_case(case, "status")
-            record(
+            event = record(
                 case,
                 EventKind.INFORMATION_RECEIVED,
                 None,
@@ -76,6 +79,13 @@ def add_information(
                 answer=answering,
             )
             stored = store_uploads(case, uploads, by_citizen=True)
+            notify_staff(
+                "information_received",
+                f"information_received:e{event.pk}",
+                case_handlers(case),
+                case=case,
+                agency=case.lead_agency,
+            )
     except Exception:
         remove_files(stored)
         raise
@@ -133,6 +143,8 @@ def rate_case(
         raise ValidationError(errors)
     case = _citizen_lock(case, citizen, Action.RATE)
     move(case, "rate", CASE_TRANSITIONS)
+    if case.anonymised_at is not None:
+        raise TransitionNotAllowed(_("The personal data of this request is already erased."))
     if Rating.objects.filter(case=case).exists():
         raise TransitionNotAllowed(_("You have already rated the help for this request."))
     rating = Rating.objects.create(case=case, comment=comment, **scores)
@@ -165,6 +177,17 @@ def ask_reopen(case: Case, citizen: CitizenAccess, reason: str, expected_version
     save_case(case, "status", "resolved_at")
     record(case, EventKind.REOPENED, None, public=True, by_citizen=True, message=reason)
     return case
+
+
+@transaction.atomic
+def export_personal_data(case: Case, citizen: CitizenAccess) -> dict:
+    """Everything the portal holds about the citizen in this case; the access is logged."""
+    if not permissions.can(citizen, Action.EXPORT_DATA, case):
+        raise CaseNotFound()
+    PersonalDataAccess.objects.create(
+        user=None, case=case, action=PersonalDataAccess.Action.CITIZEN_EXPORT
+    )
+    return personal_data_export(case)
 
 
 @transaction.atomic
@@ -229,9 +252,11 @@ def anonymise_case(case: Case, by=None) -> Case:
     case = lock_case(case)
     if case.anonymised_at is not None:
         return case
-    for attachment in case.attachments.all():
-        attachment.file.delete(save=False)
-        attachment.delete()
+    files = [attachment.file.name for attachment in case.attachments.all()]
+    case.attachments.all().delete()
+    storage = Attachment._meta.get_field("file").storage
+    # The files go once the erasure is committed: a rollback must find them still there.
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
     CaseEvent.objects.filter(case=case).redact()
     # Referrals describe the person's needs in words: keep who helped, not what was said.
     case.referrals.update(reason="", decline_reason="", outcome="", cancel_reason="")
@@ -239,7 +264,10 @@ def anonymise_case(case: Case, by=None) -> Case:
     PossibleDuplicate.objects.filter(earlier=case).delete()
     Rating.objects.filter(case=case).update(comment="")
     ErasureRequest.objects.filter(case=case).update(reason="")
-    Notification.objects.filter(case=case).update(recipient="", context={})
+    # Emails to the citizen: the address and anything an error message quoted of it.
+    Notification.objects.filter(case=case).exclude(recipient="").update(
+        recipient="", context={}, last_error=""
+    )
     Notification.objects.filter(case=case, status=Notification.Status.PENDING).update(
         status=Notification.Status.FAILED, last_error="personal data erased"
     )

@@ -15,7 +15,13 @@ from agencies.models import District, Office, Province, Subdistrict
 from referrals import identity
 from referrals.errors import NotPermitted
 from referrals.models import Case, Category, Channel, EventKind, PossibleDuplicate, Priority
-from referrals.notifications import queue_email
+from referrals.notifications import (
+    notify_agency_system,
+    notify_staff,
+    queue_email,
+    triage_staff,
+)
+from referrals.services import deadlines
 from referrals.services._common import record
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
 
@@ -176,7 +182,8 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 created_at=now,
             )
             permissions.grant_case_access(case, lead)
-            record(
+            deadlines.follow(case, now)
+            event = record(
                 case,
                 EventKind.CREATED,
                 by,
@@ -189,6 +196,15 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 case, clean["files"], by, by_citizen=by is None and data.channel == Channel.WEB
             )
             _link_possible_duplicates(case)
+            key = f"new_case:e{event.pk}"
+            notify_staff(
+                "new_case",
+                key,
+                triage_staff(lead.pk, restricted=case.is_restricted),
+                case=case,
+                agency=lead,
+            )
+            notify_agency_system("new_case", key, lead, case=case)
             if case.citizen_email:
                 queue_email("case_received", case.citizen_email, case=case, secret=secret)
     except Exception:

@@ -14,6 +14,13 @@ from agencies.models import Agency
 from agencies.permissions import Action
 from referrals.errors import TransitionNotAllowed
 from referrals.models import Case, EventKind, Referral
+from referrals.notifications import (
+    case_handlers,
+    notify_agency_system,
+    notify_staff,
+    triage_staff,
+)
+from referrals.services import deadlines
 from referrals.services._common import (
     lock_case,
     lock_referral,
@@ -67,7 +74,7 @@ def refer_case(
                     created_by=by,
                 )
                 permissions.grant_case_access(case, agency)
-                record(
+                event = record(
                     case,
                     EventKind.REFERRED,
                     by,
@@ -76,6 +83,18 @@ def refer_case(
                     referral=referral,
                     message=reason,
                     to_agency=agency.code,
+                )
+                key = f"referral_received:e{event.pk}"
+                notify_staff(
+                    "referral_received",
+                    key,
+                    triage_staff(agency.pk),
+                    case=case,
+                    agency=agency,
+                    context={"from_agency": case.lead_agency.code},
+                )
+                notify_agency_system(
+                    "referral_received", key, agency, case=case, payload={"referral": referral.pk}
                 )
                 referrals.append(referral)
     except IntegrityError as error:  # a referral created by someone else in between
@@ -105,9 +124,10 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
     for name, value in changes.items():
         setattr(referral, name, value)
     save_referral(referral, "status", "answered_by", "answered_at", "closed_at", *changes)
+    deadlines.follow(case)
     message = next(iter(changes.values()), "")
     agency = referral.from_agency if action == "cancel" else referral.to_agency
-    record(
+    event = record(
         case,
         kind,
         by,
@@ -117,6 +137,15 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
         referral=referral,
         message=message,
         to_agency=referral.to_agency.code,
+    )
+    # The other side hears of it: the lead agency of an answer, the helper of a cancel.
+    told = referral.to_agency if action == "cancel" else case.lead_agency
+    users = triage_staff(told.pk) if action == "cancel" else case_handlers(case)
+    key = f"referral_update:e{event.pk}"
+    context = {"event_kind": kind}
+    notify_staff("referral_update", key, users, case=case, agency=agency, context=context)
+    notify_agency_system(
+        "referral_update", key, told, case=case, payload={"referral": referral.pk, "what": kind}
     )
     return referral
 

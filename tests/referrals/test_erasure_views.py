@@ -154,13 +154,21 @@ def test_a_tampered_request_number_is_not_found(erasure, pk):
     assert fresh(erasure).status == ErasureRequest.Status.PENDING
 
 
-@pytest.mark.parametrize(
-    "role", [Role.SUPERVISOR, Role.CASE_OFFICER, Role.INTAKE_OFFICER, Role.CCEO]
-)
+@pytest.mark.parametrize("role", [Role.CASE_OFFICER, Role.INTAKE_OFFICER])
 def test_staff_who_do_not_administer_the_agency_are_forbidden(erasure, role):
     client = signed_in(staff("MOL", role))
     assert client.get(ERASURE).status_code == 403
     assert decide(client, erasure, "approve").status_code == 403
+    assert fresh(erasure).status == ErasureRequest.Status.PENDING
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.CCEO])
+def test_supervisors_decide_only_restricted_cases_so_not_this_one(erasure, role):
+    client = signed_in(staff("MOL", role))
+    response = client.get(ERASURE)
+    assert response.status_code == 200
+    assert erasure.case.reference not in response.text
+    assert decide(client, erasure, "approve").status_code == 404
     assert fresh(erasure).status == ErasureRequest.Status.PENDING
 
 

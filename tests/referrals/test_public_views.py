@@ -597,7 +597,10 @@ def test_a_second_request_with_the_same_national_id_is_linked_for_triage(client)
     response = officer.get(f"/staff/cases/{later.reference}/")
     assert response.status_code == 200
     section = response.text.split("Possible duplicates", 1)
-    assert len(section) == 2 and earlier.reference in section[1]
+    assert len(section) == 2
+    # The earlier request is another agency's: counted, never shown to this officer.
+    assert "One more earlier request is handled where you cannot see it" in section[1]
+    assert earlier.reference not in section[1]
 
 
 # --- Opening a request with its code --------------------------------------------------

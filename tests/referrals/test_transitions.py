@@ -14,7 +14,15 @@ from agencies.models import Role
 from agencies.permissions import CitizenAccess
 from referrals import services
 from referrals.errors import TransitionNotAllowed
-from referrals.models import Case, CaseEvent, CaseStatus, ErasureRequest, Rating, ReferralStatus
+from referrals.models import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Category,
+    ErasureRequest,
+    Rating,
+    ReferralStatus,
+)
 from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS
 from tests.referrals.factories import agency, case_in, fresh, referral_in, staff, submit
 
@@ -26,6 +34,9 @@ CASE_ACTIONS = {
     "mark_duplicate": lambda case, by: services.mark_duplicate(case, by, submit()[0]),
     "transfer": lambda case, by: services.transfer_case(case, by, agency("MOPH"), "สิทธิรักษา"),
     "assign": lambda case, by: services.assign_case(case, by, staff("MOL")),
+    "classify": lambda case, by: services.classify_case(
+        case, by, Category.objects.get(code="finding-work"), "urgent"
+    ),
     "restrict": lambda case, by: services.set_restricted(case, by, not case.is_restricted, "ถูกข่มขู่"),
     "request_information": lambda case, by: services.request_information(case, by, "ขอเอกสาร"),
     "receive_information": lambda case, by: services.receive_information(case, by, "ได้แล้ว"),

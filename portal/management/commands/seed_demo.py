@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from agencies.models import Agency, Inspector, Membership, Office, Province, Role
 from portal.demo_cases import create_demo_cases
 from portal.demo_cases.factory import DEMO_SECRET
-from referrals.models import Case, CaseStatus, ReferralStatus
+from referrals.models import OPEN_CASE_STATUSES, Case, CaseStatus, Deadline, ReferralStatus
+from referrals.services import deadlines
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, refused outside demo mode
 
@@ -45,6 +47,7 @@ OFFICE_NAMES = {
     "RTP": ("ตำรวจภูธร", "Provincial Police"),
 }
 BANGKOK = "10"
+DEADLINES_UP_TO = 5000
 
 
 class Command(BaseCommand):
@@ -107,6 +110,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  {title}: {sum(counts.values()):,} ({listed})")
         self.stdout.write(f"  Timeline events: {summary.events:,}")
         self.stdout.write(f"  Agency permissions (view_case): {summary.permissions:,}")
+        if count <= DEADLINES_UP_TO:
+            self.stdout.write(f"  Deadlines of open cases: {self._deadlines():,}")
+
+    @staticmethod
+    def _deadlines() -> int:
+        """Deadlines for the open demo cases, counted from their submission, so that the
+        queue shows some on track, some due soon and some overdue. (A bulk load of more
+        cases than DEADLINES_UP_TO leaves them out: one case at a time is too slow.)"""
+        added = 0
+        open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES).exclude(
+            Exists(Deadline.objects.filter(case=OuterRef("pk")))
+        )
+        for case in open_cases.order_by("-created_at")[:DEADLINES_UP_TO]:
+            with transaction.atomic():
+                deadlines.follow(case, now=case.created_at)
+            added += 1
+        return Deadline.objects.filter(met_at__isnull=True).count() if added else 0
 
     def _progress(self, done: int, total: int) -> None:
         filled = 30 * done // total

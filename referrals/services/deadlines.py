@@ -1,0 +1,216 @@
+"""Deadlines follow the case: which are open, paused or met is read from its state.
+
+Every workflow service calls ``follow(case)`` in its transaction after changing a case or
+its referrals: acknowledging is due while the case is new, resolving while it is open
+(paused while it waits for the citizen), answering while a referral is pending. A change
+of priority or category recomputes the open deadlines under the new policy. ``restart``
+gives a new lead agency its own time to acknowledge after a transfer.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from referrals.business_time import BusinessCalendar, current_calendar
+from referrals.models import (
+    Case,
+    CaseStatus,
+    Deadline,
+    DeadlineKind,
+    EscalationLevel,
+    Referral,
+    ReferralStatus,
+    SlaPolicy,
+)
+from referrals.reference import DEFAULT_SLA
+
+OPEN = {CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN}
+BUDGET_FIELD = {
+    DeadlineKind.ACKNOWLEDGE: "acknowledge",
+    DeadlineKind.ANSWER_REFERRAL: "answer_referral",
+    DeadlineKind.RESOLVE: "resolve",
+}
+
+
+def policy_for(case: Case) -> SlaPolicy:
+    """The category's own policy for the case's priority, else the default one (and, if an
+    administrator deleted that too, the defaults of DESIGN.md)."""
+    policies = SlaPolicy.objects.filter(
+        Q(category_id=case.category_id) | Q(category__isnull=True), priority=case.priority
+    )
+    return min(
+        policies,
+        key=lambda p: p.category_id is None,
+        default=SlaPolicy(priority=case.priority, **DEFAULT_SLA[case.priority]),
+    )
+
+
+def _should_run(case: Case, kind: str) -> bool:
+    if kind == DeadlineKind.ACKNOWLEDGE:
+        return case.status == CaseStatus.NEW
+    return case.status in OPEN
+
+
+def follow(case: Case, now=None) -> None:
+    """Open, pause, resume, meet or recompute the case's deadlines to match its state."""
+    now = now or timezone.now()
+    calendar = current_calendar()
+    policy = policy_for(case)
+    open_deadlines = list(
+        Deadline.objects.filter(case=case, met_at__isnull=True).select_related("referral")
+    )
+    pending = {
+        r.pk: r for r in case.referrals.filter(status=ReferralStatus.PENDING) if case.status in OPEN
+    }
+    waiting = case.status == CaseStatus.WAITING_CITIZEN
+    running_kinds, still_open, ended_referrals = set(), [], set()
+    for deadline in open_deadlines:
+        if deadline.referral_id is not None:
+            keep = pending.pop(deadline.referral_id, None) is not None
+        else:
+            keep = _should_run(case, deadline.kind)
+            running_kinds.add(deadline.kind)
+        if not keep:
+            _meet(deadline, now)
+            if deadline.referral_id is not None:
+                ended_referrals.add(deadline.referral_id)
+            continue
+        if waiting and deadline.kind == DeadlineKind.RESOLVE:
+            _pause(deadline, now, calendar)
+        elif deadline.counting_since is None:
+            _resume(deadline, now, policy, calendar)
+        elif deadline.budget != _budget(policy, deadline.kind):
+            _recompute(deadline, policy, calendar)
+        still_open.append(deadline)
+    for kind in (DeadlineKind.ACKNOWLEDGE, DeadlineKind.RESOLVE):
+        if kind not in running_kinds and _should_run(case, kind):
+            paused = waiting and kind == DeadlineKind.RESOLVE
+            still_open.append(_start(case, kind, None, now, policy, calendar, paused=paused))
+    for referral in pending.values():
+        still_open.append(
+            _start(case, DeadlineKind.ANSWER_REFERRAL, referral, now, policy, calendar)
+        )
+    _copy_due_times(case, still_open, ended_referrals)
+
+
+def restart(case: Case, kind: str, now=None) -> None:
+    """End the open deadline of ``kind`` so that ``follow`` starts it afresh."""
+    now = now or timezone.now()
+    for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True):
+        _meet(deadline, now)
+
+
+def _budget(policy: SlaPolicy, kind: str) -> timedelta:
+    return getattr(policy, BUDGET_FIELD[kind])
+
+
+def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadline:
+    deadline = Deadline(
+        case=case,
+        referral=referral,
+        kind=kind,
+        budget=_budget(policy, kind),
+        started_at=now,
+        counting_since=None if paused else now,
+    )
+    _set_points(deadline, policy, calendar)
+    deadline.save()
+    return deadline
+
+
+def _meet(deadline: Deadline, now) -> None:
+    deadline.met_at = now
+    deadline.next_check_at = None
+    deadline.save(update_fields=["met_at", "next_check_at"])
+
+
+def _pause(deadline: Deadline, now, calendar: BusinessCalendar) -> None:
+    if deadline.counting_since is None:
+        return
+    deadline.used += calendar.between(deadline.counting_since, now)
+    deadline.counting_since = None
+    _clear_points(deadline)
+    deadline.save(
+        update_fields=[
+            "used",
+            "counting_since",
+            "due_at",
+            "reminder_at",
+            "supervisor_at",
+            "cceo_at",
+            "next_check_at",
+        ]
+    )
+
+
+def _resume(deadline: Deadline, now, policy, calendar) -> None:
+    deadline.counting_since = now
+    deadline.budget = _budget(policy, deadline.kind)
+    _set_points(deadline, policy, calendar)
+    deadline.save()
+
+
+def _recompute(deadline: Deadline, policy, calendar) -> None:
+    deadline.budget = _budget(policy, deadline.kind)
+    _set_points(deadline, policy, calendar)
+    deadline.save()
+
+
+def _clear_points(deadline: Deadline) -> None:
+    deadline.due_at = deadline.reminder_at = deadline.supervisor_at = deadline.cceo_at = None
+    deadline.next_check_at = None
+
+
+def _set_points(deadline: Deadline, policy: SlaPolicy, calendar: BusinessCalendar) -> None:
+    """The wall-clock times of the reminder, the due time and the escalations, from the
+    business time left; a point already passed is due at once."""
+    if deadline.counting_since is None:
+        _clear_points(deadline)
+        return
+
+    def at(percent: int):
+        left = deadline.budget * percent / 100 - deadline.used
+        return calendar.add(deadline.counting_since, max(left, timedelta(0)))
+
+    deadline.due_at = at(100)
+    deadline.reminder_at = at(policy.reminder_percent)
+    deadline.supervisor_at = at(policy.supervisor_percent)
+    deadline.cceo_at = at(policy.cceo_percent)
+    deadline.next_check_at = next_point(deadline)
+
+
+def points(deadline: Deadline) -> list[tuple[int, object]]:
+    return [
+        (EscalationLevel.REMINDER, deadline.reminder_at),
+        (EscalationLevel.SUPERVISOR, deadline.supervisor_at),
+        (EscalationLevel.CCEO, deadline.cceo_at),
+    ]
+
+
+def next_point(deadline: Deadline):
+    """The earliest reminder or escalation not yet sent, or None."""
+    upcoming = [
+        at for level, at in points(deadline) if level > deadline.level_reached and at is not None
+    ]
+    return min(upcoming) if upcoming else None
+
+
+def _copy_due_times(case: Case, still_open: list[Deadline], ended_referrals: set) -> None:
+    """The case's own earliest running deadline, and each pending referral's, on their
+    rows for the queue (an update that leaves their version alone)."""
+    own = sorted(
+        (d for d in still_open if d.referral_id is None and d.due_at is not None),
+        key=lambda d: d.due_at,
+    )
+    due = (own[0].due_at, own[0].reminder_at) if own else (None, None)
+    if (case.due_at, case.due_warning_at) != due:
+        case.due_at, case.due_warning_at = due
+        Case.objects.filter(pk=case.pk).update(due_at=due[0], due_warning_at=due[1])
+    for deadline in still_open:
+        if deadline.referral_id is not None:
+            Referral.objects.filter(pk=deadline.referral_id).exclude(due_at=deadline.due_at).update(
+                due_at=deadline.due_at, due_warning_at=deadline.reminder_at
+            )
+    if ended_referrals:
+        Referral.objects.filter(pk__in=ended_referrals).update(due_at=None, due_warning_at=None)

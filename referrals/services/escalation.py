@@ -1,0 +1,224 @@
+"""The periodic work on deadlines: reminders and escalations, the morning digest, and the
+erasure of personal data past its retention.
+
+``sweep`` reads only the deadlines whose next point has come (an index on
+``next_check_at``), locks them with SKIP LOCKED so that two sweeps never take the same
+row, and sends each reminder or escalation once: the level reached is saved in the same
+transaction as the notifications, whose idempotency keys also refuse a second copy.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from agencies.models import Agency, Membership, Role
+from referrals.business_time import current_calendar
+from referrals.models import (
+    OPEN_CASE_STATUSES,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Deadline,
+    EscalationLevel,
+    EventKind,
+    Referral,
+    ReferralStatus,
+)
+from referrals.notifications import save_and_dispatch, staff_rows
+from referrals.services.deadlines import next_point, points
+
+LEVEL_KIND = {
+    EscalationLevel.REMINDER: "sla_reminder",
+    EscalationLevel.SUPERVISOR: "sla_supervisor",
+    EscalationLevel.CCEO: "sla_cceo",
+}
+EVENT_FOR_LEVEL = {
+    EscalationLevel.REMINDER: EventKind.DEADLINE_REMINDER,
+    EscalationLevel.SUPERVISOR: EventKind.DEADLINE_ESCALATED,
+    EscalationLevel.CCEO: EventKind.DEADLINE_ESCALATED,
+}
+
+
+class Recipients:
+    """Members of agencies by role, read once per sweep for every agency concerned."""
+
+    def __init__(self, agency_ids):
+        self.by_role: dict[tuple[int, str], list] = defaultdict(list)
+        for membership in (
+            Membership.objects.filter(
+                agency_id__in=agency_ids, is_active=True, user__is_active=True
+            )
+            .exclude(user__inspector__is_active=True)
+            .select_related("user")
+            .order_by("user_id")
+        ):
+            people = self.by_role[(membership.agency_id, membership.role)]
+            if membership.user not in people:
+                people.append(membership.user)
+
+    def of(self, agency_id: int, *roles: str) -> list:
+        found = []
+        for role in roles:
+            found += [u for u in self.by_role[(agency_id, role)] if u not in found]
+        return found
+
+
+def _responsible(deadline: Deadline, level: int, recipients: Recipients) -> tuple[Agency, list]:
+    case = deadline.case
+    if deadline.referral_id is not None:
+        agency_id = deadline.referral.to_agency_id
+        officers = recipients.of(agency_id, Role.INTAKE_OFFICER, Role.SUPERVISOR)
+    else:
+        agency_id = case.lead_agency_id
+        triage = (
+            (Role.SUPERVISOR,) if case.is_restricted else (Role.INTAKE_OFFICER, Role.SUPERVISOR)
+        )
+        officers = [case.assigned_to] if case.assigned_to_id else recipients.of(agency_id, *triage)
+    if level == EscalationLevel.SUPERVISOR:
+        officers = recipients.of(agency_id, Role.SUPERVISOR)
+    elif level == EscalationLevel.CCEO:
+        officers = recipients.of(agency_id, Role.CCEO)
+    return agency_id, officers
+
+
+def sweep(now=None, batch: int = 1000) -> int:
+    """Send the reminders and escalations that are due; how many deadlines it handled."""
+    now = now or timezone.now()
+    handled = 0
+    while True:
+        done = _sweep_batch(now, batch)
+        handled += done
+        if done < batch:
+            return handled
+
+
+@transaction.atomic
+def _sweep_batch(now, batch: int) -> int:
+    ids = list(
+        Deadline.objects.select_for_update(skip_locked=True)
+        .filter(next_check_at__lte=now)
+        .order_by("next_check_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    if not ids:
+        return 0
+    deadlines = list(
+        Deadline.objects.filter(pk__in=ids).select_related(
+            "case", "case__assigned_to", "case__category", "case__province", "referral"
+        )
+    )
+    agency_ids = {d.case.lead_agency_id for d in deadlines} | {
+        d.referral.to_agency_id for d in deadlines if d.referral_id
+    }
+    recipients = Recipients(agency_ids)
+    events, rows = [], []
+    for deadline in deadlines:
+        for level, at in points(deadline):
+            if level <= deadline.level_reached or at is None or at > now:
+                continue
+            deadline.level_reached = level
+            agency_id, people = _responsible(deadline, level, recipients)
+            key = f"sla:{deadline.pk}:{level}"
+            kind = LEVEL_KIND[level]
+            details = {
+                "deadline_kind": deadline.kind,
+                "due": deadline.due_at.isoformat() if deadline.due_at else None,
+            }
+            events.append(
+                CaseEvent(
+                    case=deadline.case,
+                    referral=deadline.referral,
+                    kind=EVENT_FOR_LEVEL[level],
+                    actor_agency_id=agency_id,
+                    payload={**details, "level": int(level), "told": len(people)},
+                    created_at=now,
+                )
+            )
+            rows += staff_rows(kind, key, people, case=deadline.case, agency=None, context=details)
+        deadline.next_check_at = next_point(deadline)
+    Deadline.objects.bulk_update(deadlines, ["level_reached", "next_check_at"])
+    CaseEvent.objects.bulk_create(events)
+    save_and_dispatch(rows)
+    return len(deadlines)
+
+
+# --- The morning digest --------------------------------------------------------------------
+
+
+def send_daily_digest(now=None) -> int:
+    """On working days, each agency's supervisors and CCEOs get its deadline figures;
+    how many people were written to. Once per day and person (idempotency key)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if not current_calendar().is_working_day(today):
+        return 0
+    soon = current_calendar().add(now, timedelta(hours=8))
+    open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES)
+    figures = {
+        row["lead_agency"]: row
+        for row in open_cases.values("lead_agency").annotate(
+            new=Count("pk", filter=Q(status=CaseStatus.NEW)),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=soon)),
+        )
+    }
+    pending = dict(
+        Referral.objects.filter(status=ReferralStatus.PENDING)
+        .values("to_agency")
+        .annotate(n=Count("pk"))
+        .values_list("to_agency", "n")
+    )
+    agencies = list(Agency.objects.filter(is_active=True))
+    recipients = Recipients([a.pk for a in agencies])
+    told = 0
+    with transaction.atomic():
+        for agency in agencies:
+            people = recipients.of(agency.pk, Role.SUPERVISOR, Role.CCEO)
+            if not people:
+                continue
+            row = figures.get(agency.pk, {})
+            context = {
+                "today": today.isoformat(),
+                "new": row.get("new", 0),
+                "overdue": row.get("overdue", 0),
+                "due_soon": row.get("due_soon", 0),
+                "referrals_pending": pending.get(agency.pk, 0),
+            }
+            rows = [
+                r
+                for r in staff_rows(
+                    "daily_digest",
+                    f"digest:{today}:{agency.code}",
+                    people,
+                    agency=agency,
+                    context=context,
+                )
+                if r.channel == "email"
+            ]
+            save_and_dispatch(rows)
+            told += len(rows)
+    return told
+
+
+# --- Retention -----------------------------------------------------------------------------
+
+
+def anonymise_expired(now=None, limit: int = 1000) -> int:
+    """Erase the personal data of cases finished more than RETENTION_YEARS ago."""
+    from referrals.services.citizen import anonymise_case
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=365 * settings.RETENTION_YEARS)
+    expired = list(
+        Case.objects.filter(closed_at__lt=cutoff, anonymised_at__isnull=True)
+        .exclude(status__in=OPEN_CASE_STATUSES)
+        .order_by("closed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in expired:
+        anonymise_case(Case(pk=pk))
+    return len(expired)
