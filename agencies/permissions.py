@@ -31,8 +31,8 @@ from enum import StrEnum
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from guardian.shortcuts import assign_perm
 from guardian.utils import get_group_obj_perms_model
 
 from agencies.models import Agency, Membership, Role
@@ -188,8 +188,25 @@ def involved_agency_ids(case) -> set[int]:
 
 
 def grant_case_access(case, agency) -> None:
-    """Let an agency's staff see a case (routed, transferred or referred to it)."""
-    assign_perm(f"{case._meta.app_label}.{VIEW_CASE}", agency.group, case)
+    """Let an agency's staff see a case (routed, transferred or referred to it).
+
+    One statement, the row guardian's ``assign_perm`` would write (it takes four to look
+    up the permission and check for the row first); granting twice is harmless.
+    """
+    model = get_group_obj_perms_model(case)
+    quote = connection.ops.quote_name
+    # Table names come from model metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+        f"({quote('group_id')}, {quote('permission_id')}, {quote('content_object_id')}) "
+        f"SELECT %s, p.id, %s FROM {quote(Permission._meta.db_table)} p "
+        f"JOIN {quote(ContentType._meta.db_table)} t ON t.id = p.content_type_id "
+        "WHERE p.codename = %s AND t.app_label = %s AND t.model = %s "
+        "ON CONFLICT DO NOTHING"
+    )
+    values = [agency.group_id, case.pk, VIEW_CASE, case._meta.app_label, case._meta.model_name]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
     if getattr(case, "_involved_agency_ids", None) is not None:
         case._involved_agency_ids.add(agency.pk)
 

@@ -15,13 +15,15 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
+import threading
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -99,17 +101,21 @@ def triage_staff(agency_id: int, restricted: bool = False) -> list:
 # --- Queueing --------------------------------------------------------------------------------
 
 
-def _preferences(users) -> dict[int, NotificationPreferences]:
+def preferences_of(users) -> dict[int, NotificationPreferences]:
     return {
         p.user_id: p for p in NotificationPreferences.objects.filter(user__in=[u.pk for u in users])
     }
 
 
-def staff_rows(kind: str, key: str, users, *, case=None, agency=None, context=None) -> list:
+def staff_rows(
+    kind: str, key: str, users, *, case=None, agency=None, context=None, preferences=None
+) -> list:
     """The outbox rows for ``users``: one in the portal each, and one by email for those
-    who have an address and did not turn this kind off. Not saved."""
+    who have an address and did not turn this kind off. Not saved. ``preferences`` (from
+    ``preferences_of``) saves a query per call when the caller has them."""
     now = timezone.now()
-    preferences = _preferences(users)
+    if preferences is None:
+        preferences = preferences_of(users)
     rows = []
     for user in users:
         preference = preferences.get(user.pk)
@@ -144,15 +150,26 @@ def staff_rows(kind: str, key: str, users, *, case=None, agency=None, context=No
     return rows
 
 
-def save_and_dispatch(rows: list) -> None:
-    """Write rows whose key is new (a second call for the same event writes nothing) and
-    send the ones that wait, after the caller's transaction commits."""
+def save_and_dispatch(rows: list, count: bool = False) -> int:
+    """Write the rows whose key is new (a second call for the same event writes nothing)
+    and send the ones that wait after the caller's transaction commits. With ``count``,
+    return how many were new (one more query); else 0."""
     if not rows:
-        return
+        return 0
+    if count:
+        keys = [r.idempotency_key for r in rows]
+        known = set(
+            Notification.objects.filter(idempotency_key__in=keys).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+        rows = [r for r in rows if r.idempotency_key not in known]
+    # The unique key refuses a second copy, whoever writes it and whenever.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    keys = [r.idempotency_key for r in rows if r.status == S.PENDING]
-    if keys:
-        transaction.on_commit(lambda: _dispatch_keys(keys))
+    waiting = [r.idempotency_key for r in rows if r.status == S.PENDING]
+    if waiting:
+        transaction.on_commit(lambda: _dispatch_keys(waiting))
+    return len(rows) if count else 0
 
 
 def notify_staff(kind: str, key: str, users, *, case=None, agency=None, context=None) -> None:
@@ -219,17 +236,29 @@ def queue_email(
     save_and_dispatch([row])
 
 
-def _dispatch_keys(keys: list[str]) -> None:
-    from referrals.tasks import deliver_notification
+DISPATCH_CHUNK = 50
 
-    try:
-        for pk in Notification.objects.filter(idempotency_key__in=keys).values_list(
+
+def _dispatch_keys(keys: list[str]) -> None:
+    """Hand the rows to the workers: one task per message for a few, chunks of
+    DISPATCH_CHUNK for a sweep's thousands (one publish per chunk, not per message)."""
+    from referrals.tasks import deliver_notification, deliver_notifications
+
+    ids = list(
+        Notification.objects.filter(idempotency_key__in=keys, status=S.PENDING).values_list(
             "pk", flat=True
-        ):
-            deliver_notification.delay(pk)
+        )
+    )
+    try:
+        if len(ids) <= DISPATCH_CHUNK // 5:
+            for pk in ids:
+                deliver_notification.delay(pk)
+        else:
+            for start in range(0, len(ids), DISPATCH_CHUNK):
+                deliver_notifications.delay(ids[start : start + DISPATCH_CHUNK])
     except Exception:
         # The broker is down: the rows wait in the outbox for the periodic sender.
-        logger.warning("Notifications %s left for the periodic sender", keys[:3])
+        logger.warning("%s notifications left for the periodic sender", len(ids))
 
 
 # --- Delivering ------------------------------------------------------------------------------
@@ -258,7 +287,7 @@ def deliver(notification_id: int) -> bool:
             _post_webhook(notification)
         else:
             subject, body = _render(notification)
-            send_mail(subject, body, None, [notification.recipient])
+            _send_email(subject, body, notification.recipient)
     except Exception as error:
         _failed(notification, error)
         return False
@@ -268,6 +297,45 @@ def deliver(notification_id: int) -> bool:
         notification.context = {}  # the secret is not kept once it has been sent
     notification.save(update_fields=["status", "sent_at", "context"])
     return True
+
+
+_mail = threading.local()
+
+
+def _mail_connection():
+    connection = getattr(_mail, "connection", None)
+    if connection is None or getattr(_mail, "backend", None) != settings.EMAIL_BACKEND:
+        connection = get_connection()
+        connection.open()
+        _mail.connection, _mail.backend = connection, settings.EMAIL_BACKEND
+    return connection
+
+
+def _drop_mail_connection() -> None:
+    connection, _mail.connection = getattr(_mail, "connection", None), None
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:
+            logger.debug("Mail connection already closed")
+
+
+def _send_email(subject: str, body: str, to: str) -> None:
+    """Send over a connection kept open per worker thread: opening one per message costs
+    more than the message. A connection the server closed while idle is replaced once at
+    once (nothing was sent on it); any other error drops it and is raised, so the message
+    is retried later on a fresh one."""
+    for attempt in (1, 2):
+        try:
+            EmailMessage(subject, body, None, [to], connection=_mail_connection()).send()
+            return
+        except smtplib.SMTPServerDisconnected:
+            _drop_mail_connection()
+            if attempt == 2:
+                raise
+        except Exception:
+            _drop_mail_connection()
+            raise
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -150,10 +151,50 @@ def new_request(request):
                 throttle.count(request, *phone_limit)
                 return redirect("public:received", reference=case.reference)
         return render(request, "public/new_request.html", context, status=400)
+    if request.method != "POST" and _same_for_everyone(request):
+        return _empty_form_page(request, max_mb)
     form = forms.PublicRequestForm(request.POST or None, max_mb=max_mb)
     if request.method == "POST":
         form.errors.clear()  # a refresh of the place lists is not a submission
     return render(request, "public/new_request.html", _form_context(form))
+
+
+# Stand-ins for the two values that differ between visitors of the empty form.
+CSRF_MARK = "csrf-token-goes-here"
+SUBMISSION_MARK = "0" * 32
+
+
+def _same_for_everyone(request) -> bool:
+    """An anonymous visitor asking for the empty form, with no message waiting."""
+    return (
+        not request.GET
+        and not request.user.is_authenticated
+        and not request.htmx
+        and not len(messages.get_messages(request))
+    )
+
+
+def _empty_form_page(request, max_mb: int):
+    """The page everyone gets first, drawn once per language and kept in the cache with
+    stand-ins for the CSRF token and the submission token, which are filled in per visitor.
+    (The page most people will ever see: it should cost about what a trivial view does.)"""
+    key = selectors.request_page_cache_key(get_language())
+    try:
+        page = cache.get(key)
+    except Exception:
+        logger.warning("Cache unreachable: the request page is drawn afresh")
+        page = None
+    if page is None:
+        form = forms.PublicRequestForm(max_mb=max_mb)
+        context = {**_form_context(form), "csrf_token": CSRF_MARK, "submission": SUBMISSION_MARK}
+        page = render_to_string("public/new_request.html", context, request)
+        try:
+            cache.set(key, page, 600)
+        except Exception:
+            logger.warning("Cache unreachable: the request page is not kept")
+    # Every form of the page (the language switcher's too) carries the CSRF token.
+    page = page.replace(CSRF_MARK, get_token(request)).replace(SUBMISSION_MARK, uuid.uuid4().hex, 1)
+    return HttpResponse(page)
 
 
 def _submission_token(request) -> str:
@@ -220,7 +261,8 @@ def _submit(request, form):
         return None
     # A new session for a new request (no fixation); the secret kept in it encrypted, for
     # the answer page only, and dropped after ANSWER_PAGE_SECONDS.
-    request.session.cycle_key()
+    if request.session.session_key:
+        request.session.cycle_key()
     submitted = request.session.get(SUBMITTED_KEY, {})
     submitted[case.reference] = [identity.encrypt(secret), time.time()]
     request.session[SUBMITTED_KEY] = submitted

@@ -60,11 +60,19 @@ def request_form_cache_key(language: str) -> str:
     return f"public-request-form:{language}"
 
 
+def request_page_cache_key(language: str) -> str:
+    """Where the whole empty request page of a language is kept (public_views)."""
+    return f"public-request-page:{language}"
+
+
 def forget_cached_choices() -> None:
     """Drop the cached lists of this process and the cached public form of every process."""
     _choices.clear()
     try:
-        cache.delete_many([request_form_cache_key(code) for code, _name in settings.LANGUAGES])
+        cache.delete_many(
+            [request_form_cache_key(code) for code, _name in settings.LANGUAGES]
+            + [request_page_cache_key(code) for code, _name in settings.LANGUAGES]
+        )
     except Exception:  # the cache is down: the kept form expires by itself
         logger.warning("Cached request form not cleared", exc_info=True)
 

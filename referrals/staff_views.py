@@ -414,6 +414,9 @@ def _perform(request, case, form, run, done, referral=None):
             form.add_error(None, error)
         else:
             messages.success(request, done)
+            case.refresh_from_db()
+            if not permissions.can(request.user, Action.VIEW, case):
+                return redirect("staff:queue")  # e.g. now restricted, beyond this user
             return redirect(case)
     case.refresh_from_db()
     return _render_case(request, case, bound=form, bound_referral=referral, status=400)
@@ -580,7 +583,7 @@ def notifications(request):
         status = 400
     rows = list(
         Notification.objects.filter(user=request.user, channel=Notification.Channel.IN_PORTAL)
-        .select_related("case", "case__category", "case__province", "agency")
+        .select_related("case", "case__category", "case__province", "agency", "user")
         .order_by("-created_at")[:NOTIFICATIONS_SHOWN]
     )
     language = translation.get_language()

@@ -11,6 +11,12 @@ def deliver_notification(notification_id: int) -> bool:
 
 
 @shared_task
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Send a chunk of the outbox (a sweep's reminders); each row still at most once."""
+    return sum(notifications.deliver(pk) for pk in notification_ids)
+
+
+@shared_task
 def deliver_pending_notifications() -> int:
     """Every minute: send what a broker or worker outage left in the outbox."""
     return notifications.deliver_pending()

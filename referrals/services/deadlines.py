@@ -52,17 +52,21 @@ def _should_run(case: Case, kind: str) -> bool:
     return case.status in OPEN
 
 
-def follow(case: Case, now=None) -> None:
-    """Open, pause, resume, meet or recompute the case's deadlines to match its state."""
+def follow(case: Case, now=None, new: bool = False) -> None:
+    """Open, pause, resume, meet or recompute the case's deadlines to match its state.
+
+    ``new``: the case was just created, so it has no deadline or referral to read yet.
+    """
     now = now or timezone.now()
     calendar = current_calendar()
     policy = policy_for(case)
-    open_deadlines = list(
-        Deadline.objects.filter(case=case, met_at__isnull=True).select_related("referral")
-    )
-    pending = {
-        r.pk: r for r in case.referrals.filter(status=ReferralStatus.PENDING) if case.status in OPEN
-    }
+    open_deadlines, pending = [], {}
+    if not new:
+        open_deadlines = list(
+            Deadline.objects.filter(case=case, met_at__isnull=True).select_related("referral")
+        )
+        if case.status in OPEN:
+            pending = {r.pk: r for r in case.referrals.filter(status=ReferralStatus.PENDING)}
     waiting = case.status == CaseStatus.WAITING_CITIZEN
     running_kinds, still_open, ended_referrals = set(), [], set()
     for deadline in open_deadlines:

@@ -28,7 +28,7 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-from referrals.notifications import save_and_dispatch, staff_rows
+from referrals.notifications import preferences_of, save_and_dispatch, staff_rows
 from referrals.services.deadlines import next_point, points
 
 LEVEL_KIND = {
@@ -44,10 +44,12 @@ EVENT_FOR_LEVEL = {
 
 
 class Recipients:
-    """Members of agencies by role, read once per sweep for every agency concerned."""
+    """Members of agencies by role, and their notification preferences, read once per
+    sweep for every agency concerned."""
 
     def __init__(self, agency_ids):
         self.by_role: dict[tuple[int, str], list] = defaultdict(list)
+        users = set()
         for membership in (
             Membership.objects.filter(
                 agency_id__in=agency_ids, is_active=True, user__is_active=True
@@ -59,6 +61,8 @@ class Recipients:
             people = self.by_role[(membership.agency_id, membership.role)]
             if membership.user not in people:
                 people.append(membership.user)
+            users.add(membership.user)
+        self.preferences = preferences_of(users)
 
     def of(self, agency_id: int, *roles: str) -> list:
         found = []
@@ -69,14 +73,13 @@ class Recipients:
 
 def _responsible(deadline: Deadline, level: int, recipients: Recipients) -> tuple[Agency, list]:
     case = deadline.case
+    # Intake officers do not see a restricted case: its supervisors triage it.
+    triage = [Role.SUPERVISOR] if case.is_restricted else [Role.INTAKE_OFFICER, Role.SUPERVISOR]
     if deadline.referral_id is not None:
         agency_id = deadline.referral.to_agency_id
-        officers = recipients.of(agency_id, Role.INTAKE_OFFICER, Role.SUPERVISOR)
+        officers = recipients.of(agency_id, *triage)
     else:
         agency_id = case.lead_agency_id
-        triage = (
-            (Role.SUPERVISOR,) if case.is_restricted else (Role.INTAKE_OFFICER, Role.SUPERVISOR)
-        )
         officers = [case.assigned_to] if case.assigned_to_id else recipients.of(agency_id, *triage)
     if level == EscalationLevel.SUPERVISOR:
         officers = recipients.of(agency_id, Role.SUPERVISOR)
@@ -138,7 +141,14 @@ def _sweep_batch(now, batch: int) -> int:
                     created_at=now,
                 )
             )
-            rows += staff_rows(kind, key, people, case=deadline.case, agency=None, context=details)
+            rows += staff_rows(
+                kind,
+                key,
+                people,
+                case=deadline.case,
+                context=details,
+                preferences=recipients.preferences,
+            )
         deadline.next_check_at = next_point(deadline)
     Deadline.objects.bulk_update(deadlines, ["level_reached", "next_check_at"])
     CaseEvent.objects.bulk_create(events)
@@ -196,11 +206,11 @@ def send_daily_digest(now=None) -> int:
                     people,
                     agency=agency,
                     context=context,
+                    preferences=recipients.preferences,
                 )
                 if r.channel == "email"
             ]
-            save_and_dispatch(rows)
-            told += len(rows)
+            told += save_and_dispatch(rows, count=True)
     return told
 
 

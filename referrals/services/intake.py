@@ -182,7 +182,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 created_at=now,
             )
             permissions.grant_case_access(case, lead)
-            deadlines.follow(case, now)
+            deadlines.follow(case, now, new=True)
             event = record(
                 case,
                 EventKind.CREATED,

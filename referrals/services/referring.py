@@ -88,7 +88,7 @@ def refer_case(
                 notify_staff(
                     "referral_received",
                     key,
-                    triage_staff(agency.pk),
+                    triage_staff(agency.pk, restricted=case.is_restricted),
                     case=case,
                     agency=agency,
                     context={"from_agency": case.lead_agency.code},
@@ -140,7 +140,10 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
     )
     # The other side hears of it: the lead agency of an answer, the helper of a cancel.
     told = referral.to_agency if action == "cancel" else case.lead_agency
-    users = triage_staff(told.pk) if action == "cancel" else case_handlers(case)
+    if action == "cancel":
+        users = triage_staff(told.pk, restricted=case.is_restricted)
+    else:
+        users = case_handlers(case)
     key = f"referral_update:e{event.pk}"
     context = {"event_kind": kind}
     notify_staff("referral_update", key, users, case=case, agency=agency, context=context)

@@ -16,9 +16,18 @@ from PIL import Image
 
 from agencies.models import Role
 from referrals import services
-from referrals.models import CaseEvent
-from tests.referrals.factories import agency, fresh, staff
-from tests.referrals.test_permissions import NO, OPEN_CASE, RESTRICTED_CASE, Y, build, rows
+from referrals.models import CaseEvent, CaseStatus
+from tests.referrals.factories import agency, case_in, fresh, staff
+from tests.referrals.test_permissions import (
+    NO,
+    OPEN_CASE,
+    RESTRICTED_CASE,
+    Scene,
+    Y,
+    build,
+    make_user,
+    rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +77,39 @@ REQUESTS = {
     "resolve": lambda c, s: case_post(
         c, s, "resolve", {"version": s.case.version, "answer": "ได้รับค่าจ้างแล้ว"}
     ),
+    "classify": lambda c, s: case_post(
+        c,
+        s,
+        "classify",
+        {"version": s.case.version, "category": s.case.category_id, "priority": "urgent"},
+    ),
 }
+
+# Correcting the help category or the priority is triage (Action.TRIAGE): the lead agency's
+# intake officers, supervisors and CCEOs, never a case officer, even the one assigned.
+# Columns: the in-progress case of OPEN_CASE, the restricted one of RESTRICTED_CASE (both
+# referred to MOPH), and a new case of OPEN_CASE's category, not referred yet.
+CLASSIFY = """
+Classify (help category and priority) on an open, a restricted and a new case.
+                           open restricted new
+lead intake officer         Y      404      Y
+lead case officer assigned  -       -       -
+lead case officer           -      404      -
+lead supervisor             Y       Y       Y
+lead cceo                   Y       Y       Y
+lead agency admin          404     404     404
+referred intake officer     -      404     404
+referred case officer       -      404     404
+referred supervisor         -       -      404
+referred cceo               -       -      404
+referred agency admin      404     404     404
+uninvolved intake officer  404     404     404
+uninvolved case officer    404     404     404
+uninvolved supervisor      404     404     404
+uninvolved cceo            404     404     404
+uninvolved agency admin    404     404     404
+inspector                  404     404     404
+"""
 
 
 def attempt(client, who, action, expected, category):
@@ -115,3 +156,22 @@ def test_pages_follow_the_policy_on_a_restricted_case(
 ):
     settings.MEDIA_ROOT = tmp_path
     attempt(client, who, action, expected, "domestic-violence")
+
+
+def build_new_case(who, action, category):
+    """The user ``who`` and a new case of ``category``: no agency is asked to help yet."""
+    case = case_in(CaseStatus.NEW, category=category)
+    lead = case.lead_agency.code
+    user = make_user(who, lead)
+    if who.assigned:
+        services.assign_case(case, staff(lead, Role.SUPERVISOR), user)
+    return user, Scene(fresh(case), None, None)
+
+
+@pytest.mark.parametrize(("who", "case", "expected"), list(rows(CLASSIFY)))
+def test_classify_follows_the_triage_policy(client, monkeypatch, who, case, expected):
+    if case == "new":
+        # attempt() builds an in-progress case with build(): here a new one instead.
+        monkeypatch.setattr(f"{__name__}.build", build_new_case)
+    category = "domestic-violence" if case == "restricted" else "unpaid-wages"
+    attempt(client, who, "classify", expected, category)
