@@ -44,11 +44,23 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The staff queue and case page under load at a million cases (PostgreSQL, gunicorn, wrk),
-# beside two reference views; see bench/README.md. Never part of `make test`.
-# Options: make bench BENCH_ARGS="--cases 100000 --duration 10".
+# The staff queue and case page, then the public request form and its submission, under
+# load at a million cases (PostgreSQL, gunicorn, wrk), beside two reference views; see
+# bench/README.md. Never part of `make test`.
+# Options: make bench BENCH_ARGS="--cases 100000 --duration 10" (both benchmarks);
+# PUBLIC_BENCH_ARGS="--clients 16" replaces BENCH_ARGS for the public one only.
+PUBLIC_BENCH_ARGS ?= $(BENCH_ARGS)
+# Then the SLA sweep over a million deadlines and email delivery by one Celery worker (Redis
+# database 12, a local aiosmtpd); they take --cases and leave the load options to the others.
+# SLA_BENCH_ARGS="--due-share 0.02" and DELIVERY_BENCH_ARGS="--concurrency 2 1" replace
+# BENCH_ARGS for each.
+SLA_BENCH_ARGS ?= $(BENCH_ARGS)
+DELIVERY_BENCH_ARGS ?= $(BENCH_ARGS)
 bench: $(STAMP)
 	$(BIN)/python bench/staff_pages.py $(BENCH_ARGS)
+	$(BIN)/python bench/public_submit.py $(PUBLIC_BENCH_ARGS)
+	$(BIN)/python bench/sla_sweep.py $(SLA_BENCH_ARGS)
+	$(BIN)/python bench/delivery.py $(DELIVERY_BENCH_ARGS)
 
 # Extract translatable strings into locale/th and compile them (needs Debian's gettext).
 messages: $(STAMP)

@@ -164,11 +164,18 @@ def save_and_dispatch(rows: list, count: bool = False) -> int:
             )
         )
         rows = [r for r in rows if r.idempotency_key not in known]
-    # The unique key refuses a second copy, whoever writes it and whenever.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    waiting = [r.idempotency_key for r in rows if r.status == S.PENDING]
+    # The unique key refuses a second copy, whoever writes it and whenever. A key already
+    # there is "updated" to itself, a no-op that lets the statement return every row's id,
+    # so the sending needs no second look-up (a row already sent is skipped by deliver).
+    Notification.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["idempotency_key"],
+        update_fields=["idempotency_key"],
+    )
+    waiting = [r.pk for r in rows if r.status == S.PENDING and r.pk is not None]
     if waiting:
-        transaction.on_commit(lambda: _dispatch_keys(waiting))
+        transaction.on_commit(lambda: dispatch(waiting))
     return len(rows) if count else 0
 
 
@@ -239,16 +246,11 @@ def queue_email(
 DISPATCH_CHUNK = 50
 
 
-def _dispatch_keys(keys: list[str]) -> None:
-    """Hand the rows to the workers: one task per message for a few, chunks of
-    DISPATCH_CHUNK for a sweep's thousands (one publish per chunk, not per message)."""
+def dispatch(ids: list[int]) -> None:
+    """Hand rows to the workers: one task per message for a few, chunks of DISPATCH_CHUNK
+    for a sweep's thousands (one publish per chunk, not per message)."""
     from referrals.tasks import deliver_notification, deliver_notifications
 
-    ids = list(
-        Notification.objects.filter(idempotency_key__in=keys, status=S.PENDING).values_list(
-            "pk", flat=True
-        )
-    )
     try:
         if len(ids) <= DISPATCH_CHUNK // 5:
             for pk in ids:
