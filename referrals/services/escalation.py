@@ -11,8 +11,9 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import models, transaction
+from django.db.models import Count, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role
@@ -29,7 +30,7 @@ from referrals.models import (
     ReferralStatus,
 )
 from referrals.notifications import preferences_of, save_and_dispatch, staff_rows
-from referrals.services.deadlines import next_point, points
+from referrals.services.deadlines import points
 
 LEVEL_KIND = {
     EscalationLevel.REMINDER: "sla_reminder",
@@ -149,11 +150,40 @@ def _sweep_batch(now, batch: int) -> int:
                 context=details,
                 preferences=recipients.preferences,
             )
-        deadline.next_check_at = next_point(deadline)
-    Deadline.objects.bulk_update(deadlines, ["level_reached", "next_check_at"])
+    _record_levels(ids, now)
     CaseEvent.objects.bulk_create(events)
     save_and_dispatch(rows)
     return len(deadlines)
+
+
+def _record_levels(ids: list[int], now) -> None:
+    """Save what the loop above sent, computed in one UPDATE rather than row by row: the
+    level is the highest point passed (points come in order: reminder, supervisors, CCEO),
+    the next check the first point after it."""
+    passed = models.Case(
+        When(cceo_at__lte=now, then=Value(EscalationLevel.CCEO)),
+        When(supervisor_at__lte=now, then=Value(EscalationLevel.SUPERVISOR)),
+        When(reminder_at__lte=now, then=Value(EscalationLevel.REMINDER)),
+        default=Value(0),
+    )
+    reached = {
+        level: Q(level_reached__gte=level) | Q(**{f"{field}__lte": now})
+        for level, field in (
+            (EscalationLevel.CCEO, "cceo_at"),
+            (EscalationLevel.SUPERVISOR, "supervisor_at"),
+            (EscalationLevel.REMINDER, "reminder_at"),
+        )
+    }
+    Deadline.objects.filter(pk__in=ids).update(
+        level_reached=Greatest(F("level_reached"), passed),
+        next_check_at=models.Case(
+            When(reached[EscalationLevel.CCEO], then=Value(None)),
+            When(reached[EscalationLevel.SUPERVISOR], then=F("cceo_at")),
+            When(reached[EscalationLevel.REMINDER], then=F("supervisor_at")),
+            default=F("reminder_at"),
+            output_field=models.DateTimeField(),
+        ),
+    )
 
 
 # --- The morning digest --------------------------------------------------------------------
