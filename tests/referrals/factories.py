@@ -8,8 +8,10 @@ Services lock and reload the case they change, so a case object held by a test g
 ``fresh(case)`` reads it again (a new object, without any cached permission).
 """
 
+import threading
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Agency, Office, Province, Role
@@ -121,3 +123,27 @@ def resolved_days_ago(case: Case, days: float) -> Case:
     """Move a resolved case's resolution into the past (time is not otherwise controllable)."""
     Case.objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timedelta(days=days))
     return fresh(case)
+
+
+def at_once(*actions) -> list:
+    """Run the actions in threads released together: what each returned or raised."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            connection.ensure_connection()  # connect first, so that the race is the work
+            barrier.wait(timeout=10)
+            outcomes[index] = action()
+        except Exception as error:  # the outcome is what the test checks
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes

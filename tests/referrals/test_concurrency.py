@@ -5,42 +5,15 @@ services lock the row they change (``SELECT ... FOR UPDATE``) and compare versio
 exactly one wins and the other gets a WorkflowError that says why.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from agencies.models import Role
 from referrals import services
 from referrals.errors import StaleObject, TransitionNotAllowed, WorkflowError
 from referrals.models import CaseEvent, CaseStatus, EventKind, Referral, ReferralStatus
-from tests.referrals.factories import agency, case_in, fresh, referral_in, staff
+from tests.referrals.factories import agency, at_once, case_in, fresh, referral_in, staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def at_once(*actions) -> list:
-    """Run the actions in threads released together: what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            connection.ensure_connection()  # connect first, so that the race is the work
-            barrier.wait(timeout=10)
-            outcomes[index] = action()
-        except Exception as error:  # the outcome is what the test checks
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def the_loser(outcomes: list, expected: type[WorkflowError]) -> int:

@@ -7,12 +7,10 @@ supervisors hear at Tuesday 09:00 (100 %) and the CCEO at Tuesday 13:00 (150 %).
 time the workflow services read.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from agencies.models import Role
 from referrals import notifications, services
@@ -31,7 +29,7 @@ from referrals.models import (
 from referrals.notifications import STAFF_KINDS
 from referrals.services import escalation, inbox
 from tests.referrals.clock import MONDAY, at, team, without_email
-from tests.referrals.factories import agency, fresh, staff, submit
+from tests.referrals.factories import agency, at_once, fresh, staff, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -337,30 +335,6 @@ def test_the_cost_of_a_sweep_does_not_grow_with_the_deadlines_due(
 
 
 # --- Two sweeps at once ------------------------------------------------------------------------
-
-
-def at_once(*actions) -> list:
-    """Run the actions in threads released together: what each returned or raised."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=10)
-            outcomes[index] = action()
-        except Exception as error:  # the outcome is what the test checks
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.mark.postgres
