@@ -132,6 +132,7 @@ def parse_leaving_load_options(parser):
 def environment(args) -> dict[str, str]:
     """The staff benchmark's environment, with the Celery broker in Redis."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # for the secret key kept there
+    exclusive_run(args)
     return {**staff_pages.server_environment(args), "CELERY_BROKER_URL": args.redis_url}
 
 
@@ -342,46 +343,58 @@ SELECT (SELECT count(*) FROM referrals_case WHERE status = ANY(%(open)s)),
 """
 
 
-def _state_path(args) -> Path:
-    name = args.database_url.rstrip("/").rsplit("/", 1)[-1]
-    return VAR_DIR / f"sla_sweep_deadlines.{name}.json"
+# The deadlines this script writes are told from any other by their due time: the business
+# budget at WALL_PER_BUSINESS_HOUR after the start, which the calendar never gives exactly.
+KEEP_OTHERS_SQL = """
+CREATE TEMPORARY TABLE kept_deadlines ON COMMIT DROP AS
+SELECT * FROM referrals_deadline
+ WHERE NOT coalesce(due_at = started_at + budget * %(wall)s, false)
+"""
 
 
-def remove_earlier_deadlines(args) -> int:
-    """The deadlines an earlier run wrote (their id range is kept under var/bench). The
-    table is emptied and anything else in it written back as it was, so that each run
-    starts from a table without a million dead rows."""
+def remove_earlier_deadlines() -> int:
+    """The deadlines earlier runs wrote (an interrupted one's too). The table is emptied
+    and every other deadline written back as it was, so that each run starts from a table
+    without a million dead rows."""
     from django.db import connection, transaction
 
-    path = _state_path(args)
-    if not path.exists():
-        return 0
-    earlier = json.loads(path.read_text())
-    bounds = [earlier["first_id"], earlier["last_id"]]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL lock_timeout = '30s'")
         cursor.execute("LOCK TABLE referrals_deadline IN ACCESS EXCLUSIVE MODE")
-        cursor.execute(
-            "CREATE TEMPORARY TABLE kept_deadlines ON COMMIT DROP AS SELECT * FROM"
-            " referrals_deadline WHERE id NOT BETWEEN %s AND %s",
-            bounds,
-        )
+        cursor.execute("SELECT count(*) FROM referrals_deadline")
+        (total,) = cursor.fetchone()
+        cursor.execute(KEEP_OTHERS_SQL, {"wall": WALL_PER_BUSINESS_HOUR})
+        kept = cursor.rowcount
+        if kept == total:
+            return 0
         cursor.execute("TRUNCATE referrals_deadline")
         cursor.execute("INSERT INTO referrals_deadline SELECT * FROM kept_deadlines")
-        kept = cursor.rowcount
-    path.unlink()
-    print(f"Removed the deadlines of the last run; kept {kept:,} others.", flush=True)
-    return bounds[1] - bounds[0] + 1
+    print(f"Removed {total - kept:,} deadlines of earlier runs; kept {kept:,} others.")
+    return total - kept
+
+
+def exclusive_run(args) -> None:
+    """One run of sla_sweep.py or delivery.py at a time on this machine: they share the
+    broker's Redis database (emptied by each) and the deadlines. Waits for the other."""
+    import fcntl
+
+    lock = (VAR_DIR / "sla_delivery.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("Another sla_sweep.py or delivery.py is running: waiting for it.", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    args.lock = lock  # held until this process ends
 
 
 def write_deadlines(args, now: datetime) -> dict:
     """``--deadlines`` running deadlines of open cases, ``--due-share`` of them due at
-    ``now``; their ids kept so that the next run replaces them."""
+    ``now``, in place of those of earlier runs."""
     from django.db import connection, transaction
 
     from referrals.models import OPEN_CASE_STATUSES
 
-    removed = remove_earlier_deadlines(args)
+    removed = remove_earlier_deadlines()
     params = {"open": list(OPEN_CASE_STATUSES)}
     with connection.cursor() as cursor:
         cursor.execute(STEPS_SQL, params)
@@ -419,7 +432,6 @@ def write_deadlines(args, now: datetime) -> dict:
         cursor.execute("SELECT min(id), max(id) FROM referrals_deadline WHERE id > %s", [largest])
         first_id, last_id = cursor.fetchone()
     insert_s = time.perf_counter() - started
-    _state_path(args).write_text(json.dumps({"first_id": first_id, "last_id": last_id}))
     started = time.perf_counter()
     vacuum("referrals_deadline")  # as autovacuum would: statistics and visibility map
     vacuum_s = time.perf_counter() - started
