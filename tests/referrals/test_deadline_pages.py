@@ -120,7 +120,7 @@ def deadlines_section(response) -> str:
 def deadline_row(response, step: str) -> str:
     """The row of the Deadlines section whose step starts with ``step``."""
     for row in re.findall(r"<tr>.*?</tr>", deadlines_section(response), re.S):
-        if re.search(rf"<td>\s*{re.escape(step)}", row):
+        if re.search(rf"<td[^>]*>\s*{re.escape(step)}", row):
             return row
     raise AssertionError(f"No deadline row for {step!r}")
 
