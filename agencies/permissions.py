@@ -20,7 +20,13 @@ agencies holds that permission; everything else follows from their role there:
   withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure;
   no member of staff takes these actions in their name;
 - the lead agency's administrators decide the requests to erase a citizen's data (its
-  supervisors and CCEOs, for a restricted case).
+  supervisors and CCEOs, for a restricted case);
+- the dashboards: inspectors read every agency's figures, an agency's supervisors and
+  CCEOs their own agency's (a ``DashboardScope``); other staff read none; the lists of
+  cases behind a figure never carry personal data;
+- the action plan: an agency's administrators manage the projects it leads and their
+  activities, update the activities it is responsible for, and report the values of the
+  indicators it is responsible for; the system administrator edits all of it in the admin.
 
 This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
 ``is_restricted``), so that it stays below the referrals app.
@@ -35,7 +41,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from guardian.utils import get_group_obj_perms_model
 
-from agencies.models import Agency, Membership, Role
+from agencies.models import Agency, Inspector, Membership, Role
 
 VIEW_CASE = "view_case"
 
@@ -159,6 +165,65 @@ def erasure_scope(user) -> Q:
 def decides_erasures(user) -> bool:
     profile = staff_profile(user)
     return bool(administered_agency_ids(user) or profile.agencies_with(MANAGERS))
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """Whose figures a user reads: every agency's (``agency_ids`` None) or these."""
+
+    agency_ids: frozenset[int] | None
+
+    @property
+    def is_national(self) -> bool:
+        return self.agency_ids is None
+
+    def covers(self, agency_id: int) -> bool:
+        return self.agency_ids is None or agency_id in self.agency_ids
+
+
+def is_inspector(user) -> bool:
+    """Whether the user is an active ministry inspector (read once per request)."""
+    cached = getattr(user, "_is_inspector", None)
+    if cached is None:
+        cached = bool(
+            user.is_authenticated
+            and user.is_active
+            and Inspector.objects.filter(user=user, is_active=True).exists()
+        )
+        if user.is_authenticated:
+            user._is_inspector = cached
+    return cached
+
+
+def dashboard_scope(user) -> DashboardScope | None:
+    """The dashboards ``user`` may read, or None for no dashboard at all."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if is_inspector(user):
+        return DashboardScope(agency_ids=None)
+    managed = staff_profile(user).agencies_with(MANAGERS)
+    return DashboardScope(agency_ids=frozenset(managed)) if managed else None
+
+
+def may_manage_project(user, project) -> bool:
+    """Edit a project and add or remove its activities and indicators: its lead agency's
+    administrators."""
+    return project.lead_agency_id in administered_agency_ids(user)
+
+
+def may_update_activity(user, activity, project) -> bool:
+    """Record an activity's dates and progress: the administrators of the agency
+    responsible for it, or of the project's lead agency."""
+    agencies = administered_agency_ids(user)
+    return activity.responsible_agency_id in agencies or project.lead_agency_id in agencies
+
+
+def may_report_indicator(user, indicator) -> bool:
+    """Report a quarter's value of a reported indicator: the administrators of the agency
+    responsible for it."""
+    return not indicator.is_computed and indicator.responsible_agency_id in (
+        administered_agency_ids(user)
+    )
 
 
 def may_record_intake(user) -> bool:

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from agencies.models import Inspector, Membership
+from agencies.models import Membership
 
 
 def memberships_of(user) -> QuerySet[Membership] | list:
@@ -8,8 +8,3 @@ def memberships_of(user) -> QuerySet[Membership] | list:
     if not user.is_authenticated:
         return []
     return Membership.objects.filter(user=user, is_active=True).select_related("agency", "office")
-
-
-def is_inspector(user) -> bool:
-    """Whether the user is an active ministry inspector."""
-    return user.is_authenticated and Inspector.objects.filter(user=user, is_active=True).exists()

@@ -8,3 +8,11 @@ from django.conf import settings
 def clear_expired_sessions() -> None:
     """Delete expired login sessions. Running it twice has the effect of running it once."""
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
+@shared_task
+def refresh_dashboards() -> dict:
+    """Recompute the dashboards' most read views that are getting old (idempotent)."""
+    from portal.dashboards.snapshots import refresh_standard_views
+
+    return refresh_standard_views()

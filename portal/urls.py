@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
+from portal.dashboards import views as dashboard_views
 
 admin.site.site_header = admin.site.site_title = _("Referral portal administration")
 
@@ -18,6 +19,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("referrals.staff_urls")),
+    path("dashboards/", include("portal.dashboards.urls")),
+    path("plan/", include("strategies.urls")),
+    path("stats/", dashboard_views.public_stats, name="public_stats"),
     path("", include("referrals.public_urls")),
     path("admin/", admin.site.urls),
 ]

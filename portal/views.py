@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agencies import permissions
-from agencies.selectors import is_inspector, memberships_of
+from agencies.selectors import memberships_of
 from portal.health import run_checks
 from referrals.selectors import help_categories
 
@@ -19,9 +19,10 @@ def home(request):
         {
             "categories": help_categories(),
             "memberships": memberships_of(request.user),
-            "is_inspector": is_inspector(request.user),
+            "is_inspector": permissions.is_inspector(request.user),
             "works_cases": bool(profile.agencies_with(permissions.HANDLERS)),
             "administers": permissions.decides_erasures(request.user),
+            "keeps_plan": bool(permissions.administered_agency_ids(request.user)),
         },
     )
 

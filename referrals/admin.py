@@ -23,6 +23,7 @@ from referrals.models import (
     Referral,
     SlaPolicy,
 )
+from strategies.admin import IndicatorAdmin
 
 
 @admin.register(Category)
@@ -39,6 +40,21 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["lead_agency", "strategy", "is_restricted", "is_sensitive", "is_active"]
     list_select_related = ["lead_agency", "strategy"]
     search_fields = ["code", "name_th", "name_en"]
+    autocomplete_fields = ["default_project"]
+    filter_horizontal = ["indicators"]
+
+
+class IndicatorCategoryInline(admin.TabularInline):
+    """The kinds of help a computed indicator counts, on the indicator's own admin page."""
+
+    model = Category.indicators.through
+    extra = 1
+    verbose_name = _("kind of help counted")
+    verbose_name_plural = _("kinds of help counted (none: every kind)")
+
+
+# The indicator's admin belongs to the strategies app, which cannot know the categories.
+IndicatorAdmin.inlines = [*IndicatorAdmin.inlines, IndicatorCategoryInline]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -3,7 +3,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,8 @@ from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import STAFF_CHANNELS
+from strategies.fiscal import fiscal_year_of
+from strategies.models import Project, ProjectStatus
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -84,11 +88,23 @@ class AssignForm(VersionedForm):
         self.fields["officer"].queryset = officers_of(case.lead_agency_id)
 
 
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.code} {obj.name}"
+
+
 class ClassifyForm(VersionedForm):
     category = forms.ModelChoiceField(
         label=_("Help category"), queryset=Category.objects.filter(is_active=True)
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    project = ProjectChoiceField(
+        label=_("Project of the action plan"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_("No project"),
+        help_text=_("The project under which the case is served; the kind of help suggests one."),
+    )
 
     def __init__(self, *args, case, **kwargs):
         kwargs.setdefault("initial", {})
@@ -96,8 +112,16 @@ class ClassifyForm(VersionedForm):
             **kwargs["initial"],
             "category": case.category_id,
             "priority": case.priority,
+            "project": case.project_id or case.category.default_project_id,
         }
         super().__init__(*args, **kwargs)
+        # Projects running this fiscal year, and the case's own even if it has ended.
+        year = fiscal_year_of(timezone.now())
+        running = Q(first_fiscal_year__lte=year, last_fiscal_year__gte=year)
+        running &= ~Q(status__in=[ProjectStatus.CANCELLED, ProjectStatus.SUSPENDED])
+        self.fields["project"].queryset = Project.objects.filter(
+            running | Q(pk=case.project_id or 0)
+        ).order_by("strategy__number", "code")
 
 
 class NoteForm(forms.Form):

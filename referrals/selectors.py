@@ -210,7 +210,7 @@ def case_for(user, reference: str) -> Case | None:
     # places, office and original case load by primary key when the page shows them.
     try:
         case = Case.objects.select_related(
-            "category", "province", "lead_agency", "assigned_to"
+            "category", "province", "lead_agency", "assigned_to", "project"
         ).get(reference=reference.upper())
     except Case.DoesNotExist:
         return None

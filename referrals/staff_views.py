@@ -214,9 +214,11 @@ CASE_ACTIONS = {
     "classify": CaseAction(
         forms.ClassifyForm,
         lambda case, by, d: services.classify_case(
-            case, by, d["category"], d["priority"], _version(d)
+            case, by, d["category"], d["priority"], _version(d), project=d["project"]
         ),
-        gettext_lazy("The help category and priority are saved; the deadlines follow them."),
+        gettext_lazy(
+            "The help category, priority and project are saved; the deadlines follow them."
+        ),
         needs_case=True,
     ),
     "note": CaseAction(

@@ -9,6 +9,13 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def dashboards_count_afresh(settings):
+    """Dashboard pages compute their figures at each request, so that a test sees the
+    cases it just changed; tests of the snapshots themselves set a lifetime again."""
+    settings.DASHBOARD_SNAPSHOT_MINUTES = 0
+
+
+@pytest.fixture(autouse=True)
 def fresh_choice_lists():
     """Tests recreate reference rows (new ids): no choice list outlives its test."""
     forget_cached_choices()
@@ -30,3 +37,20 @@ def reference_data(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Transactional tests (real workers, browsers) last, as pytest-django means them to
+    be: their flush empties the reference tables the data migrations filled, and pytest's
+    grouping of parametrized tests may otherwise pull them ahead of ordinary ones."""
+
+    def transactional(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        flagged = marker is not None and (
+            marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+        )
+        fixtures = getattr(item, "fixturenames", ())
+        return bool(flagged or "transactional_db" in fixtures or "live_server" in fixtures)
+
+    items.sort(key=transactional)

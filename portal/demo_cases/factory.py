@@ -21,6 +21,7 @@ from agencies.models import Agency, Office, Subdistrict
 from agencies.permissions import VIEW_CASE
 from portal.demo_cases import wording as words
 from referrals import identity
+from referrals.business_time import current_calendar
 from referrals.identity import secret_hash
 from referrals.models import (
     Case,
@@ -29,12 +30,16 @@ from referrals.models import (
     Category,
     Channel,
     Priority,
+    Rating,
     Referral,
 )
 from referrals.models import CaseStatus as S
 from referrals.models import EventKind as E
 from referrals.models import ReferralStatus as R
+from referrals.services.deadlines import policy_for
 from referrals.services.intake import STAFF_CHANNELS
+from strategies.fiscal import fiscal_year_of
+from strategies.models import Project
 
 DEMO_SECRET = "DEMA-CASE"  # noqa: S105 - printed by seed_demo, which refuses to run live
 HOUR, DAY = 3600.0, 86400.0
@@ -79,19 +84,25 @@ CASE_COLUMNS = (
     "subdistrict_id", "description", "channel", "priority", "status", "lead_agency_id",
     "lead_office_id", "assigned_to_id", "is_restricted", "duplicate_of_id", "public_answer",
     "created_by_id", "created_at", "updated_at", "acknowledged_at", "resolved_at", "closed_at",
-    "version",
+    "version", "project_id", "acknowledge_seconds", "resolve_seconds", "resolved_in_time",
 )
 REFERRAL_COLUMNS = (
     "id", "case_id", "from_agency_id", "to_agency_id", "to_office_id", "reason", "status",
     "created_by_id", "answered_by_id", "decline_reason", "outcome", "cancel_reason", "created_at",
-    "answered_at", "closed_at", "version",
+    "answered_at", "closed_at", "version", "answer_seconds",
 )
 EVENT_COLUMNS = (
     "case_id", "referral_id", "kind", "actor_id", "actor_agency_id", "is_public", "message",
     "payload", "created_at",
 )
+RATING_COLUMNS = (
+    "case_id", "usefulness", "clarity", "satisfaction", "comment", "created_at",
+)
 # fmt: on
 PERMISSION_COLUMNS = ("group_id", "permission_id", "content_object_id")
+RATED_SHARE = 0.35
+# Most people who rate are content; a few are not.
+SCORE_DECK = _deck({5: 40, 4: 35, 3: 15, 2: 6, 1: 4})
 # What the citizen asked, and where: the columns a duplicate repeats from the case it joins.
 REQUEST = slice(CASE_COLUMNS.index("citizen_name"), CASE_COLUMNS.index("channel"))
 CREATED_AT = CASE_COLUMNS.index("created_at")
@@ -118,6 +129,7 @@ class Batch:
     referrals: list = field(default_factory=list)
     events: list = field(default_factory=list)
     permissions: list = field(default_factory=list)
+    ratings: list = field(default_factory=list)
 
     def tables(self) -> list[tuple]:
         """(model, columns, rows) in an order that keeps foreign keys pointing backwards."""
@@ -126,6 +138,7 @@ class Batch:
             (Referral, REFERRAL_COLUMNS, self.referrals),
             (CaseEvent, EVENT_COLUMNS, self.events),
             (CaseGroupObjectPermission, PERMISSION_COLUMNS, self.permissions),
+            (Rating, RATING_COLUMNS, self.ratings),
         ]
 
 
@@ -185,6 +198,28 @@ class CaseFactory:
             )
         }
         self.category_ids = list(self.categories)
+        # The project a case is served under: its kind's default, or one of its strategy's,
+        # among those running in the fiscal year the case came in.
+        self.years = {}
+        projects: dict[int, list[int]] = {}
+        for pk, strategy, first, last in Project.objects.values_list(
+            "id", "strategy_id", "first_fiscal_year", "last_fiscal_year"
+        ):
+            projects.setdefault(strategy, []).append(pk)
+            self.years[pk] = range(first, last + 1)
+        self.projects = {
+            pk: (default, projects.get(strategy, []))
+            for pk, default, strategy in categories.values_list(
+                "id", "default_project_id", "strategy_id"
+            )
+        }
+        # Business time as the deadlines count it; the time allowed to resolve, in seconds.
+        self.calendar = current_calendar()
+        self.resolve_budgets = {
+            (pk, priority): policy_for(Case(category_id=pk, priority=priority)).resolve
+            for pk in self.categories
+            for priority in Priority.values
+        }
         self.places: dict[str, list] = {}
         for province, district, subdistrict in Subdistrict.objects.values_list(
             "district__province_id", "district_id", "code"
@@ -261,19 +296,25 @@ class CaseFactory:
             )
             involved.update(targets)
         resolved, closed, answer = self._outcome(story, lead, officer, status, original)
+        # Triage answers a case by accepting it, or by closing it as out of scope or a repeat.
+        answered = closed if status in (S.REJECTED, S.DUPLICATE) else acknowledged
         start = self._start(status, story.t, original)
         at = self._clock(start)
         created = at(0.0)
         # The services add one to the version at each change of the case itself.
         version = sum(1 for event in story.events if event[1] is None)
+        priority = Priority.URGENT if rng.random() < 0.1 else Priority.NORMAL
         row = (
             case_id, self._reference(created.year + 543), self.secret_hash, *request, channel,
-            Priority.URGENT if rng.random() < 0.1 else Priority.NORMAL, status, lead,
-            self.offices.get((lead, province)), officer, restricted,
+            priority, status, lead, self.offices.get((lead, province)), officer, restricted,
             original[0] if original else None, answer, intake, created, at(story.t),
-            at(acknowledged), at(resolved), at(closed), version,
+            at(acknowledged), at(resolved), at(closed), version, self._project(category, created),
+            *self._figures(at, answered, resolved, category, priority),
         )  # fmt: skip
         batch.cases.append(row)
+        if resolved is not None and rng.random() < RATED_SHARE:
+            scores = [rng.choice(SCORE_DECK) for _ in range(3)]
+            batch.ratings.append((case_id, *scores, "", at(resolved + rng.uniform(HOUR, 3 * DAY))))
         if status != S.DUPLICATE and start < self.now - 14 * DAY:
             self.originals.append(row)
         story.events.sort(key=lambda event: event[0])
@@ -281,6 +322,25 @@ class CaseFactory:
         batch.events.extend((case_id, *event[1:], at(event[0])) for event in story.events)
         batch.referrals.extend(build(at) for build in story.referrals)
         batch.permissions.extend((self.groups[a], self.permission, case_id) for a in involved)
+
+    def _project(self, category: int, created: datetime) -> int | None:
+        year = fiscal_year_of(created)
+        default, of_strategy = self.projects[category]
+        if default and year in self.years[default] and self.rng.random() < 0.8:
+            return default
+        running = [pk for pk in of_strategy if year in self.years[pk]]
+        return self.rng.choice(running) if running and self.rng.random() < 0.5 else None
+
+    def _figures(self, at, answered, resolved, category, priority) -> tuple:
+        """The business seconds to acknowledge and to resolve, and whether in time, as
+        ``deadlines`` keeps them (waits for the citizen are not taken out here)."""
+        between = self.calendar.between
+        created = at(0.0)
+        ack = None if answered is None else int(between(created, at(answered)).total_seconds())
+        if resolved is None:
+            return ack, None, None
+        took = between(created, at(resolved))
+        return ack, int(took.total_seconds()), took <= self.resolve_budgets[category, priority]
 
     def _request(self) -> tuple:
         """Who asks for what, and where: the REQUEST columns of a new case."""
@@ -355,10 +415,13 @@ class CaseFactory:
             )
         version = 1 + (answered is not None) + (closed is not None and closed != answered)
         office = self.offices.get((to, province))
+        took = self.calendar.between
         story.referrals.append(lambda at: (
             referral, story.case_id, lead, to, office, reason, status, ours,
             theirs if answered else None, decline, outcome, cancel,
             at(sent), at(answered), at(closed), version,
+            None if answered is None or status == R.CANCELLED
+            else int(took(at(sent), at(answered)).total_seconds()),
         ))  # fmt: skip
         return closed or answered or sent
 

@@ -25,3 +25,13 @@ def thai_date(value, with_time=True):
     else:
         text = formats.date_format(value, "j M Y")
     return f"{text} {value:%H:%M}" if show_time else text
+
+
+@register.filter
+def thai_month(value):
+    """``พ.ย. 2569`` in Thai (Buddhist Era), ``Nov 2026`` in English."""
+    if not value:
+        return ""
+    if (get_language() or "th").startswith("th"):
+        return f"{THAI_MONTHS[value.month - 1]} {value.year + 543}"
+    return formats.date_format(value, "M Y")

@@ -11,7 +11,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from agencies.bilingual import BilingualName, pick
 from agencies.models import Agency
-from strategies.models import Strategy
+from strategies.models import Indicator, Project, Strategy
 
 
 class Category(BilingualName):
@@ -48,6 +48,23 @@ class Category(BilingualName):
             "Requests of this kind hold health, disability or criminal information: the "
             "citizen must give explicit consent (PDPA section 26)."
         ),
+    )
+    default_project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="default_for_categories",
+        verbose_name=_("default project"),
+        help_text=_("Proposed at triage as the project under which a case of this kind is served."),
+    )
+    # The filter of the action plan's computed indicators, as data: an indicator that names
+    # kinds of help counts only their cases. Kept here because this app sits above strategies.
+    indicators = models.ManyToManyField(
+        Indicator,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("counted by the indicators"),
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -168,6 +185,15 @@ class Case(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("project"),
+        help_text=_("The project of the action plan under which the case is served."),
+    )
     public_answer = models.TextField(
         _("answer to the citizen"),
         blank=True,
@@ -200,6 +226,12 @@ class Case(models.Model):
     # its deadlines so that the queue shows and filters them without a join.
     due_at = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
     due_warning_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The figures of the dashboards, kept when the deadline they measure ends: business
+    # seconds the lead agency took to acknowledge and to resolve (its clock stopped while
+    # waiting for the citizen), and whether the resolution came within its deadline.
+    acknowledge_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolve_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolved_in_time = models.BooleanField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -235,6 +267,25 @@ class Case(models.Model):
                 fields=["lead_agency", "due_at"],
                 condition=models.Q(due_at__isnull=False),
                 name="case_agency_due",
+            ),
+            # The dashboards: a period's cases with every column their figures read, so
+            # that PostgreSQL answers from the index alone (an index-only scan).
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "lead_agency",
+                    "province",
+                    "district",
+                    "category",
+                    "project",
+                    "status",
+                    "resolved_at",
+                    "due_at",
+                    "acknowledge_seconds",
+                    "resolve_seconds",
+                    "resolved_in_time",
+                ],
+                name="case_figures",
             ),
         ]
 
@@ -336,6 +387,8 @@ class Referral(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     due_at = models.DateTimeField(_("answer due"), null=True, blank=True, editable=False)
     due_warning_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Business seconds the agency asked took to accept or decline (for the dashboards).
+    answer_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -457,7 +510,13 @@ class CaseEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
-        indexes = [models.Index(fields=["case", "created_at"], name="event_case_created")]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="event_case_created"),
+            # The dashboards' list of cases passed from agency to agency.
+            models.Index(
+                fields=["case"], condition=models.Q(kind="transferred"), name="event_transfers"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -231,32 +231,41 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
     return case
 
 
+UNCHANGED = object()
+
+
 @transaction.atomic
 def classify_case(
-    case: Case, by, category, priority: str, expected_version: int | None = None
+    case: Case,
+    by,
+    category,
+    priority: str,
+    expected_version: int | None = None,
+    *,
+    project=UNCHANGED,
 ) -> Case:
-    """Triage: correct the kind of help or the priority. The deadlines follow the policy of
-    the new category and priority; a restricted category restricts the case (never the
-    other way: lifting a restriction is a supervisor's decision)."""
+    """Triage: correct the kind of help or the priority, or link the case to the project of
+    the action plan under which it is served (None: no project). The deadlines follow the
+    policy of the new category and priority; a restricted category restricts the case
+    (never the other way: lifting a restriction is a supervisor's decision)."""
     case = lock_case(case, expected_version)
     require(by, Action.TRIAGE, case)
     move(case, "classify", CASE_TRANSITIONS)
     if priority not in Priority.values:
         raise TransitionNotAllowed(_("Unknown priority."))
-    if category.pk == case.category_id and priority == case.priority:
+    project_id = case.project_id if project is UNCHANGED else getattr(project, "pk", None)
+    if (category.pk, priority, project_id) == (case.category_id, case.priority, case.project_id):
         raise TransitionNotAllowed(_("Nothing to change."))
     before = {"category": case.category.code, "priority": case.priority}
+    after = {"category": category.code, "priority": priority}
+    if project_id != case.project_id:
+        before["project"] = case.project.code if case.project_id else None
+        after["project"] = project.code if project_id else None
+        case.project = project
     case.category, case.priority = category, priority
     case.is_restricted = case.is_restricted or category.is_restricted
-    save_case(case, "category", "priority", "is_restricted")
-    record(
-        case,
-        EventKind.CLASSIFIED,
-        by,
-        agency=case.lead_agency,
-        before=before,
-        after={"category": category.code, "priority": priority},
-    )
+    save_case(case, "category", "priority", "is_restricted", "project")
+    record(case, EventKind.CLASSIFIED, by, agency=case.lead_agency, before=before, after=after)
     return case
 
 

@@ -5,6 +5,10 @@ its referrals: acknowledging is due while the case is new, resolving while it is
 (paused while it waits for the citizen), answering while a referral is pending. A change
 of priority or category recomputes the open deadlines under the new policy. ``restart``
 gives a new lead agency its own time to acknowledge after a transfer.
+
+When a deadline is met by the work it measures, the business time it took is kept on the
+case (acknowledged, resolved, within the deadline or not) or the referral (answered), for
+the dashboards: a median over a million cases must not replay the calendar for each.
 """
 
 from datetime import timedelta
@@ -26,6 +30,15 @@ from referrals.models import (
 from referrals.reference import DEFAULT_SLA
 
 OPEN = {CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN}
+# Leaving "new" this way is the lead agency's answer; withdrawing or a transfer is not.
+ACKNOWLEDGED = {
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.WAITING_CITIZEN,
+    CaseStatus.RESOLVED,
+    CaseStatus.REJECTED,
+    CaseStatus.DUPLICATE,
+}
+ANSWERED = {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED}
 BUDGET_FIELD = {
     DeadlineKind.ACKNOWLEDGE: "acknowledge",
     DeadlineKind.ANSWER_REFERRAL: "answer_referral",
@@ -76,7 +89,8 @@ def follow(case: Case, now=None, new: bool = False) -> None:
             keep = _should_run(case, deadline.kind)
             running_kinds.add(deadline.kind)
         if not keep:
-            _meet(deadline, now)
+            _meet(deadline, now, calendar)
+            _keep_figures(case, deadline)
             if deadline.referral_id is not None:
                 ended_referrals.add(deadline.referral_id)
             continue
@@ -101,8 +115,9 @@ def follow(case: Case, now=None, new: bool = False) -> None:
 def restart(case: Case, kind: str, now=None) -> None:
     """End the open deadline of ``kind`` so that ``follow`` starts it afresh."""
     now = now or timezone.now()
+    calendar = current_calendar()
     for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True):
-        _meet(deadline, now)
+        _meet(deadline, now, calendar)
 
 
 def _budget(policy: SlaPolicy, kind: str) -> timedelta:
@@ -123,10 +138,31 @@ def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadlin
     return deadline
 
 
-def _meet(deadline: Deadline, now) -> None:
+def _meet(deadline: Deadline, now, calendar: BusinessCalendar) -> None:
+    """Stop the clock: ``used`` becomes the whole business time the deadline took."""
+    if deadline.counting_since is not None:
+        deadline.used += calendar.between(deadline.counting_since, now)
     deadline.met_at = now
     deadline.next_check_at = None
-    deadline.save(update_fields=["met_at", "next_check_at"])
+    deadline.save(update_fields=["met_at", "next_check_at", "used"])
+
+
+def _keep_figures(case: Case, deadline: Deadline) -> None:
+    """Copy what a met deadline measured onto its case or referral (an update that leaves
+    their version alone)."""
+    seconds = int(deadline.used.total_seconds())
+    if deadline.referral_id is not None:
+        if deadline.referral.status in ANSWERED:
+            Referral.objects.filter(pk=deadline.referral_id).update(answer_seconds=seconds)
+        return
+    if deadline.kind == DeadlineKind.ACKNOWLEDGE and case.status in ACKNOWLEDGED:
+        case.acknowledge_seconds = seconds
+        Case.objects.filter(pk=case.pk).update(acknowledge_seconds=seconds)
+    elif deadline.kind == DeadlineKind.RESOLVE and case.status == CaseStatus.RESOLVED:
+        case.resolve_seconds, case.resolved_in_time = seconds, deadline.used <= deadline.budget
+        Case.objects.filter(pk=case.pk).update(
+            resolve_seconds=seconds, resolved_in_time=case.resolved_in_time
+        )
 
 
 def _pause(deadline: Deadline, now, calendar: BusinessCalendar) -> None:

@@ -165,6 +165,8 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 national_id_encrypted=identity.encrypt(national_id) if national_id else "",
                 national_id_hash=identity.keyed_hash(national_id) if national_id else "",
                 category=data.category,
+                # The kind of help's usual project of the action plan; triage may change it.
+                project_id=data.category.default_project_id,
                 province=data.province,
                 district=data.district,
                 subdistrict=data.subdistrict,

@@ -397,7 +397,10 @@ def test_the_intake_officer_classifies_a_case_and_its_deadlines_follow(client):
     response = classify(client, case, follow=True)
 
     assert response.redirect_chain == [(case_url(case), 302)]
-    assert "The help category and priority are saved; the deadlines follow them." in response.text
+    assert (
+        "The help category, priority and project are saved; the deadlines follow them."
+        in response.text
+    )
     after = fresh(case)
     assert (after.priority, after.category.code) == (Priority.URGENT, "finding-work")
     assert after.version == case.version + 1

@@ -32,6 +32,7 @@ from referrals import services
 from referrals.errors import CaseNotFound, NotPermitted
 from referrals.models import Case, CaseStatus, ReferralStatus
 from tests.factories import InspectorFactory, MembershipFactory
+from tests.matrix import matrix_rows
 from tests.referrals.factories import agency, case_in, fresh, referral_in, staff
 
 pytestmark = pytest.mark.django_db
@@ -133,14 +134,7 @@ class Who:
 
 
 def rows(table: str):
-    """(who, action, expected) for every cell of a table above."""
-    _title, header, *lines = table.strip().splitlines()
-    columns = header.split()
-    for line in lines:
-        words = line.split()
-        who = Who.called(words[: -len(columns)])
-        for action, expected in zip(columns, words[-len(columns) :], strict=True):
-            yield pytest.param(who, action, expected, id=f"{who} - {action} - {expected}")
+    return matrix_rows(table, Who.called)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Demo accounts and provincial offices so that a newcomer can try every role.
+"""Demo accounts, provincial offices and an action plan so that a newcomer can try every role.
 
 Creates nothing unless DEBUG is on or --demo is given: demo passwords must never reach a
 production database by accident. Idempotent: a second run finds every row and adds none.
@@ -14,8 +14,10 @@ from django.db.models import Exists, OuterRef
 from agencies.models import Agency, Inspector, Membership, Office, Province, Role
 from portal.demo_cases import create_demo_cases
 from portal.demo_cases.factory import DEMO_SECRET
+from portal.demo_cases.plan import create_demo_plan
 from referrals.models import OPEN_CASE_STATUSES, Case, CaseStatus, Deadline, ReferralStatus
 from referrals.services import deadlines
+from strategies.models import Activity, Indicator
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - documented demo password, refused outside demo mode
 
@@ -51,7 +53,10 @@ DEADLINES_UP_TO = 5000
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts (password demo1234) and provincial offices. Idempotent."
+    help = (
+        "Create demo accounts (password demo1234), provincial offices and an action plan. "
+        "Idempotent."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -86,7 +91,13 @@ class Command(BaseCommand):
             offices = self._offices(agencies)
             accounts = self._staff(agencies)
             self._inspector_and_admin()
+            # Before the cases: they are linked to the projects of their kinds of help.
+            projects = create_demo_plan()
         self.stdout.write(f"Demo data ready: {offices} provincial offices.")
+        self.stdout.write(
+            f"Action plan: {projects} projects, {Activity.objects.count()} activities, "
+            f"{Indicator.objects.count()} indicators."
+        )
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for agency in agencies:
             self.stdout.write(f"  {agency.code:<6} {', '.join(accounts[agency.code])}")

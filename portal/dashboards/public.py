@@ -1,0 +1,73 @@
+"""The public statistics: national, provincial and per-agency figures of a fiscal year,
+with every figure counted over fewer than ``SMALL_CELL`` cases withheld, so that no
+citizen can be singled out."""
+
+from django.utils import timezone
+
+from agencies.models import Agency, Province
+from agencies.permissions import DashboardScope
+from portal.dashboards.figures import (
+    case_figures,
+    cases_of,
+    finish,
+    finish_ratings,
+    rating_figures,
+    ratings_of,
+)
+from portal.dashboards.filters import Selection
+
+SMALL_CELL = 5
+SUPPRESSED = f"<{SMALL_CELL}"
+EVERYONE = DashboardScope(agency_ids=None)
+# Each published figure and the count it rests on.
+BASIS = {
+    "received": "received",
+    "resolved": "resolved",
+    "resolve_median": "resolved",
+    "in_time_share": "timed",
+    "satisfaction": "ratings",
+}
+
+
+def suppress(row: dict) -> dict:
+    """The published figures of a row, None where the count behind one is under 5."""
+    return {
+        key: row.get(key) if (row.get(basis) or 0) >= SMALL_CELL else None
+        for key, basis in BASIS.items()
+    }
+
+
+def _grouped(selection: Selection, field: str, now) -> dict:
+    cases = {
+        row.pop(field): finish(row)
+        for row in cases_of(selection, EVERYONE)
+        .values(field)
+        .annotate(**case_figures(now))
+        .order_by()
+    }
+    for row in (
+        ratings_of(selection, EVERYONE)
+        .values(f"case__{field}")
+        .annotate(**rating_figures())
+        .order_by()
+    ):
+        key = row.pop(f"case__{field}")
+        cases.setdefault(key, {}).update(finish_ratings(row))
+    return cases
+
+
+def public_stats(fiscal_year: int | None, now=None) -> dict:
+    """``{"national": row, "provinces": [(province, row)], "agencies": [(agency, row)]}``."""
+    now = now or timezone.now()
+    selection = Selection(fiscal_year=fiscal_year)
+    national = finish(cases_of(selection, EVERYONE).aggregate(**case_figures(now)))
+    national |= finish_ratings(ratings_of(selection, EVERYONE).aggregate(**rating_figures()))
+    provinces = _grouped(selection, "province_id", now)
+    agencies = _grouped(selection, "lead_agency_id", now)
+    return {
+        "national": suppress(national),
+        "provinces": [(p, suppress(provinces.get(p.pk, {}))) for p in Province.objects.all()],
+        "agencies": [
+            (a, suppress(agencies.get(a.pk, {}))) for a in Agency.objects.filter(is_active=True)
+        ],
+    }

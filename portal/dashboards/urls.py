@@ -1,0 +1,13 @@
+from django.urls import path
+
+from portal.dashboards import views
+
+app_name = "dashboards"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("agencies/", views.agencies, name="agencies"),
+    path("provinces/", views.provinces, name="provinces"),
+    path("provinces/<str:code>/", views.province, name="province"),
+    path("strategies/", views.strategies, name="strategies"),
+    path("cases/", views.cases, name="cases"),
+]

@@ -1,0 +1,640 @@
+"""The dashboards' pages: read-only, for inspectors (every agency) and an agency's
+supervisors and CCEOs (their own). Each page's tables download as CSV or XLSX
+(``?export=csv&table=<key>`` beside the page's own filters)."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from agencies.models import Agency, District, Province
+from agencies.permissions import dashboard_scope
+from agencies.regions import PROVINCE_REGION, REGIONS
+from portal.dashboards import figures, places, public, snapshots
+from portal.dashboards.filters import Selection, current_fiscal_year, fiscal_year_choices
+from portal.dashboards.tables import (
+    DATE,
+    HOURS,
+    MONTH,
+    PERCENT,
+    SCORE,
+    TEXT,
+    Column,
+    Table,
+    csv_response,
+    hours,
+    xlsx_response,
+)
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 10_000
+MAX_PAGE = 2000
+EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
+
+
+def dashboard(view):
+    """Signed-in readers of a dashboard scope; the scope and the selection ride along."""
+
+    @login_required
+    @require_safe
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        scope = dashboard_scope(request.user)
+        if scope is None:
+            raise PermissionDenied(
+                _("The dashboards are for ministry inspectors and agency supervisors and CCEOs.")
+            )
+        selection, form = Selection.from_request(request.GET, scope)
+        return view(request, scope, selection, form, *args, **kwargs)
+
+    return wrapper
+
+
+def _render(request, template, selection, form, scope, tables, computed_at, **context):
+    """The page, or one of its tables as a download when ``export`` asks for it."""
+    export = request.GET.get("export")
+    if export:
+        table = next((t for t in tables if t.key == request.GET.get("table")), None)
+        if export not in EXPORTS or table is None:
+            raise Http404(_("No such table to download."))
+        return EXPORTS[export](table)
+    return render(
+        request,
+        template,
+        {
+            "selection": selection,
+            "form": form,
+            "scope": scope,
+            "tables": {table.key: table for table in tables},
+            "computed_at": computed_at,
+            **context,
+        },
+    )
+
+
+# --- Columns shared by the tables ----------------------------------------------------------
+
+CASE_COLUMNS = [
+    Column("received", gettext_lazy("Requests received"), drill="received"),
+    Column("open", gettext_lazy("Open"), drill="open"),
+    Column("overdue", gettext_lazy("Overdue"), drill="overdue"),
+    Column("resolved", gettext_lazy("Resolved"), drill="resolved"),
+    Column("acknowledge_hours", gettext_lazy("Median time to acknowledge (working hours)"), HOURS),
+    Column("resolve_hours", gettext_lazy("Median time to resolve (working hours)"), HOURS),
+    Column("in_time_share", gettext_lazy("Resolved within the deadline (percent)"), PERCENT),
+]
+
+
+def _with_hours(row: dict) -> dict:
+    row["acknowledge_hours"] = hours(row.get("acknowledge_median"))
+    row["resolve_hours"] = hours(row.get("resolve_median"))
+    row["answer_hours"] = hours(row.get("answer_median"))
+    return row
+
+
+# --- Overview -------------------------------------------------------------------------------
+
+
+@dashboard
+def overview(request, scope, selection, form):
+    found = snapshots.figures_for("overview", scope, selection)
+    summary = found.data
+    cases = _with_hours(summary.cases | summary.referrals)
+    headline = Table(
+        "overview",
+        _("The figures of the period"),
+        [Column("figure", _("Figure"), TEXT), Column("value", _("Value"), TEXT)],
+        [
+            {"figure": _("Requests received"), "value": cases["received"], "drill": "received"},
+            {"figure": _("Open"), "value": cases["open"], "drill": "open"},
+            {"figure": _("Overdue"), "value": cases["overdue"], "drill": "overdue"},
+            {"figure": _("Resolved"), "value": cases["resolved"], "drill": "resolved"},
+            {
+                "figure": _("Resolved within the deadline (percent)"),
+                "value": cases["in_time_share"],
+                "drill": "in_time",
+            },
+            {
+                "figure": _("Median time to acknowledge (working hours)"),
+                "value": cases["acknowledge_hours"],
+            },
+            {
+                "figure": _("Median time to answer a referral (working hours)"),
+                "value": cases["answer_hours"],
+            },
+            {
+                "figure": _("Median time to resolve (working hours)"),
+                "value": cases["resolve_hours"],
+            },
+            {"figure": _("Referrals made"), "value": cases["referrals"]},
+            {
+                "figure": _("Referrals accepted (percent of answered)"),
+                "value": cases["acceptance_rate"],
+            },
+        ],
+    )
+    ratings = summary.ratings
+    satisfaction = Table(
+        "satisfaction",
+        _("What citizens said (average of 1 to 5)"),
+        [Column("question", _("Question"), TEXT), Column("score", _("Average score"), SCORE)],
+        [
+            {"question": _("How useful the help was"), "score": ratings["usefulness"]},
+            {"question": _("How clearly it was explained"), "score": ratings["clarity"]},
+            {"question": _("Overall satisfaction"), "score": ratings["satisfaction"]},
+        ],
+        chart="bar",
+        chart_columns=("score",),
+        chart_max=5,
+    )
+    trend_columns = [
+        Column("period", _("Period"), DATE),
+        Column("received", _("Requests received")),
+        Column("resolved", _("Resolved")),
+    ]
+    months = Table(
+        "months",
+        _("Requests received and resolved by month"),
+        [Column("period", _("Month"), MONTH), *trend_columns[1:]],
+        summary.months,
+        chart="line",
+        chart_columns=("received", "resolved"),
+    )
+    weeks = Table(
+        "weeks",
+        _("The last twelve weeks of the period"),
+        [Column("period", _("Week starting"), DATE), *trend_columns[1:]],
+        summary.weeks,
+        chart="bar",
+        chart_columns=("received", "resolved"),
+    )
+    return _render(
+        request,
+        "dashboards/overview.html",
+        selection,
+        form,
+        scope,
+        [headline, satisfaction, months, weeks],
+        found.computed_at,
+        cases=cases,
+        ratings=ratings,
+    )
+
+
+# --- Agencies -------------------------------------------------------------------------------
+
+
+@dashboard
+def agencies(request, scope, selection, form):
+    found = snapshots.figures_for("agencies", scope, selection)
+    rows = [_with_hours(row) for row in found.data["rows"]]
+    for row in rows:
+        row["name"] = row["agency"].name
+        row["query"] = selection.query(agency=row["agency"].code)
+    table = Table(
+        "agencies",
+        _("Each agency: its cases as lead agency, and the referrals it was asked to answer"),
+        [
+            Column("name", _("Agency"), TEXT),
+            *CASE_COLUMNS,
+            Column("referrals", _("Referrals received")),
+            Column("acceptance_rate", _("Referrals accepted (percent of answered)"), PERCENT),
+            Column("answer_hours", _("Median time to answer a referral (working hours)"), HOURS),
+        ],
+        rows,
+        chart="bar",
+        chart_columns=("received", "resolved"),
+    )
+    names = {agency.pk: agency for agency in Agency.objects.filter(is_active=True)}
+    cells = found.data["cells"]
+    matrix_agencies = [
+        agency for agency in names.values() if scope.covers(agency.pk) or _touches(cells, agency.pk)
+    ]
+    matrix_rows = [
+        {
+            "from": sender,
+            "cells": [
+                (receiver, _with_hours(cells[sender.pk, receiver.pk]))
+                if (sender.pk, receiver.pk) in cells
+                else (receiver, None)
+                for receiver in matrix_agencies
+            ],
+        }
+        for sender in matrix_agencies
+    ]
+    flows = Table(
+        "referral_flows",
+        _("Referrals between agencies"),
+        [
+            Column("from", _("From"), TEXT),
+            Column("to", _("To"), TEXT),
+            Column("referrals", _("Referrals"), drill="received"),
+            Column("acceptance_rate", _("Accepted (percent of answered)"), PERCENT),
+            Column("answer_hours", _("Median time to answer (working hours)"), HOURS),
+        ],
+        [
+            {
+                "from": names[a].name,
+                "to": names[b].name,
+                "query": selection.query(**{"from": names[a].code, "to": names[b].code}),
+                **_with_hours(dict(cell)),
+            }
+            for (a, b), cell in sorted(cells.items())
+            if a in names and b in names
+        ],
+    )
+    contested = found.data["contested"]
+    reason_names = {
+        "declined": _("Declined by two agencies or more"),
+        "returned": _("Referred back and forth"),
+        "transferred": _("Transferred twice or more"),
+    }
+    contested_table = Table(
+        "contested",
+        _("Cases passed between agencies or declined by several"),
+        [
+            Column("reference", _("Reference"), TEXT),
+            Column("received", _("Received"), DATE),
+            Column("category", _("Kind of help"), TEXT),
+            Column("province", _("Province"), TEXT),
+            Column("lead", _("Lead agency"), TEXT),
+            Column("status", _("Status"), TEXT),
+            Column("why", _("Why it is listed"), TEXT),
+        ],
+        [
+            {
+                "reference": item.case.reference,
+                "received": item.case.created_at,
+                "category": item.case.category.name,
+                "province": item.case.province.name,
+                "lead": item.case.lead_agency.name,
+                "status": item.case.get_status_display(),
+                "why": "; ".join(str(reason_names[r]) for r in item.reasons),
+            }
+            for item in contested
+        ],
+    )
+    return _render(
+        request,
+        "dashboards/agencies.html",
+        selection,
+        form,
+        scope,
+        [table, flows, contested_table],
+        found.computed_at,
+        matrix_agencies=matrix_agencies,
+        matrix_rows=matrix_rows,
+        contested_limit=figures.CONTESTED_LIMIT,
+    )
+
+
+def _touches(cells: dict, agency_id: int) -> bool:
+    return any(agency_id in pair for pair in cells)
+
+
+# --- Provinces ------------------------------------------------------------------------------
+
+SORTABLE = {"name", "received", "open", "overdue", "resolved", "acknowledge_hours"}
+SORTABLE |= {"resolve_hours", "in_time_share", "satisfaction"}
+
+
+def _sorted(request, rows: list[dict]) -> tuple[list[dict], str, bool]:
+    key = request.GET.get("sort") if request.GET.get("sort") in SORTABLE else "name"
+    descending = request.GET.get("order") == "desc"
+    present = [row for row in rows if row.get(key) is not None]
+    missing = [row for row in rows if row.get(key) is None]
+    present.sort(key=lambda row: row[key], reverse=descending)
+    return present + missing, key, descending
+
+
+def _place_table(key, caption, rows, selection, place_param):
+    for row in rows:
+        _with_hours(row)
+        row["name"] = row["place"].name
+        row["region_name"] = row["region"].name if row["region"] else ""
+        row["query"] = selection.query(**{place_param: row["place"].code})
+        if place_param == "province":
+            url = reverse("dashboards:province", args=[row["place"].code])
+            row["detail_url"] = f"{url}?{selection.query()}"
+    return Table(
+        key,
+        caption,
+        [
+            Column("name", _("Province") if place_param == "province" else _("District"), TEXT),
+            Column("region_name", _("Region"), TEXT),
+            *CASE_COLUMNS,
+            Column("satisfaction", _("Overall satisfaction (1 to 5)"), SCORE),
+        ],
+        rows,
+    )
+
+
+def _needs_table(rows, selection) -> Table:
+    for row in rows:
+        row["name"] = row["category"].name
+        row["query"] = selection.query(category=row["category"].code)
+    return Table(
+        "needs_by_region",
+        _("What people ask for, by kind of help and region"),
+        [
+            Column("name", _("Kind of help"), TEXT),
+            *[
+                Column(
+                    region.code, region.name, drill="received", drill_params=f"region={region.code}"
+                )
+                for region in REGIONS
+            ],
+            Column("total", _("All regions"), drill="received"),
+        ],
+        rows,
+        chart="bar",
+        chart_columns=tuple(region.code for region in REGIONS),
+    )
+
+
+@dashboard
+def provinces(request, scope, selection, form):
+    found = snapshots.figures_for("provinces", scope, selection)
+    rows, sort, descending = _sorted(request, found.data["rows"])
+    table = _place_table("provinces", _("Each province"), rows, selection, place_param="province")
+    return _render(
+        request,
+        "dashboards/provinces.html",
+        selection,
+        form,
+        scope,
+        [table, _needs_table(found.data["needs"], selection)],
+        found.computed_at,
+        sort=sort,
+        descending=descending,
+        sortable=SORTABLE,
+    )
+
+
+@dashboard
+def province(request, scope, selection, form, code):
+    chosen = get_object_or_404(Province, code=code)
+    rows, sort, descending = _sorted(request, places.by_district(chosen, selection, scope))
+    table = _place_table(
+        "districts",
+        _("Each district of %(province)s") % {"province": chosen.name},
+        rows,
+        selection.but(province=chosen),
+        place_param="district",
+    )
+    return _render(
+        request,
+        "dashboards/province.html",
+        selection,
+        form,
+        scope,
+        [table],
+        timezone.now(),
+        province=chosen,
+        sort=sort,
+        descending=descending,
+        sortable=SORTABLE,
+    )
+
+
+# --- Strategies -----------------------------------------------------------------------------
+
+
+@dashboard
+def strategies(request, scope, selection, form):
+    found = snapshots.figures_for("strategies", scope, selection)
+    progress = found.data
+    year = selection.fiscal_year or current_fiscal_year()
+    indicator_rows, activity_rows = [], []
+    timeliness_names = {
+        "late": _("Late"),
+        "on_time": _("On time"),
+        "done": _("Done"),
+        "not_started": _("Not started"),
+    }
+    for strategy in progress:
+        owners = [(strategy.strategy, None, strategy.indicators)]
+        owners += [(strategy.strategy, p.project, p.indicators) for p in strategy.projects]
+        for owner_strategy, project, indicators in owners:
+            for item in indicators:
+                indicator_rows.append(
+                    {
+                        "strategy": owner_strategy.number,
+                        "project": project.code if project else "",
+                        "indicator": item.indicator.name,
+                        "unit": item.indicator.unit,
+                        "measured": item.indicator.get_measurement_display(),
+                        "target": item.target,
+                        "value": item.value,
+                        "percent": item.percent_of_target,
+                    }
+                )
+        for project in strategy.projects:
+            for activity, state in project.activities:
+                activity_rows.append(
+                    {
+                        "project": project.project.code,
+                        "activity": activity.name,
+                        "agency": activity.responsible_agency.name,
+                        "planned_start": activity.planned_start,
+                        "planned_end": activity.planned_end,
+                        "actual_start": activity.actual_start,
+                        "actual_end": activity.actual_end,
+                        "progress": activity.progress,
+                        "state": timeliness_names[state],
+                    }
+                )
+    indicators = Table(
+        "indicators",
+        _("Indicators against their targets, fiscal year %(year)s") % {"year": year},
+        [
+            Column("strategy", _("Strategy"), TEXT),
+            Column("project", _("Project"), TEXT),
+            Column("indicator", _("Indicator"), TEXT),
+            Column("unit", _("Unit"), TEXT),
+            Column("measured", _("Measured"), TEXT),
+            Column("target", _("Target")),
+            Column("value", _("Result")),
+            Column("percent", _("Percent of target"), PERCENT),
+        ],
+        indicator_rows,
+    )
+    activities = Table(
+        "activities",
+        _("Activities of fiscal year %(year)s") % {"year": year},
+        [
+            Column("project", _("Project"), TEXT),
+            Column("activity", _("Activity"), TEXT),
+            Column("agency", _("Responsible agency"), TEXT),
+            Column("planned_start", _("Planned start"), DATE),
+            Column("planned_end", _("Planned end"), DATE),
+            Column("actual_start", _("Actual start"), DATE),
+            Column("actual_end", _("Actual end"), DATE),
+            Column("progress", _("Progress (percent)"), PERCENT),
+            Column("state", _("On time or late"), TEXT),
+        ],
+        activity_rows,
+    )
+    return _render(
+        request,
+        "dashboards/strategies.html",
+        selection,
+        form,
+        scope,
+        [indicators, activities],
+        found.computed_at,
+        progress=progress,
+        year=year,
+        timeliness_names=timeliness_names,
+    )
+
+
+# --- The cases behind a figure --------------------------------------------------------------
+
+
+@dashboard
+def cases(request, scope, selection, form):
+    figure = request.GET.get("figure")
+    if figure not in figures.DRILL_FIGURES:
+        figure = "received"
+    district = None
+    if request.GET.get("district"):
+        district = District.objects.filter(code=request.GET["district"]).first()
+    region = next((r for r in REGIONS if r.code == request.GET.get("region")), None)
+    provinces_of_region = None
+    if region:
+        provinces_of_region = [code for code, r in PROVINCE_REGION.items() if r == region]
+    referred = None
+    codes = {a.code: a.pk for a in Agency.objects.all()}
+    if request.GET.get("from") in codes and request.GET.get("to") in codes:
+        referred = (codes[request.GET["from"]], codes[request.GET["to"]])
+    found = figures.cases_behind(
+        selection,
+        scope,
+        figure,
+        district=district,
+        provinces=provinces_of_region,
+        referred=referred,
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(_page_number(request))
+    # A download holds every case behind the figure (up to EXPORT_LIMIT), not one page.
+    listed = found[:EXPORT_LIMIT] if request.GET.get("export") else page.object_list
+    rows = [
+        {
+            "reference": case.reference,
+            "received": case.created_at,
+            "category": case.category.name,
+            "province": case.province.name,
+            "district": case.district.name if case.district_id else "",
+            "lead": case.lead_agency.name,
+            "status": case.get_status_display(),
+            "resolved": case.resolved_at,
+            "resolve_hours": hours(case.resolve_seconds),
+            "in_time": {True: _("Yes"), False: _("No"), None: ""}[case.resolved_in_time],
+        }
+        for case in listed
+    ]
+    table = Table(
+        "cases",
+        _("The cases behind the figure"),
+        [
+            Column("reference", _("Reference"), TEXT),
+            Column("received", _("Received"), DATE),
+            Column("category", _("Kind of help"), TEXT),
+            Column("province", _("Province"), TEXT),
+            Column("district", _("District"), TEXT),
+            Column("lead", _("Lead agency"), TEXT),
+            Column("status", _("Status"), TEXT),
+            Column("resolved", _("Resolved"), DATE),
+            Column("resolve_hours", _("Time to resolve (working hours)"), HOURS),
+            Column("in_time", _("Within the deadline"), TEXT),
+        ],
+        rows,
+    )
+    extra = request.GET.copy()
+    extra.pop("page", None)
+    extra.pop("export", None)
+    extra.pop("table", None)
+    return _render(
+        request,
+        "dashboards/cases.html",
+        selection,
+        form,
+        scope,
+        [table],
+        timezone.now(),
+        page=page,
+        figure=figure,
+        district=district,
+        region=region,
+        referred=referred,
+        query_without_page=extra.urlencode(),
+        links_to_cases=not scope.is_national,
+    )
+
+
+def _page_number(request) -> int:
+    try:
+        return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+# --- Public statistics ----------------------------------------------------------------------
+
+
+@require_safe
+def public_stats(request):
+    """National, provincial and per-agency figures of a fiscal year for anyone, without
+    signing in; a figure resting on fewer than five cases is withheld.
+    ``?export=csv&table=stats`` downloads them."""
+    years = [int(value) for value, _label in fiscal_year_choices() if value]
+    try:
+        year = int(request.GET.get("fy", ""))
+    except ValueError:
+        year = current_fiscal_year()
+    if year not in years:
+        year = current_fiscal_year()
+    found = snapshots.figures_for("stats", snapshots.NATIONAL, Selection(fiscal_year=year))
+    stats = found.data
+    columns = [
+        Column("level", _("Level"), TEXT),
+        Column("name", _("Name"), TEXT),
+        Column("received", _("Requests received")),
+        Column("resolved", _("Resolved")),
+        Column("resolve_hours", _("Median time to resolve (working hours)"), HOURS),
+        Column("in_time_share", _("Resolved within the deadline (percent)"), PERCENT),
+        Column("satisfaction", _("Overall satisfaction (1 to 5)"), SCORE),
+    ]
+    rows = [{"level": _("Whole country"), "name": _("Thailand"), **stats["national"]}]
+    rows += [{"level": _("Province"), "name": p.name, **row} for p, row in stats["provinces"]]
+    rows += [{"level": _("Agency"), "name": a.name, **row} for a, row in stats["agencies"]]
+    for row in rows:
+        row["resolve_hours"] = hours(row.pop("resolve_median"))
+    table = Table(
+        "stats", _("Public statistics, fiscal year %(year)s") % {"year": year}, columns, rows
+    )
+    if request.GET.get("export") == "csv":
+        return csv_response(table, missing=public.SUPPRESSED)
+    return render(
+        request,
+        "portal/stats.html",
+        {
+            "table": table,
+            "national_rows": rows[:1],
+            "provinces": rows[1 : 1 + len(stats["provinces"])],
+            "agencies": rows[1 + len(stats["provinces"]) :],
+            "year": year,
+            "years": years,
+            "small_cell": public.SMALL_CELL,
+            "computed_at": found.computed_at,
+        },
+    )

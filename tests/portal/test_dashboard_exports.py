@@ -1,0 +1,325 @@
+"""The dashboards' tables as downloads (CSV with a byte-order mark and XLSX, Thai headers,
+Buddhist Era dates), the public statistics page and its download (small cells withheld),
+and the pages' cost in queries whatever the amount of data."""
+
+import codecs
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from openpyxl import load_workbook
+
+from agencies.models import Agency
+from referrals.models import Category
+from strategies.models import (
+    Activity,
+    CaseMetric,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Measurement,
+    Project,
+    Strategy,
+)
+from tests.factories import InspectorFactory
+from tests.portal.dashboard_data import (
+    COMMENT,
+    DECLINED,
+    HOUR,
+    RESOLVED,
+    make_case,
+    make_referral,
+    published_year,
+    rate,
+    year_of_cases,
+)
+from tests.referrals.clock import at
+from tests.referrals.factories import CITIZEN, agency
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def inspector(client):
+    client.force_login(InspectorFactory().user)
+    return client
+
+
+def thai(*messages) -> list[str]:
+    with translation.override("th"):
+        return [gettext(message) for message in messages]
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+
+
+def xlsx_rows(response) -> list[tuple]:
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+# --- Downloads -------------------------------------------------------------------------------
+
+
+def test_the_months_download_is_csv_with_thai_headers_and_buddhist_era_months(inspector):
+    year_of_cases()
+
+    response = inspector.get("/dashboards/?fy=2569&export=csv&table=months")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = timezone.localdate()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="months-{today.year + 543}{today:%m%d}.csv"'
+    )
+    assert response.content.startswith(codecs.BOM_UTF8)
+    header, *rows = csv_rows(response)
+    assert header == ["\ufeff" + thai("Month")[0], *thai("Requests received", "Resolved")]
+    assert header[2] == "ดำเนินการเสร็จแล้ว"
+    assert rows == [
+        ["พ.ย. 2568", "2", "1"],
+        ["ธ.ค. 2568", "1", "2"],
+        ["ม.ค. 2569", "2", "0"],
+        ["ก.พ. 2569", "1", "1"],
+        ["มี.ค. 2569", "2", "0"],
+    ]
+
+
+def test_the_months_download_as_xlsx_holds_the_same_rows(inspector):
+    year_of_cases()
+    as_csv = csv_rows(inspector.get("/dashboards/?fy=2569&export=csv&table=months"))
+
+    response = inspector.get("/dashboards/?fy=2569&export=xlsx&table=months")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    caption, header, *rows = xlsx_rows(response)
+    assert caption[0] == thai("Requests received and resolved by month")[0]
+    assert list(header) == [as_csv[0][0].lstrip("\ufeff"), *as_csv[0][1:]]
+    assert [[str(value) for value in row] for row in rows] == as_csv[1:]
+    assert rows[0] == ("พ.ย. 2568", 2, 1)  # counts stay numbers in the spreadsheet
+
+
+def test_the_agencies_download_gives_hours_and_percentages(inspector):
+    year_of_cases()
+
+    response = inspector.get("/dashboards/agencies/?fy=2569&export=csv&table=agencies")
+
+    header, *rows = csv_rows(response)
+    assert len(header) == 11
+    by_name = {row[0]: row[1:] for row in rows}
+    assert len(by_name) == 8
+    # received, open, overdue (both due dates have passed by now), resolved, median hours to
+    # acknowledge (0.75) and to resolve, percent in time, referrals asked of it, accepted,
+    # median hours to answer.
+    assert by_name["กระทรวงแรงงาน"] == ["8", "3", "2", "4", "0.8", "10.0", "66.7", "0", "", ""]
+    assert by_name["กระทรวงสาธารณสุข"] == ["0", "0", "0", "0", "", "", "", "3", "100.0", "1.5"]
+
+
+def test_the_activities_download_gives_planned_dates_in_the_buddhist_era(inspector):
+    project = Project.objects.create(
+        strategy=Strategy.objects.get(number=6),
+        code="P1",
+        name_th="โครงการทดลอง",
+        name_en="Pilot",
+        lead_agency=agency("MOL"),
+        first_fiscal_year=2569,
+        last_fiscal_year=2569,
+    )
+    Activity.objects.create(
+        project=project,
+        name_th="อบรมเจ้าหน้าที่",
+        responsible_agency=agency("MOL"),
+        planned_start=date(2025, 10, 1),
+        planned_end=date(2026, 1, 31),
+    )
+
+    response = inspector.get("/dashboards/strategies/?fy=2569&export=csv&table=activities")
+
+    header, *rows = csv_rows(response)
+    assert header[3:5] == thai("Planned start", "Planned end")
+    assert [row[:5] for row in rows] == [
+        ["P1", "อบรมเจ้าหน้าที่", "กระทรวงแรงงาน", "1 ต.ค. 2568", "31 ม.ค. 2569"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "export=csv&table=nothing",
+        "export=xlsx&table=",
+        "export=pdf&table=months",
+    ],
+)
+def test_a_download_of_no_such_table_is_not_found(inspector, query):
+    assert inspector.get(f"/dashboards/?fy=2569&{query}").status_code == 404
+
+
+# --- The public statistics ---------------------------------------------------------------
+
+
+def stats_rows(html: str) -> dict[str, list[str]]:
+    """The figures of each row of the page's tables, by the row's name."""
+    rows = re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', html, re.S)
+    return {
+        name.strip(): [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
+        for name, cells in rows
+    }
+
+
+def test_the_public_page_shows_withheld_figures_as_under_five(client):
+    published_year()
+
+    response = client.get("/stats/?fy=2569")  # anonymous
+
+    assert response.status_code == 200
+    rows = stats_rows(response.text)
+    assert rows["กรุงเทพมหานคร"] == ["6", "5", "3.0", "&lt;5", "&lt;5"]
+    assert rows["เชียงใหม่"] == ["&lt;5"] * 5
+    assert rows["ขอนแก่น"] == ["5"] + ["&lt;5"] * 4
+    assert rows["กระทรวงแรงงาน"] == ["10", "9", "1.0", "87.5", "3.60"]
+
+
+def test_the_public_download_withholds_the_same_figures(client):
+    published_year()
+
+    response = client.get("/stats/?fy=2569&export=csv&table=stats")
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_name = {row[1]: row[2:] for row in rows[1:]}
+    assert by_name["กรุงเทพมหานคร"] == ["6", "5", "3.0", "<5", "<5"]
+    assert by_name["เชียงใหม่"] == ["<5"] * 5
+    assert by_name["ขอนแก่น"] == ["5"] + ["<5"] * 4
+    assert len(rows) == 1 + 1 + 77 + Agency.objects.filter(is_active=True).count()
+
+
+def test_the_public_statistics_carry_no_words_of_the_citizens(client):
+    published_year()
+
+    page = client.get("/stats/?fy=2569").text
+    download = client.get("/stats/?fy=2569&export=csv&table=stats").content.decode("utf-8-sig")
+
+    for text in (page, download):
+        assert CITIZEN["description"] not in text
+        assert CITIZEN["citizen_name"] not in text
+        assert "0812345678" not in text  # the citizen's phone
+        assert COMMENT not in text
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+PAGES = [
+    "/dashboards/?fy=2569",
+    "/dashboards/agencies/?fy=2569",
+    "/dashboards/provinces/?fy=2569",
+    "/dashboards/strategies/?fy=2569",
+]
+PROVINCES = ["10", "50", "11", "12", "13", "20", "21", "30", "34", "40"]
+PROVINCES += ["41", "57", "60", "65", "70", "72", "80", "84", "90", "96"]
+
+
+def cases_in(provinces: list[str]) -> None:
+    """A resolved, rated case in each province, declined by two agencies (so it is listed
+    among the contested ones) and accepted by a third."""
+    for code in provinces:
+        case = make_case(
+            at(2025, 11, 3, 10),
+            RESOLVED,
+            province=code,
+            resolved_at=at(2025, 11, 20, 10),
+            resolved_in_time=True,
+            resolve_seconds=10 * HOUR,
+            acknowledge_seconds=HOUR,
+        )
+        rate(case, 4, 4, 4)
+        for to in ("MOPH", "MOI"):
+            make_referral(case, to, DECLINED, at(2025, 11, 4, 9), HOUR)
+        make_referral(case, "MSDHS", "accepted", at(2025, 11, 4, 9), HOUR)
+
+
+def projects(codes: list[str]) -> None:
+    """Projects running in 2569, each with computed and reported indicators (targets,
+    values, kinds of help) and an activity; every strategy gets an indicator too."""
+    for code in codes:
+        project = Project.objects.create(
+            strategy=Strategy.objects.get(number=6),
+            code=code,
+            name_th=f"โครงการ {code}",
+            name_en=f"Project {code}",
+            lead_agency=agency("MOL"),
+            first_fiscal_year=2568,
+            last_fiscal_year=2570,
+        )
+        project.participating_agencies.add(agency("MOPH"))
+        for metric in (CaseMetric.RECEIVED, CaseMetric.REFERRALS_ANSWERED, ""):
+            indicator = Indicator.objects.create(
+                project=project,
+                name_th=f"ตัวชี้วัด {code} {metric}",
+                name_en=f"Indicator {code} {metric}",
+                unit_th="ราย",
+                unit_en="cases",
+                responsible_agency=agency("MOL"),
+                measurement=Measurement.COMPUTED if metric else Measurement.REPORTED,
+                metric=metric,
+            )
+            indicator.categories.add(Category.objects.get(code="unpaid-wages"))
+            IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2569, target=10)
+            if not metric:
+                IndicatorValue.objects.create(
+                    indicator=indicator, fiscal_year=2569, quarter=1, value=4, evidence="รายงาน"
+                )
+        Activity.objects.create(
+            project=project,
+            name_th=f"กิจกรรม {code}",
+            responsible_agency=agency("MOPH"),
+            planned_start=date(2025, 10, 1),
+            planned_end=date(2026, 9, 30),
+        )
+    Indicator.objects.get_or_create(
+        strategy=Strategy.objects.get(number=6),
+        name_th="รับเรื่องทั้งกลยุทธ์",
+        defaults={
+            "name_en": "Requests of the strategy",
+            "unit_th": "ราย",
+            "unit_en": "cases",
+            "responsible_agency": agency("MOJ"),
+            "measurement": Measurement.COMPUTED,
+            "metric": CaseMetric.PEOPLE_HELPED,
+        },
+    )
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_pages_cost_the_same_queries_for_few_or_many_places_and_projects(inspector):
+    cases_in(PROVINCES[:2])
+    projects(["P1"])
+    for url in PAGES:
+        inspector.get(url)  # anything read once per process is read now
+    few = {url: queries(inspector, url) for url in PAGES}
+
+    cases_in(PROVINCES[2:])
+    projects(["P2", "P3"])
+    many = {url: queries(inspector, url) for url in PAGES}
+
+    assert many == few

@@ -1,0 +1,713 @@
+"""The dashboards' snapshots (``portal.dashboards.snapshots``): the figures of a view kept
+with the moment they were computed, served while younger than the view's lifetime.
+
+- a snapshot equals the figures the selectors compute from the cases at its moment, both
+  ways (snapshot first, or the selectors first);
+- a page inside its view's lifetime shows the snapshot's figures (stale by design) and
+  says when they were counted; after the lifetime, or a refresh past half of it, the new
+  ones; a period that ended before this fiscal year lives six times longer;
+- ``refresh_standard_views`` (the Celery beat task) computes each standard view once,
+  renews those past half their lifetime, and forgets the snapshots too old to serve;
+- a page served from a snapshot costs the same few queries for 1 case or 30;
+- a snapshot that cannot be kept still leaves the page answered with its figures;
+- an agency's reader never receives the national snapshot, nor another agency's.
+
+``tests/conftest.py`` makes pages count afresh (a lifetime of 0); these tests give the
+views a lifetime of 10 minutes again. The clock is frozen at NOW (20 March 2026 12:00,
+fiscal year 2569) and moved by the tests.
+"""
+
+import dataclasses
+import importlib
+from datetime import date, timedelta
+from unittest.mock import patch
+
+import pytest
+from django.db import DatabaseError, connection, models
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from agencies.models import Agency, Role
+from agencies.permissions import DashboardScope
+from portal.dashboards import figures, places, plan, public, snapshots
+from portal.dashboards.filters import Selection
+from portal.dashboards.snapshots import (
+    NATIONAL,
+    figures_for,
+    lifetime,
+    refresh_standard_views,
+    standard_views,
+    view_key,
+)
+from portal.models import DashboardSnapshot
+from portal.tasks import refresh_dashboards
+from portal.templatetags.portal import thai_date
+from referrals.models import Case, Category
+from strategies.models import (
+    Activity,
+    CaseMetric,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    Measurement,
+    Project,
+    Strategy,
+)
+from tests.factories import InspectorFactory
+from tests.portal.dashboard_data import (
+    ACCEPTED,
+    DECLINED,
+    NEW,
+    NOW,
+    PENDING,
+    RESOLVED,
+    YEAR,
+    make_case,
+    make_referral,
+    rate,
+    year_of_cases,
+)
+from tests.referrals.clock import Clock, at
+from tests.referrals.factories import agency, staff
+
+pytestmark = pytest.mark.django_db
+
+MINUTES = 10  # the lifetime of a view of this fiscal year in these tests
+MINUTE = timedelta(minutes=1)
+SECOND = timedelta(seconds=1)
+PAGES = {
+    "overview": lambda: reverse("dashboards:overview"),
+    "agencies": lambda: reverse("dashboards:agencies"),
+    "provinces": lambda: reverse("dashboards:provinces"),
+    "strategies": lambda: reverse("dashboards:strategies"),
+    "stats": lambda: reverse("public_stats"),
+}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """``timezone.now()`` frozen at NOW (fiscal year 2569); set ``clock.now`` to move it."""
+    frozen = Clock(NOW)
+    with patch("django.utils.timezone.now", new=frozen):
+        yield frozen
+
+
+@pytest.fixture
+def lifetime_of_ten_minutes(settings):
+    settings.DASHBOARD_SNAPSHOT_MINUTES = MINUTES
+
+
+def scope_of(code: str) -> DashboardScope:
+    return DashboardScope(agency_ids=frozenset({agency(code).pk}))
+
+
+# --- A small fixed set of cases and a plan --------------------------------------------------
+
+
+@pytest.fixture
+def cases():
+    """The cases of ``year_of_cases`` (led by MOL, FY 2568 and 2569, with ratings and
+    referrals), two of them in project P1 of strategy 6; two cases of legal aid led by MOJ
+    (one declined by MOPH and MOI: contested), five of health care in Khon Kaen led by
+    MOPH, and one MOJ case of FY 2568. P1 runs 2568-2570 with a computed indicator, a
+    reported one and an activity."""
+    made = year_of_cases()
+    p1 = Project.objects.create(
+        strategy=Strategy.objects.get(number=6),
+        code="P1",
+        name_th="โครงการ P1",
+        name_en="Project P1",
+        lead_agency=agency("MOL"),
+        first_fiscal_year=2568,
+        last_fiscal_year=2570,
+    )
+    Case.objects.filter(pk__in=[made["c1"].pk, made["c2"].pk]).update(project=p1)
+    received = Indicator.objects.create(
+        project=p1,
+        name_th="รับเรื่อง",
+        name_en="Received",
+        unit_th="ราย",
+        unit_en="cases",
+        responsible_agency=agency("MOL"),
+        measurement=Measurement.COMPUTED,
+        metric=CaseMetric.RECEIVED,
+    )
+    received.categories.set(Category.objects.filter(code="unpaid-wages"))
+    IndicatorTarget.objects.create(indicator=received, fiscal_year=YEAR, target=6)
+    trained = Indicator.objects.create(
+        project=p1,
+        name_th="อบรม",
+        name_en="Trained",
+        unit_th="คน",
+        unit_en="people",
+        responsible_agency=agency("MOL"),
+        measurement=Measurement.REPORTED,
+    )
+    IndicatorTarget.objects.create(indicator=trained, fiscal_year=YEAR, target=50)
+    IndicatorValue.objects.create(
+        indicator=trained, fiscal_year=YEAR, quarter=1, value=20, evidence="รายงาน"
+    )
+    Activity.objects.create(
+        project=p1,
+        name_th="อบรมเจ้าหน้าที่",
+        responsible_agency=agency("MOL"),
+        planned_start=date(2025, 11, 1),
+        planned_end=date(2026, 3, 1),
+        actual_start=date(2025, 11, 1),
+        progress=80,
+    )
+    legal = make_case(at(2025, 12, 8, 10), RESOLVED, "legal-aid", resolved_at=at(2025, 12, 9))
+    make_case(at(2026, 2, 9, 10), NEW, "legal-aid", province="50")
+    make_referral(legal, "MOPH", DECLINED, at(2025, 12, 8, 11), 3600)
+    make_referral(legal, "MOI", DECLINED, at(2025, 12, 8, 11), 7200)
+    make_referral(legal, "MOL", ACCEPTED, at(2025, 12, 8, 12), 1800)
+    for number in range(5):
+        health = make_case(at(2026, 1, 5 + number, 10), NEW, "healthcare-access", "40")
+        rate(health, 4, 4, 3 + number % 3)
+    make_case(at(2025, 3, 3, 10), RESOLVED, "legal-aid", resolved_at=at(2025, 3, 4))
+    make_referral(made["c7"], "MOJ", PENDING, at(2026, 3, 11, 9))
+    return made
+
+
+# --- The figures, directly from the selectors ---------------------------------------------
+
+
+def direct(page: str, scope: DashboardScope, selection: Selection):
+    """The figures of a view as the selectors compute them now, without any snapshot."""
+    if page == "overview":
+        return figures.overview(selection, scope)
+    if page == "agencies":
+        return {
+            "rows": figures.by_agency(selection, scope),
+            "cells": figures.referral_matrix(selection, scope),
+            "contested": figures.contested_cases(selection, scope),
+        }
+    if page == "provinces":
+        return {
+            "rows": places.by_province(selection, scope),
+            "needs": places.needs_by_region(selection, scope),
+        }
+    if page == "strategies":
+        return plan.plan_progress(selection, scope)
+    assert page == "stats"
+    return public.public_stats(selection.fiscal_year)
+
+
+def plain(value):
+    """The meaningful values of a page's figures: a row (model instance) by its model and
+    primary key, a dataclass by its fields, containers item by item."""
+    if isinstance(value, models.Model):
+        return (value._meta.label, value.pk)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        )
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def name(page: str, scope: DashboardScope, selection: Selection) -> str:
+    return view_key(page, scope, selection)
+
+
+def expected_views() -> set[str]:
+    """The standard views as the module docstring names them."""
+    this, previous = Selection(fiscal_year=YEAR), Selection(fiscal_year=YEAR - 1)
+    every = Selection()
+    pages = ("overview", "agencies", "provinces", "strategies")
+    views = {name(page, NATIONAL, s) for page in pages for s in (this, previous, every)}
+    views |= {
+        name(page, DashboardScope(agency_ids=frozenset({pk})), this)
+        for page in pages
+        for pk in Agency.objects.filter(is_active=True).values_list("pk", flat=True)
+    }
+    views |= {name("stats", NATIONAL, this), name("stats", NATIONAL, previous)}
+    return views
+
+
+def test_the_standard_views_are_those_the_contract_names(cases):
+    views = standard_views()
+
+    assert {name(*view) for view in views} == expected_views()
+    assert (
+        len(views)
+        == len(expected_views())
+        == 4 * 3 + 4 * Agency.objects.filter(is_active=True).count() + 2
+    )
+
+
+def test_the_fixed_set_of_cases_gives_figures_worth_comparing(cases):
+    """Guards the comparisons below against vacuous figures."""
+    this_year = Selection(fiscal_year=YEAR)
+    overview = figures.overview(this_year, NATIONAL)
+    contested = figures.contested_cases(this_year, NATIONAL)
+    stats = public.public_stats(YEAR)
+
+    assert overview.cases["received"] == 8 + 2 + 5
+    assert overview.referrals["referrals"] > 0
+    assert overview.ratings["ratings"] == 3 + 5
+    assert overview.months and overview.weeks
+    assert figures.overview(this_year, scope_of("MOL")).cases["received"] == 8
+    assert [item.case.category.code for item in contested] == ["legal-aid"]
+    assert stats["national"]["received"] == 15
+    assert any(row["received"] == 5 for _province, row in stats["provinces"])
+    progress = plan.plan_progress(this_year, NATIONAL)
+    assert [p.project.code for s in progress for p in s.projects] == ["P1"]
+
+
+def assert_snapshots_equal_the_selectors(directly: dict) -> None:
+    for page, scope, selection in standard_views():
+        found = figures_for(page, scope, selection)
+        key = name(page, scope, selection)
+        assert found.from_snapshot, key
+        assert found.computed_at == NOW, key
+        assert plain(found.data) == directly[key], key
+
+
+def test_a_snapshot_equals_the_figures_computed_directly_afterwards(cases):
+    refresh_standard_views()
+
+    directly = {name(*view): plain(direct(*view)) for view in standard_views()}
+
+    assert_snapshots_equal_the_selectors(directly)
+
+
+def test_the_figures_computed_directly_equal_the_snapshot_made_afterwards(cases):
+    directly = {name(*view): plain(direct(*view)) for view in standard_views()}
+
+    refresh_standard_views()
+
+    assert_snapshots_equal_the_selectors(directly)
+
+
+def test_the_overview_of_a_snapshot_field_by_field(cases):
+    """The same comparison, spelt out for the overview of this year and an agency's rows."""
+    this_year = Selection(fiscal_year=YEAR)
+    refresh_standard_views()
+
+    kept = figures_for("overview", NATIONAL, this_year)
+    rows = figures_for("agencies", scope_of("MOL"), this_year).data["rows"]
+    now = figures.overview(this_year, NATIONAL)
+
+    assert kept.from_snapshot
+    assert kept.data.cases == now.cases
+    assert kept.data.referrals == now.referrals
+    assert kept.data.ratings == now.ratings
+    assert kept.data.months == now.months
+    assert kept.data.weeks == now.weeks
+    assert [{**row, "agency": row["agency"].pk} for row in rows] == [
+        {**row, "agency": row["agency"].pk} for row in figures.by_agency(this_year, scope_of("MOL"))
+    ]
+
+
+# --- Freshness ------------------------------------------------------------------------------
+
+
+def counted_on(moment) -> str:
+    """What a page says of the moment its figures were counted (in Thai, its language)."""
+    with translation.override("th"):
+        return gettext("Figures as counted from the cases on %(moment)s.") % {
+            "moment": thai_date(moment)
+        }
+
+
+def test_the_thai_page_says_when_its_figures_were_counted():
+    with translation.override("th"):
+        assert counted_on(NOW) == "ตัวเลข ณ 20 มี.ค. 2569 12:00 นับจากเรื่องในระบบ"
+
+
+@pytest.fixture
+def inspector(client):
+    client.force_login(InspectorFactory().user)
+    return client
+
+
+def received(response) -> int:
+    return response.context["cases"]["received"]
+
+
+def test_a_page_shows_its_snapshot_until_the_lifetime_has_passed(
+    inspector, clock, cases, lifetime_of_ten_minutes
+):
+    url = PAGES["overview"]()
+    first = inspector.get(url)
+    clock.now = NOW + MINUTE
+    make_case(at(2026, 3, 20, 11), NEW)
+
+    clock.now = NOW + MINUTES * MINUTE
+    stale = inspector.get(url)
+    clock.now = NOW + MINUTES * MINUTE + SECOND
+    renewed = inspector.get(url)
+
+    assert received(first) == received(stale) == 15
+    assert stale.context["computed_at"] == NOW
+    assert counted_on(NOW) in stale.text
+    assert received(renewed) == 16
+    assert renewed.context["computed_at"] == NOW + MINUTES * MINUTE + SECOND
+    assert counted_on(NOW + MINUTES * MINUTE) in renewed.text  # 12:10
+    assert counted_on(NOW) not in renewed.text
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_serves_its_snapshot_within_the_lifetime(
+    client, clock, cases, lifetime_of_ten_minutes, page
+):
+    client.force_login(InspectorFactory().user)
+    url = PAGES[page]()
+    client.get(url)
+
+    clock.now = NOW + 9 * MINUTE
+    stale = client.get(url)
+    clock.now = NOW + 11 * MINUTE
+    renewed = client.get(url)
+
+    assert stale.status_code == renewed.status_code == 200
+    assert stale.context["computed_at"] == NOW
+    assert counted_on(NOW) in stale.text
+    assert renewed.context["computed_at"] == NOW + 11 * MINUTE
+    assert counted_on(NOW + 11 * MINUTE) in renewed.text
+
+
+def test_a_refresh_past_half_the_lifetime_shows_the_new_figures(
+    inspector, clock, cases, lifetime_of_ten_minutes
+):
+    url = PAGES["overview"]()
+    inspector.get(url)
+    make_case(at(2026, 3, 20, 11), NEW)
+
+    clock.now = NOW + 4 * MINUTE
+    early = refresh_standard_views()
+    still = inspector.get(url)
+    clock.now = NOW + 5 * MINUTE + SECOND
+    refresh_standard_views()
+    clock.now = NOW + 7 * MINUTE
+    renewed = inspector.get(url)
+
+    assert early["computed"] == len(standard_views()) - 1  # all but the page read at NOW
+    assert received(still) == 15
+    assert still.context["computed_at"] == NOW
+    assert received(renewed) == 16
+    assert renewed.context["computed_at"] == NOW + 5 * MINUTE + SECOND
+
+
+def test_a_past_fiscal_year_lives_six_times_longer(settings, clock):
+    settings.DASHBOARD_SNAPSHOT_MINUTES = MINUTES
+
+    assert lifetime(Selection(fiscal_year=YEAR)) == MINUTES * MINUTE
+    assert lifetime(Selection()) == MINUTES * MINUTE  # all years: not over
+    assert lifetime(Selection(fiscal_year=YEAR + 1)) == MINUTES * MINUTE
+    assert lifetime(Selection(fiscal_year=YEAR - 1)) == 6 * MINUTES * MINUTE
+    assert lifetime(Selection(date_to=date(2025, 9, 30))) == 6 * MINUTES * MINUTE
+    assert lifetime(Selection(fiscal_year=YEAR, date_to=date(2025, 10, 1))) == MINUTES * MINUTE
+    clock.now = at(2026, 10, 1, 9)  # fiscal year 2570 has begun: 2569 is over
+    assert lifetime(Selection(fiscal_year=YEAR)) == 6 * MINUTES * MINUTE
+
+
+def test_the_page_of_a_past_fiscal_year_keeps_its_snapshot_an_hour(
+    inspector, clock, cases, lifetime_of_ten_minutes
+):
+    url = PAGES["overview"]() + f"?fy={YEAR - 1}"
+    first = inspector.get(url)
+    make_case(at(2025, 3, 5, 10), NEW)
+
+    clock.now = NOW + 6 * MINUTES * MINUTE
+    stale = inspector.get(url)
+    clock.now = NOW + 6 * MINUTES * MINUTE + SECOND
+    renewed = inspector.get(url)
+
+    assert received(first) == received(stale) == 2
+    assert stale.context["computed_at"] == NOW
+    assert received(renewed) == 3
+
+
+# --- The refresh of the standard views ------------------------------------------------------
+
+
+def test_a_refresh_computes_every_standard_view_once(cases, lifetime_of_ten_minutes):
+    first = refresh_standard_views()
+    again = refresh_standard_views()
+
+    assert first["computed"] == len(standard_views())
+    assert first["forgotten"] == 0
+    assert set(DashboardSnapshot.objects.values_list("key", flat=True)) == expected_views()
+    assert set(DashboardSnapshot.objects.values_list("computed_at", flat=True)) == {NOW}
+    assert again["computed"] == 0
+    assert again["forgotten"] == 0
+    assert DashboardSnapshot.objects.count() == len(standard_views())
+
+
+def test_a_refresh_renews_the_views_past_half_their_own_lifetime(
+    clock, cases, lifetime_of_ten_minutes
+):
+    refresh_standard_views()
+    agencies = Agency.objects.filter(is_active=True).count()
+
+    clock.now = NOW + MINUTES / 2 * MINUTE
+    at_half = refresh_standard_views()
+    clock.now = NOW + MINUTES / 2 * MINUTE + SECOND
+    past_half = refresh_standard_views()
+    clock.now = NOW + 6 * MINUTES / 2 * MINUTE + SECOND
+    past_half_of_past_years = refresh_standard_views()
+
+    assert at_half["computed"] == 0
+    # This year and all years, nationally and for each agency, and this year's statistics.
+    assert past_half["computed"] == 4 * 2 + 4 * agencies + 1
+    # Last year's four pages and statistics too, now past half of their hour.
+    assert past_half_of_past_years["computed"] == len(standard_views())
+
+
+def test_a_refresh_forgets_the_snapshots_too_old_to_serve(clock, cases, lifetime_of_ten_minutes):
+    refresh_standard_views()
+    old = NOW - 6 * MINUTES * MINUTE
+    for key, computed_at in [
+        ("overview|all|fy=2565", old - SECOND),
+        ("overview|all|fy=2566", old),
+        ("provinces|all|fy=2569&province=10", old - SECOND),
+    ]:
+        DashboardSnapshot.objects.create(key=key, figures=b"", computed_at=computed_at, seconds=0)
+    standard = name("overview", NATIONAL, Selection(fiscal_year=YEAR))
+    DashboardSnapshot.objects.filter(key=standard).update(computed_at=old - SECOND)
+
+    result = refresh_standard_views()
+
+    assert result["computed"] == 1  # the standard view made too old is renewed, not forgotten
+    assert result["forgotten"] == 2
+    kept = set(DashboardSnapshot.objects.values_list("key", flat=True))
+    assert kept == expected_views() | {"overview|all|fy=2566"}
+    assert DashboardSnapshot.objects.get(key=standard).computed_at == NOW
+
+
+def test_the_celery_task_refreshes_the_standard_views(cases, lifetime_of_ten_minutes):
+    first = refresh_dashboards.apply().get()
+    again = refresh_dashboards()
+
+    assert set(first) == set(again) == {"computed", "forgotten", "seconds"}
+    assert first["computed"] == len(standard_views())
+    assert again["computed"] == 0
+    assert DashboardSnapshot.objects.count() == len(standard_views())
+
+
+def test_beat_refreshes_the_dashboards_twice_in_a_lifetime():
+    configured = importlib.import_module("portal.settings")
+    entry = configured.CELERY_BEAT_SCHEDULE["refresh-dashboards"]
+
+    assert entry["task"] == refresh_dashboards.name == "portal.tasks.refresh_dashboards"
+    assert entry["schedule"] == 60 * configured.DASHBOARD_SNAPSHOT_MINUTES / 2
+    assert entry["options"]["expires"] <= entry["schedule"]
+
+
+# --- The cost of a page ---------------------------------------------------------------------
+
+
+def more_cases(n: int) -> None:
+    """Cases of every agency in several provinces, contested, referred and rated."""
+    kinds = [("unpaid-wages", "10"), ("legal-aid", "50"), ("healthcare-access", "40")]
+    for number in range(n):
+        category, province = kinds[number % len(kinds)]
+        case = make_case(at(2026, 1, 5, 10) + number * MINUTE, RESOLVED, category, province)
+        make_referral(case, "MOI", DECLINED, at(2026, 1, 6, 9), 3600)
+        make_referral(case, "MSDHS", DECLINED, at(2026, 1, 6, 9), 3600)
+        rate(case, 3, 4, 5)
+
+
+def counting(monkeypatch, page: str) -> list:
+    """Records each time the page's figures are computed from the cases."""
+    calls = []
+    compute = snapshots.PAGES[page]
+
+    def counted(selection, scope):
+        calls.append(selection)
+        return compute(selection, scope)
+
+    monkeypatch.setitem(snapshots.PAGES, page, counted)
+    return calls
+
+
+# A signed-in reader's page from its snapshot: the session, the user, whether an inspector,
+# the snapshot, the unread notifications; then the filter form's five choice lists (the
+# agencies page reads the active agencies once more, for its matrix).
+WARM_QUERIES = {"overview": 10, "agencies": 11, "provinces": 10, "strategies": 10, "stats": 4}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_page_from_its_snapshot_costs_the_same_few_queries_for_1_case_or_30(
+    client, clock, monkeypatch, lifetime_of_ten_minutes, django_assert_max_num_queries, page
+):
+    client.force_login(InspectorFactory().user)
+    computed = counting(monkeypatch, page)
+    url = PAGES[page]()
+    more_cases(1)
+
+    with CaptureQueriesContext(connection) as cold:
+        client.get(url)
+    with CaptureQueriesContext(connection) as warm_one:
+        one = client.get(url)
+    more_cases(29)
+    clock.now = NOW + 6 * MINUTES * MINUTE + SECOND
+    refresh_standard_views()  # the snapshot of 30 cases
+    calls = len(computed)
+    with django_assert_max_num_queries(len(warm_one.captured_queries)):
+        thirty = client.get(url)
+
+    assert len(computed) == calls  # the warm pages computed nothing
+    assert len(warm_one.captured_queries) <= WARM_QUERIES[page]
+    assert len(cold.captured_queries) > len(warm_one.captured_queries)
+    assert one.context["computed_at"] == NOW
+    assert thirty.context["computed_at"] == NOW + 6 * MINUTES * MINUTE + SECOND
+    if page == "overview":
+        assert received(one) == 1
+        assert received(thirty) == 30
+    if page == "agencies":
+        assert len(thirty.context["tables"]["contested"].rows) == 30
+
+
+def test_only_the_first_request_of_a_view_computes_it(
+    inspector, monkeypatch, cases, lifetime_of_ten_minutes
+):
+    computed = counting(monkeypatch, "overview")
+
+    inspector.get(PAGES["overview"]())
+    inspector.get(PAGES["overview"]())
+    inspector.get(PAGES["overview"](), {"fy": YEAR - 1})
+    inspector.get(PAGES["overview"](), {"fy": YEAR - 1})
+
+    assert computed == [Selection(fiscal_year=YEAR), Selection(fiscal_year=YEAR - 1)]
+
+
+# --- A snapshot that cannot be kept -------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_page_whose_snapshot_cannot_be_kept_still_shows_its_figures(
+    inspector, monkeypatch, caplog, cases, lifetime_of_ten_minutes, page
+):
+    def refused(*args, **kwargs):
+        raise DatabaseError("cannot execute INSERT in a read-only transaction")
+
+    monkeypatch.setattr(DashboardSnapshot.objects, "bulk_create", refused)
+
+    response = inspector.get(PAGES[page]())
+
+    assert response.status_code == 200
+    assert response.context["computed_at"] == NOW
+    assert counted_on(NOW) in response.text
+    if page == "overview":
+        assert received(response) == 15
+    assert not DashboardSnapshot.objects.exists()
+    assert "not kept" in caplog.text
+
+
+@pytest.mark.postgres  # SQLite does not hold a text to its column's length
+def test_a_real_database_error_while_keeping_leaves_the_request_usable(
+    inspector, monkeypatch, cases, lifetime_of_ten_minutes
+):
+    """The database refuses a key too long for its column: the savepoint around the
+    upsert is rolled back, and the page goes on reading the database."""
+    keep = DashboardSnapshot.objects.bulk_create
+
+    def too_long(snapshots, **kwargs):
+        for snapshot in snapshots:
+            snapshot.key += "x" * 600
+        return keep(snapshots, **kwargs)
+
+    monkeypatch.setattr(DashboardSnapshot.objects, "bulk_create", too_long)
+
+    response = inspector.get(PAGES["agencies"]())
+
+    assert response.status_code == 200
+    assert [row["agency"].code for row in response.context["tables"]["agencies"].rows]
+    assert not DashboardSnapshot.objects.exists()
+
+
+# --- Scope ----------------------------------------------------------------------------------
+
+
+def test_an_agency_s_reader_never_gets_the_national_snapshot_or_another_agency_s(
+    client, cases, lifetime_of_ten_minutes
+):
+    client.force_login(InspectorFactory().user)
+    national = client.get(PAGES["overview"]())
+    national_rows = client.get(PAGES["agencies"]())
+    client.force_login(staff("MOL", Role.CCEO))
+    of_mol = client.get(PAGES["overview"]())
+    mol_rows = client.get(PAGES["agencies"]())
+    client.force_login(staff("MOJ", Role.SUPERVISOR))
+    of_moj = client.get(PAGES["overview"]())
+    client.force_login(staff("MOL", Role.SUPERVISOR))
+    of_mol_again = client.get(PAGES["overview"]())
+
+    assert received(national) == 15
+    assert len(national_rows.context["tables"]["agencies"].rows) > 1
+    assert received(of_mol) == received(of_mol_again) == 8
+    assert [row["agency"].code for row in mol_rows.context["tables"]["agencies"].rows] == ["MOL"]
+    assert received(of_moj) == 2
+    this_year = f"fy={YEAR}"
+    assert set(DashboardSnapshot.objects.values_list("key", flat=True)) == {
+        f"overview|all|{this_year}",
+        f"agencies|all|{this_year}",
+        f"overview|{agency('MOL').pk}|{this_year}",
+        f"agencies|{agency('MOL').pk}|{this_year}",
+        f"overview|{agency('MOJ').pk}|{this_year}",
+    }
+
+
+def test_after_a_refresh_a_cceo_still_reads_only_their_agency(
+    client, cases, lifetime_of_ten_minutes
+):
+    refresh_standard_views()
+    client.force_login(staff("MOL", Role.CCEO))
+
+    overview = client.get(PAGES["overview"]())
+    filtered = client.get(PAGES["overview"](), {"agency": "MOJ"})  # not theirs: left out
+
+    assert received(overview) == received(filtered) == 8
+    assert overview.context["computed_at"] == NOW
+
+
+def test_the_key_of_a_view_names_its_scope_and_selection(cases):
+    mol, moj = agency("MOL").pk, agency("MOJ").pk
+    this_year = Selection(fiscal_year=YEAR)
+    keys = {
+        view_key("overview", NATIONAL, this_year),
+        view_key("overview", DashboardScope(agency_ids=frozenset({mol})), this_year),
+        view_key("overview", DashboardScope(agency_ids=frozenset({moj})), this_year),
+        view_key("overview", DashboardScope(agency_ids=frozenset({mol, moj})), this_year),
+        view_key("overview", NATIONAL, this_year.but(agency=agency("MOL"))),
+        view_key("overview", NATIONAL, Selection()),
+        view_key("agencies", NATIONAL, this_year),
+    }
+
+    assert len(keys) == 7
+    assert view_key("overview", DashboardScope(agency_ids=frozenset({moj, mol})), this_year) in keys
+
+
+def test_a_snapshot_holds_no_language_of_its_own(client, settings, cases, lifetime_of_ten_minutes):
+    """Warmed by a Thai reader, the agencies page reads in English for an English one."""
+    client.force_login(InspectorFactory().user)
+    thai = client.get(PAGES["agencies"]())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(PAGES["agencies"]())
+
+    assert english.context["computed_at"] == thai.context["computed_at"] == NOW
+    assert DashboardSnapshot.objects.count() == 1
+    assert agency("MOL").name_th in thai.text
+    assert agency("MOL").name_en in english.text
+    with translation.override("en"):
+        moment = thai_date(NOW)
+        assert (
+            gettext("Figures as counted from the cases on %(moment)s.") % {"moment": moment}
+            in english.text
+        )
