@@ -206,9 +206,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "refresh-dashboards": {
         "task": "portal.tasks.refresh_dashboards",
-        "schedule": 60.0 * DASHBOARD_SNAPSHOT_MINUTES / 2,
+        "schedule": 60.0 * max(DASHBOARD_SNAPSHOT_MINUTES, 1) / 2,
         # A refresh that waited longer than its period is replaced by the next one.
-        "options": {"expires": 60.0 * DASHBOARD_SNAPSHOT_MINUTES / 2},
+        "options": {"expires": 60.0 * max(DASHBOARD_SNAPSHOT_MINUTES, 1) / 2},
     },
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",

@@ -57,10 +57,15 @@ class ActivityForm(forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 3}),
         }
 
+    # What the plan sets: only the project's lead agency changes it; the agency responsible
+    # records what happens (actual dates, progress, a note).
+    PLANNED = ("name_th", "name_en", "responsible_agency", "planned_start", "planned_end")
+
     def __init__(self, *args, may_reassign: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible_agency"].queryset = Agency.objects.filter(is_active=True)
-        self.fields["responsible_agency"].disabled = not may_reassign
+        for name in self.PLANNED:
+            self.fields[name].disabled = not may_reassign
 
 
 class IndicatorValueForm(forms.Form):

@@ -49,6 +49,7 @@ def case_figures(now) -> dict:
         "resolved": Count("created_at", filter=resolved),
         "in_time": Count("created_at", filter=resolved & Q(resolved_in_time=True)),
         "timed": Count("created_at", filter=resolved & Q(resolved_in_time__isnull=False)),
+        "resolve_counted": Count("resolve_seconds", filter=resolved),
         "acknowledge_median": Median("acknowledge_seconds"),
         "resolve_median": Median("resolve_seconds", filter=resolved),
     }
@@ -260,9 +261,22 @@ def contested_cases(selection: Selection, scope: DashboardScope) -> list[Contest
         "transferred": set(transferred.values_list("case_id", flat=True)),
     }
     ids = set().union(*reasons.values())
+    # Only what the list shows: the cases are pickled into the page's snapshot, which must
+    # never hold a name, contact or description (nor outlive their erasure with them).
     cases = (
-        Case.objects.filter(pk__in=ids)
+        listable(Case.objects.filter(pk__in=ids), scope)
         .select_related("category", "province", "lead_agency")
+        .only(
+            "reference",
+            "created_at",
+            "status",
+            "category__name_th",
+            "category__name_en",
+            "province__name_th",
+            "province__name_en",
+            "lead_agency__name_th",
+            "lead_agency__name_en",
+        )
         .order_by("-created_at")[:CONTESTED_LIMIT]
     )
     return [
@@ -272,6 +286,17 @@ def contested_cases(selection: Selection, scope: DashboardScope) -> list[Contest
 
 
 # --- The cases behind a figure ------------------------------------------------------------
+
+
+def listable(cases, scope: DashboardScope, restricted: bool = False):
+    """The cases a reader may see listed, one by one: an inspector never sees a restricted
+    case (witness protection, trafficking, violence) named, though the figures count it;
+    an agency's supervisors and CCEOs see their agency's. ``restricted``: the ones held
+    back instead."""
+    if not scope.is_national:
+        return cases.none() if restricted else cases
+    return cases.filter(is_restricted=restricted)
+
 
 DRILL_FIGURES = ("received", "open", "overdue", "resolved", "in_time", "late")
 
@@ -297,10 +322,12 @@ def cases_behind(
     provinces: list[str] | None = None,
     referred: tuple[int, int] | None = None,
     now=None,
+    restricted: bool = False,
 ):
-    """The cases a figure counts, newest first, with only the columns a dashboard may show
-    (no name, contact, identity or description). ``referred`` is (from agency, to agency):
-    the cases with such a referral in the period."""
+    """The cases a figure counts that the reader may see listed (``listable``), newest
+    first, with only the columns a dashboard may show (no name, contact, identity or
+    description). ``referred`` is (from agency, to agency): the cases with such a referral
+    in the period. ``restricted``: the restricted cases held back from the list instead."""
     now = now or timezone.now()
     if referred:
         from_agency, to_agency = referred
@@ -317,6 +344,7 @@ def cases_behind(
         cases = cases.filter(district=district)
     if provinces is not None:
         cases = cases.filter(province_id__in=provinces)
+    cases = listable(cases, scope, restricted)
     return (
         cases.select_related("category", "province", "district", "lead_agency")
         .only(

@@ -16,6 +16,7 @@ from strategies.fiscal import BANGKOK, fiscal_year_bounds, fiscal_year_of
 from strategies.models import Project, Strategy
 
 FIRST_FISCAL_YEAR = 2562  # the MOU's action plan began in FY 2562 (October 2018)
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def current_fiscal_year() -> int:
@@ -77,6 +78,11 @@ class DashboardFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("date_from", "date_to"):
+            # A date far outside the plan's years overflows the period's bounds (500).
+            day = cleaned.get(name)
+            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(name, self.fields[name].error_messages["invalid"])
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end of the period cannot come before its start."))

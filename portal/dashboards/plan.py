@@ -100,7 +100,7 @@ def plan_progress(
         strategy_projects.setdefault(strategy_id, []).append(project_id)
     indicators = [i for s in strategies for i in s.indicators.all()]
     indicators += [i for p in projects for i in p.indicators.all()]
-    computed = computed_values(indicators, year, selection, strategy_projects)
+    computed = computed_values(indicators, year, selection, strategy_projects, scope)
 
     def progress(indicator: Indicator) -> IndicatorProgress:
         target = next((t.target for t in indicator.targets.all() if t.fiscal_year == year), None)
@@ -162,16 +162,21 @@ def _indicator_cases(indicator: Indicator, strategy_projects: dict, prefix: str 
 
 
 def computed_values(
-    indicators: list[Indicator], year: int, selection: Selection, strategy_projects: dict
+    indicators: list[Indicator],
+    year: int,
+    selection: Selection,
+    strategy_projects: dict,
+    scope: DashboardScope,
 ) -> dict[int, float | int | None]:
     """The values of the computed indicators for the fiscal year, in two queries: the cases
     received in the year (and the selection's dates, place and kind of help) that each
-    indicator counts; and the referrals made in the year about such cases."""
+    indicator counts; and the referrals made in the year about such cases. An agency's
+    reader counts only the cases their agency leads and the referrals it made or received,
+    as on every other page."""
     computed = [indicator for indicator in indicators if indicator.is_computed]
     if not computed:
         return {}
     in_year = selection.but(fiscal_year=year, agency=None, strategy=None, project=None)
-    everyone = DashboardScope(agency_ids=None)
     resolved = Q(status__in=RESOLVED)
     in_time = resolved & Q(resolved_in_time=True)
     case_aggregates, referral_aggregates = {}, {}
@@ -200,12 +205,14 @@ def computed_values(
                 )
     totals = {}
     if case_aggregates:
-        place = case_filter(in_year, everyone, by_lead_agency=False)
-        totals |= Case.objects.filter(place).aggregate(**case_aggregates)
+        totals |= Case.objects.filter(case_filter(in_year, scope)).aggregate(**case_aggregates)
     if referral_aggregates:
         place = period_filter(in_year, "created_at") & case_filter(
-            in_year, everyone, "case__", in_period=False, by_lead_agency=False
+            in_year, scope, "case__", in_period=False, by_lead_agency=False
         )
+        if not scope.is_national:
+            agencies = sorted(scope.agency_ids)
+            place &= Q(from_agency_id__in=agencies) | Q(to_agency_id__in=agencies)
         totals |= Referral.objects.filter(place).aggregate(**referral_aggregates)
     values: dict[int, float | int | None] = {}
     for indicator in computed:

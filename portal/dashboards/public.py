@@ -18,12 +18,16 @@ from portal.dashboards.filters import Selection
 
 SMALL_CELL = 5
 SUPPRESSED = f"<{SMALL_CELL}"
+# A count withheld although it is 5 or more, so that a smaller one withheld beside it
+# cannot be worked out from the total (secondary suppression).
+WITHHELD = "*"
+ADDITIVE = ("received", "resolved")
 EVERYONE = DashboardScope(agency_ids=None)
 # Each published figure and the count it rests on.
 BASIS = {
     "received": "received",
     "resolved": "resolved",
-    "resolve_median": "resolved",
+    "resolve_median": "resolve_counted",
     "in_time_share": "timed",
     "satisfaction": "ratings",
 }
@@ -35,6 +39,27 @@ def suppress(row: dict) -> dict:
         key: row.get(key) if (row.get(basis) or 0) >= SMALL_CELL else None
         for key, basis in BASIS.items()
     }
+
+
+def suppress_table(rows: list[dict]) -> list[dict]:
+    """The published rows of a table whose counts add up to a published total: where a
+    single count of a column is under 5, the next smallest is withheld too."""
+    published = [suppress(row) for row in rows]
+    for key in ADDITIVE:
+        hidden = [row for row in published if row[key] is None]
+        shown = [
+            (rows[i].get(BASIS[key]) or 0, i)
+            for i, row in enumerate(published)
+            if row[key] is not None
+        ]
+        if len(hidden) == 1 and shown:
+            published[min(shown)[1]][key] = WITHHELD
+    return published
+
+
+def _published(places: list, figures: dict) -> list[tuple]:
+    rows = suppress_table([figures.get(place.pk, {}) for place in places])
+    return list(zip(places, rows, strict=True))
 
 
 def _grouped(selection: Selection, field: str, now) -> dict:
@@ -64,10 +89,10 @@ def public_stats(fiscal_year: int | None, now=None) -> dict:
     national |= finish_ratings(ratings_of(selection, EVERYONE).aggregate(**rating_figures()))
     provinces = _grouped(selection, "province_id", now)
     agencies = _grouped(selection, "lead_agency_id", now)
+    all_provinces = list(Province.objects.all())
+    all_agencies = list(Agency.objects.filter(is_active=True))
     return {
         "national": suppress(national),
-        "provinces": [(p, suppress(provinces.get(p.pk, {}))) for p in Province.objects.all()],
-        "agencies": [
-            (a, suppress(agencies.get(a.pk, {}))) for a in Agency.objects.filter(is_active=True)
-        ],
+        "provinces": _published(all_provinces, provinces),
+        "agencies": _published(all_agencies, agencies),
     }

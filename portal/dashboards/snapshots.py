@@ -5,8 +5,9 @@ A dashboard view is named by its page, its reader's scope and its selection (the
 filters). Its figures are what the page's selectors return, computed from the cases
 directly; a ``DashboardSnapshot`` keeps them with the moment they were computed, and the
 page says that moment. A snapshot is served while younger than its view's lifetime
-(``DASHBOARD_SNAPSHOT_MINUTES``, six times that for a period that ended before this fiscal
-year); an older one, or a view nobody asked for before, is computed on the spot and kept.
+(``DASHBOARD_SNAPSHOT_MINUTES``; six times that for a period that ended before this fiscal
+year, and for all years at once); an older one, or a view nobody asked for before, is
+computed on the spot and kept.
 Celery beat renews the views people open most before they expire (every page without
 filters nationally for this fiscal year, the one before and all years, and for each
 agency's own readers this year; the public statistics), so those never make a reader
@@ -18,11 +19,13 @@ import logging
 import pickle
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -34,6 +37,10 @@ from strategies.fiscal import fiscal_year_bounds
 
 logger = logging.getLogger(__name__)
 NATIONAL = DashboardScope(agency_ids=None)
+LOCK_ID = 7_310_002  # the advisory lock of refresh_standard_views
+# Raised whenever what the selectors return changes shape: older snapshots are then
+# never read (and are forgotten by the next refresh).
+FORMAT = 1
 WORK_MEM = "64MB"
 
 
@@ -82,15 +89,17 @@ class Figures:
 
 def view_key(page: str, scope: DashboardScope, selection: Selection) -> str:
     who = "all" if scope.is_national else ",".join(str(a) for a in sorted(scope.agency_ids))
-    return f"{page}|{who}|{selection.query()}"
+    return f"{page}|v{FORMAT}|{who}|{selection.query()}"
 
 
 def lifetime(selection: Selection) -> timedelta:
-    """How long a view's figures are served: longer for a period that is over."""
+    """How long a view's figures are served: longer for a period that is over, and for
+    every year at once (the slowest to count, and the least moved by a day's cases)."""
     minutes = timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MINUTES)
-    _start, end = selection.period()
+    start, end = selection.period()
     this_year, _end = fiscal_year_bounds(current_fiscal_year())
-    return 6 * minutes if end is not None and end <= this_year else minutes
+    over = end is not None and end <= this_year
+    return 6 * minutes if over or (start is None and end is None) else minutes
 
 
 def figures_for(page: str, scope: DashboardScope, selection: Selection) -> Figures:
@@ -103,7 +112,12 @@ def figures_for(page: str, scope: DashboardScope, selection: Selection) -> Figur
         .first()
     )
     if snapshot is not None:
-        return Figures(pickle.loads(snapshot.figures), snapshot.computed_at, True)  # noqa: S301 - written by refresh() alone
+        try:
+            data = pickle.loads(snapshot.figures)  # noqa: S301 - written by refresh() alone
+        except Exception:  # a snapshot this code can no longer read: count afresh
+            logger.exception("Dashboard snapshot %s unreadable", key)
+        else:
+            return Figures(data, snapshot.computed_at, True)
     return refresh(page, scope, selection)
 
 
@@ -164,18 +178,50 @@ def standard_views() -> list[tuple[str, DashboardScope, Selection]]:
 def refresh_standard_views() -> dict:
     """Recompute every standard view past half its lifetime, so that a reader never waits
     for one; forget snapshots too old to serve. Running it twice in a row computes each
-    view once."""
+    view once; a run that finds another still working does nothing; a view that fails is
+    logged and the others go on."""
     started = time.monotonic()
+    with _only_runner() as alone:
+        if not alone:
+            return {"computed": 0, "forgotten": 0, "seconds": 0.0, "busy": True}
+        return _refresh(started)
+
+
+@contextmanager
+def _only_runner():
+    """A PostgreSQL advisory lock for the session, so that two workers never count the
+    same views at once (beat's ``expires`` only drops runs still queued)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_ID])
+        alone = cursor.fetchone()[0]
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_ID])
+
+
+def _refresh(started: float) -> dict:
     now = timezone.now()
     ages = dict(DashboardSnapshot.objects.values_list("key", "computed_at"))
     computed = 0
     for page, scope, selection in standard_views():
         computed_at = ages.get(view_key(page, scope, selection))
         if computed_at is None or computed_at < now - lifetime(selection) / 2:
-            refresh(page, scope, selection)
+            try:
+                refresh(page, scope, selection)
+            except DatabaseError:
+                logger.exception("Dashboard view %s not refreshed", page)
+                continue
             computed += 1
     longest = 6 * timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MINUTES)
-    forgotten, _ = DashboardSnapshot.objects.filter(computed_at__lt=now - longest).delete()
+    forgotten, _ = DashboardSnapshot.objects.filter(
+        Q(computed_at__lt=now - longest) | ~Q(key__contains=f"|v{FORMAT}|")
+    ).delete()
     return {"computed": computed, "forgotten": forgotten, "seconds": time.monotonic() - started}
 
 

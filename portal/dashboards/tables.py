@@ -60,9 +60,16 @@ def hours(seconds) -> float | None:
     return None if seconds is None else round(seconds / SECONDS_PER_HOUR, 1)
 
 
+# A text starting with one of these is a formula to a spreadsheet program (and openpyxl
+# writes it as one): names typed by agency administrators must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def export_value(column: Column, value, missing: str = ""):
     if value is None:
         return "" if column.kind == TEXT else missing
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
     if column.kind == DATE and isinstance(value, date | datetime):
         return thai_date(value, with_time=False)
     if column.kind == MONTH and isinstance(value, date | datetime):

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("agencies/", views.agencies, name="agencies"),
     path("provinces/", views.provinces, name="provinces"),
-    path("provinces/<str:code>/", views.province, name="province"),
+    path("provinces/<slug:code>/", views.province, name="province"),
     path("strategies/", views.strategies, name="strategies"),
     path("cases/", views.cases, name="cases"),
 ]

@@ -134,7 +134,7 @@ def overview(request, scope, selection, form):
                 "figure": _("Median time to resolve (working hours)"),
                 "value": cases["resolve_hours"],
             },
-            {"figure": _("Referrals made"), "value": cases["referrals"]},
+            {"figure": _("Referrals made or received"), "value": cases["referrals"]},
             {
                 "figure": _("Referrals accepted (percent of answered)"),
                 "value": cases["acceptance_rate"],
@@ -315,7 +315,8 @@ def _sorted(request, rows: list[dict]) -> tuple[list[dict], str, bool]:
     return present + missing, key, descending
 
 
-def _place_table(key, caption, rows, selection, place_param):
+def _place_rows(rows, selection, place_param) -> list[dict]:
+    """The rows as the table shows them (and sorts them: by name, by hours)."""
     for row in rows:
         _with_hours(row)
         row["name"] = row["place"].name
@@ -324,6 +325,10 @@ def _place_table(key, caption, rows, selection, place_param):
         if place_param == "province":
             url = reverse("dashboards:province", args=[row["place"].code])
             row["detail_url"] = f"{url}?{selection.query()}"
+    return rows
+
+
+def _place_table(key, caption, rows, place_param):
     return Table(
         key,
         caption,
@@ -363,8 +368,9 @@ def _needs_table(rows, selection) -> Table:
 @dashboard
 def provinces(request, scope, selection, form):
     found = snapshots.figures_for("provinces", scope, selection)
-    rows, sort, descending = _sorted(request, found.data["rows"])
-    table = _place_table("provinces", _("Each province"), rows, selection, place_param="province")
+    rows = _place_rows(found.data["rows"], selection, "province")
+    rows, sort, descending = _sorted(request, rows)
+    table = _place_table("provinces", _("Each province"), rows, place_param="province")
     return _render(
         request,
         "dashboards/provinces.html",
@@ -382,12 +388,14 @@ def provinces(request, scope, selection, form):
 @dashboard
 def province(request, scope, selection, form, code):
     chosen = get_object_or_404(Province, code=code)
-    rows, sort, descending = _sorted(request, places.by_district(chosen, selection, scope))
+    rows = _place_rows(
+        places.by_district(chosen, selection, scope), selection.but(province=chosen), "district"
+    )
+    rows, sort, descending = _sorted(request, rows)
     table = _place_table(
         "districts",
         _("Each district of %(province)s") % {"province": chosen.name},
         rows,
-        selection.but(province=chosen),
         place_param="district",
     )
     return _render(
@@ -506,7 +514,7 @@ def cases(request, scope, selection, form):
     if figure not in figures.DRILL_FIGURES:
         figure = "received"
     district = None
-    if request.GET.get("district"):
+    if request.GET.get("district", "").isdigit():  # a DOPA code (a NUL byte would be a 500)
         district = District.objects.filter(code=request.GET["district"]).first()
     region = next((r for r in REGIONS if r.code == request.GET.get("region")), None)
     provinces_of_region = None
@@ -516,20 +524,17 @@ def cases(request, scope, selection, form):
     codes = {a.code: a.pk for a in Agency.objects.all()}
     if request.GET.get("from") in codes and request.GET.get("to") in codes:
         referred = (codes[request.GET["from"]], codes[request.GET["to"]])
-    found = figures.cases_behind(
-        selection,
-        scope,
-        figure,
-        district=district,
-        provinces=provinces_of_region,
-        referred=referred,
-    )
+    narrowing = {"district": district, "provinces": provinces_of_region, "referred": referred}
+    found = figures.cases_behind(selection, scope, figure, **narrowing)
+    withheld = figures.cases_behind(selection, scope, figure, restricted=True, **narrowing)
     page = Paginator(found, PAGE_SIZE).get_page(_page_number(request))
     # A download holds every case behind the figure (up to EXPORT_LIMIT), not one page.
     listed = found[:EXPORT_LIMIT] if request.GET.get("export") else page.object_list
     rows = [
         {
             "reference": case.reference,
+            # An agency's managers open their cases; an inspector reads no case page.
+            "detail_url": "" if scope.is_national else case.get_absolute_url(),
             "received": case.created_at,
             "category": case.category.name,
             "province": case.province.name,
@@ -578,6 +583,7 @@ def cases(request, scope, selection, form):
         referred=referred,
         query_without_page=extra.urlencode(),
         links_to_cases=not scope.is_national,
+        withheld=withheld.count() if scope.is_national else 0,
     )
 
 

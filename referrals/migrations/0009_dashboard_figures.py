@@ -50,12 +50,4 @@ class Migration(migrations.Migration):
             name='answer_seconds',
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['created_at'], include=('lead_agency', 'province', 'district', 'category', 'project', 'status', 'resolved_at', 'due_at', 'acknowledge_seconds', 'resolve_seconds', 'resolved_in_time'), name='case_figures'),
-        ),
-        migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(condition=models.Q(('kind', 'transferred')), fields=['case'], name='event_transfers'),
-        ),
     ]

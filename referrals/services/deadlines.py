@@ -81,6 +81,10 @@ def follow(case: Case, now=None, new: bool = False) -> None:
         if case.status in OPEN:
             pending = {r.pk: r for r in case.referrals.filter(status=ReferralStatus.PENDING)}
     waiting = case.status == CaseStatus.WAITING_CITIZEN
+    if case.status in OPEN and case.resolve_seconds is not None:
+        # Reopened: it is not resolved any more; its next resolution is measured afresh.
+        case.resolve_seconds = case.resolved_in_time = None
+        Case.objects.filter(pk=case.pk).update(resolve_seconds=None, resolved_in_time=None)
     running_kinds, still_open, ended_referrals = set(), [], set()
     for deadline in open_deadlines:
         if deadline.referral_id is not None:
@@ -118,6 +122,10 @@ def restart(case: Case, kind: str, now=None) -> None:
     calendar = current_calendar()
     for deadline in Deadline.objects.filter(case=case, kind=kind, met_at__isnull=True):
         _meet(deadline, now, calendar)
+    if kind == DeadlineKind.ACKNOWLEDGE and case.acknowledge_seconds is not None:
+        # The former lead's answer is not the new lead's: theirs is kept when they give it.
+        case.acknowledge_seconds = None
+        Case.objects.filter(pk=case.pk).update(acknowledge_seconds=None)
 
 
 def _budget(policy: SlaPolicy, kind: str) -> timedelta:
@@ -139,12 +147,12 @@ def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadlin
 
 
 def _meet(deadline: Deadline, now, calendar: BusinessCalendar) -> None:
-    """Stop the clock: ``used`` becomes the whole business time the deadline took."""
+    """Stop the clock: ``used`` becomes the whole business time the deadline took (and
+    ``counting_since`` empty, so that ``used`` reads the same on every met deadline)."""
     if deadline.counting_since is not None:
         deadline.used += calendar.between(deadline.counting_since, now)
-    deadline.met_at = now
-    deadline.next_check_at = None
-    deadline.save(update_fields=["met_at", "next_check_at", "used"])
+    deadline.met_at, deadline.counting_since, deadline.next_check_at = now, None, None
+    deadline.save(update_fields=["met_at", "next_check_at", "used", "counting_since"])
 
 
 def _keep_figures(case: Case, deadline: Deadline) -> None:

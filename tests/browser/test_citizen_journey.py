@@ -73,7 +73,9 @@ def listen_for_errors(page, errors: list[str]) -> None:
 
 def check_page(page, step: str, problems: list[str]) -> None:
     """Record (rather than stop at) a page wider than the phone or a form control without a
-    label, so that one run shows them all; the test asserts the list is empty at its end."""
+    label, so that one run shows them all; the test asserts the list is empty at its end.
+    A click that navigates returns before the next page exists: wait for it first."""
+    page.wait_for_load_state()
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > PHONE["width"]:
         culprits = page.evaluate(OVERFLOWING, PHONE["width"])
@@ -163,6 +165,7 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     phone.get_by_role("navigation", name="เมนูหลัก").get_by_role(
         "link", name="ติดตามคำขอ", exact=True
     ).click()
+    phone.wait_for_url("**/track/")
     check_page(phone, "track", page_problems)
     phone.get_by_label("เลขที่เรื่อง").fill(reference)
     phone.get_by_label("รหัสยืนยัน").fill(secret)

@@ -8,7 +8,9 @@
   with no membership and a former inspector read none (403); an anonymous visitor is sent
   to the login page;
 - the public statistics are for everyone, signed in or not;
-- the lists of cases behind a figure, and their downloads, never carry personal data.
+- the lists of cases behind a figure, and their downloads, never carry personal data;
+- an inspector never sees a restricted case listed (the figures count it), nor opens a
+  case from a list; the lead agency's supervisors and CCEOs see theirs, with a link.
 """
 
 import csv
@@ -21,14 +23,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from openpyxl import load_workbook
 
 from agencies.models import Role
+from referrals import services
 from referrals.models import Case
 from tests.factories import InspectorFactory, UserFactory
 from tests.matrix import matrix_rows
-from tests.referrals.factories import staff, submit
+from tests.referrals.factories import agency, staff, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -354,3 +357,102 @@ def test_the_public_statistics_download_for_anyone(client):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+
+
+# --- Restricted cases ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restricted_case():
+    """A case of witness protection (a restricted kind of help, led by agency B) beside an
+    ordinary case of each agency."""
+    case_led_by(A)
+    case_led_by(B)
+    case, _secret = submit("witness-protection")
+    assert (case.lead_agency.code, case.is_restricted) == (B, True)
+    return case
+
+
+def withheld_message(count: int) -> str:
+    with translation.override("th"):
+        return ngettext(
+            "%(counter)s restricted case (witness protection, trafficking or violence) is"
+            " counted in the figures but not listed.",
+            "%(counter)s restricted cases (witness protection, trafficking or violence) "
+            "are counted in the figures but not listed.",
+            count,
+        ) % {"counter": count}
+
+
+def test_an_inspector_counts_a_restricted_case_but_does_not_see_it_listed(client, restricted_case):
+    client.force_login(InspectorFactory().user)
+
+    overview = client.get(reverse("dashboards:overview"))
+    cases = drill_down(client)
+    exported = drill_down(client, export="csv", table="cases").content.decode("utf-8-sig")
+
+    assert overview.context["cases"]["received"] == 3
+    assert len(listed_references(cases)) == 2
+    assert cases.context["withheld"] == 1
+    for text in (cases.text, exported):
+        assert restricted_case.reference not in text
+    assert len(list(csv.reader(io.StringIO(exported)))) == 1 + 2
+    assert withheld_message(1) in html.unescape(cases.text)
+
+
+def test_an_inspector_opens_no_case_from_the_list(client, restricted_case):
+    client.force_login(InspectorFactory().user)
+
+    cases = drill_down(client)
+
+    rows = cases.context["tables"]["cases"].rows
+    assert rows and all(row["detail_url"] == "" for row in rows)
+    assert "/staff/cases/" not in cases.text
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.CCEO])
+def test_the_lead_agencys_managers_see_the_restricted_case_listed_with_a_link(
+    client, restricted_case, role
+):
+    client.force_login(staff(B, role))
+
+    cases = drill_down(client)
+    exported = drill_down(client, export="csv", table="cases").content.decode("utf-8-sig")
+
+    assert restricted_case.reference in listed_references(cases)
+    assert cases.context["withheld"] == 0
+    assert withheld_message(1) not in html.unescape(cases.text)
+    detail_url = f"/staff/cases/{restricted_case.reference}/"
+    [row] = [
+        row
+        for row in cases.context["tables"]["cases"].rows
+        if row["reference"] == restricted_case.reference
+    ]
+    assert row["detail_url"] == detail_url
+    assert f'href="{detail_url}"' in cases.text
+    assert restricted_case.reference in exported
+
+
+def test_the_contested_list_leaves_restricted_cases_out_for_an_inspector(client):
+    """Both cases were declined by two agencies; the restricted one is listed only to the
+    managers of the agency that leads it."""
+    moj, moph, moi = (staff(code, Role.SUPERVISOR) for code in (B, "MOPH", "MOI"))
+    declined = {}
+    for category in ("legal-aid", "witness-protection"):
+        case, _secret = submit(category)
+        services.accept_case(case, moj)
+        for referral in services.refer_case(case, moj, [agency("MOPH"), agency("MOI")], "ช่วย"):
+            helper = moph if referral.to_agency.code == "MOPH" else moi
+            services.decline_referral(referral, helper, "ไม่มีบริการนี้")
+        declined[category] = case.reference
+
+    def contested(user):
+        client.force_login(user)
+        response = client.get(reverse("dashboards:agencies"))
+        assert response.status_code == 200
+        return response, {row["reference"] for row in response.context["tables"]["contested"].rows}
+
+    as_inspector, listed = contested(InspectorFactory().user)
+    assert listed == {declined["legal-aid"]}
+    assert declined["witness-protection"] not in as_inspector.text
+    assert contested(staff(B, Role.CCEO))[1] == set(declined.values())

@@ -1,11 +1,14 @@
 """The dashboards' tables as downloads (CSV with a byte-order mark and XLSX, Thai headers,
-Buddhist Era dates), the public statistics page and its download (small cells withheld),
-and the pages' cost in queries whatever the amount of data."""
+Buddhist Era dates, no text a spreadsheet would run as a formula), the public statistics
+page and its download (small cells withheld, and the cells that would give them away), and
+the pages' cost in queries whatever the amount of data."""
 
 import codecs
 import csv
+import html
 import io
 import re
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -15,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from agencies.models import Agency
-from referrals.models import Category
+from agencies.models import Agency, Province
+from referrals.models import Case, Category
 from strategies.models import (
     Activity,
     CaseMetric,
@@ -157,6 +160,66 @@ def test_the_activities_download_gives_planned_dates_in_the_buddhist_era(inspect
     ]
 
 
+def activity_named(name: str) -> None:
+    """An activity of 2569 under a project of MOL, named by an agency administrator."""
+    project = Project.objects.create(
+        strategy=Strategy.objects.get(number=6),
+        code="P1",
+        name_th="โครงการทดลอง",
+        name_en="Pilot",
+        lead_agency=agency("MOL"),
+        first_fiscal_year=2569,
+        last_fiscal_year=2569,
+    )
+    Activity.objects.create(
+        project=project,
+        name_th=name,
+        responsible_agency=agency("MOL"),
+        planned_start=date(2025, 10, 1),
+        planned_end=date(2026, 1, 31),
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("http://x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)"],
+)
+def test_a_text_that_a_spreadsheet_would_run_is_exported_as_text(inspector, name):
+    activity_named(name)
+    url = "/dashboards/strategies/?fy=2569&table=activities&export="
+
+    as_csv = csv_rows(inspector.get(url + "csv"))
+    as_xlsx = load_workbook(io.BytesIO(inspector.get(url + "xlsx").content)).active
+
+    assert [row[1] for row in as_csv[1:]] == [f"'{name}"]
+    [cell] = [row[1] for row in as_xlsx.iter_rows(min_row=3)]
+    assert cell.value == f"'{name}"
+    assert cell.data_type == "s"  # a string, not a formula ("f")
+
+
+def test_a_text_that_only_holds_such_a_sign_further_on_is_exported_as_it_is(inspector):
+    activity_named("อบรม 2568-2569 = 2 ครั้ง")
+
+    rows = csv_rows(inspector.get("/dashboards/strategies/?fy=2569&export=csv&table=activities"))
+
+    assert rows[1][1] == "อบรม 2568-2569 = 2 ครั้ง"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/dashboards/?date_to=9999-12-31", 200),
+        ("/dashboards/?date_from=9999-12-31", 200),
+        ("/dashboards/cases/?district=%00", 200),
+        ("/dashboards/cases/?district=10%0001", 200),
+        ("/dashboards/provinces/%00/", 404),
+        ("/dashboards/?fy=%00", 200),
+    ],
+)
+def test_a_strange_query_is_answered_never_with_an_error(inspector, url, expected):
+    assert inspector.get(url).status_code == expected
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -219,6 +282,65 @@ def test_the_public_statistics_carry_no_words_of_the_citizens(client):
         assert CITIZEN["citizen_name"] not in text
         assert "0812345678" not in text  # the citizen's phone
         assert COMMENT not in text
+
+
+def copies(case: Case, province: str, number: int) -> None:
+    """``number`` copies of a case sent through the service, in ``province``, written at
+    once: a table with a single small province needs five cases in each of the others."""
+    columns = {
+        field.attname: getattr(case, field.attname)
+        for field in Case._meta.concrete_fields
+        if not field.primary_key
+    }
+    Case.objects.bulk_create(
+        Case(**{**columns, "reference": f"RP-T{province}-{n:03d}", "province_id": province})
+        for n in range(number)
+    )
+
+
+def cases_by_province(counts: dict[str, int], others: int) -> int:
+    """New cases of FY 2569: ``counts`` in the provinces named, ``others`` in every other
+    one. The number of cases."""
+    case = make_case(at(2025, 11, 3, 10))
+    codes = list(Province.objects.values_list("code", flat=True))
+    for code in codes:
+        copies(case, code, counts.get(code, others) - (code == case.province_id))
+    return sum(counts.get(code, others) for code in codes)
+
+
+def public_received(client) -> list[dict[str, str]]:
+    """The requests received of each place by name: on the page, and in the download."""
+    page = stats_rows(client.get("/stats/?fy=2569").text)
+    download = client.get("/stats/?fy=2569&export=csv&table=stats").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(download)))
+    return [
+        {name: html.unescape(cells[0]) for name, cells in page.items()},
+        {row[1]: row[2] for row in rows[1:]},
+    ]
+
+
+def test_a_single_small_province_withholds_the_next_smallest_too(client):
+    total = cases_by_province({"10": 2, "50": 5}, others=6)
+    provinces = set(Province.objects.values_list("name_th", flat=True))
+
+    for received in public_received(client):
+        # Bangkok's two cases are withheld; so is Chiang Mai's count, the next smallest,
+        # lest the whole country less the other provinces give Bangkok's away.
+        assert received["กรุงเทพมหานคร"] == "<5"
+        assert received["เชียงใหม่"] == "*"
+        shown = [value for name, value in received.items() if name in provinces]
+        assert Counter(shown) == {"6": 75, "*": 1, "<5": 1}
+        assert received[thai("Thailand")[0]] == str(total) == str(2 + 5 + 75 * 6)
+
+
+def test_two_small_provinces_withhold_nothing_more(client):
+    cases_by_province({"10": 2, "50": 3}, others=5)
+    provinces = set(Province.objects.values_list("name_th", flat=True))
+
+    for received in public_received(client):
+        assert received["กรุงเทพมหานคร"] == received["เชียงใหม่"] == "<5"
+        shown = [value for name, value in received.items() if name in provinces]
+        assert Counter(shown) == {"5": 75, "<5": 2}
 
 
 # --- Queries ---------------------------------------------------------------------------------

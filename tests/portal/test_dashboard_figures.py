@@ -773,6 +773,33 @@ def test_the_strategies_page_shows_the_running_projects(client, action_plan):
     assert "<h3>P2 " not in response.text and "<h3>P3 " not in response.text
 
 
+@pytest.mark.parametrize(
+    ("reader", "expected"),
+    [("inspector", 3), ("MOL", 2), ("MOJ", 1)],
+)
+def test_a_computed_indicator_counts_only_the_cases_the_readers_agency_leads(
+    client, reader, expected
+):
+    """A project of MOL, joined by MOJ, serves two cases of unpaid wages (led by MOL) and
+    one of legal aid (led by MOJ)."""
+    served = project("PX", 6, 2568, 2570, lead="MOL")
+    served.participating_agencies.add(agency("MOJ"))
+    received = indicator(served, "รับเรื่องของโครงการ", CaseMetric.RECEIVED)
+    for category in ("unpaid-wages", "unpaid-wages", "legal-aid"):
+        make_case(at(2025, 11, 3, 10), category=category, project=served)
+    user = InspectorFactory().user if reader == "inspector" else staff(reader, Role.CCEO)
+    client.force_login(user)
+
+    response = client.get("/dashboards/strategies/?fy=2569")
+
+    [row] = [
+        row
+        for row in response.context["tables"]["indicators"].rows
+        if row["indicator"] == received.name
+    ]
+    assert (row["project"], row["value"]) == ("PX", expected)
+
+
 # --- Public statistics -----------------------------------------------------------------------
 
 
@@ -803,3 +830,46 @@ def test_figures_resting_on_fewer_than_five_cases_are_withheld():
     agencies = {agency.code: row for agency, row in stats["agencies"]}
     assert agencies["MOL"] == {**stats["national"], "received": 10}
     assert agencies["MOPH"] == {**WITHHELD, "received": 5}
+
+
+def test_the_median_time_to_resolve_rests_on_the_cases_with_a_time_to_resolve():
+    """Six cases of Chiang Mai were resolved, four of them with the time they took (the
+    others ended before it was kept): four times are too few to publish their median."""
+    for number in range(6):
+        make_case(
+            at(2025, 12, 3, 10),
+            RESOLVED,
+            province="50",
+            resolve_seconds=HOUR if number < 4 else None,
+        )
+    make_case(at(2025, 11, 3, 10), RESOLVED, resolve_seconds=2 * HOUR)  # in Bangkok
+
+    stats = public.public_stats(YEAR, now=NOW)
+
+    provinces = {province.code: row for province, row in stats["provinces"]}
+    chiang_mai = provinces["50"]
+    assert (chiang_mai["received"], chiang_mai["resolved"]) == (6, 6)
+    assert chiang_mai["resolve_median"] is None
+    # The whole country has five times to resolve: 1 h four times and 2 h.
+    assert (stats["national"]["resolved"], stats["national"]["resolve_median"]) == (7, HOUR)
+
+
+def test_a_single_small_count_of_a_column_withholds_the_next_smallest_of_that_column():
+    def row(received, resolved):
+        return {
+            "received": received,
+            "resolved": resolved,
+            "resolve_counted": resolved,
+            "resolve_median": resolved * HOUR,
+        }
+
+    published = public.suppress_table([row(9, 3), row(7, 6), row(8, 5), row(20, 20)])
+
+    assert [(r["received"], r["resolved"]) for r in published] == [
+        (9, None),  # three resolved: under five
+        (7, 6),
+        (8, public.WITHHELD),  # the smallest count of resolved shown beside it
+        (20, 20),
+    ]
+    # Only the counts that add up to a total are withheld beside a small one.
+    assert [r["resolve_median"] for r in published] == [None, 6 * HOUR, 5 * HOUR, 20 * HOUR]

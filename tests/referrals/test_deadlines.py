@@ -548,3 +548,55 @@ def test_a_reopened_case_gets_a_new_resolve_deadline(clock, boss, reopen):
     assert second.due_at == at(2026, 4, 7, 9)
     assert fresh(case).due_at == at(2026, 4, 7, 9)
     assert not Deadline.objects.filter(case=case, kind=ACK, met_at__isnull=True).exists()
+
+
+# --- The figures kept for the dashboards -------------------------------------------------------
+
+
+def hours(seconds) -> float | None:
+    return None if seconds is None else seconds / 3600
+
+
+@pytest.mark.parametrize("reopen", [reopen_by_supervisor, reopen_by_citizen])
+def test_a_reopened_case_is_no_longer_counted_as_resolved_until_it_is_again(clock, boss, reopen):
+    case = new_case(clock)
+    clock.now = at(2026, 3, 9, 10)
+    services.accept_case(case, boss)
+    clock.now = at(2026, 3, 12, 9)  # 7.5 + 8 + 8 + 0.5 hours from the arrival
+    services.resolve_case(case, boss, "ได้รับค่าจ้างแล้ว")
+    resolved = fresh(case)
+    assert (hours(resolved.resolve_seconds), resolved.resolved_in_time) == (24, True)
+    clock.now = at(2026, 3, 16, 9)
+
+    reopen(case, boss)
+
+    reopened = fresh(case)
+    assert reopened.status == CaseStatus.IN_PROGRESS
+    assert (reopened.resolve_seconds, reopened.resolved_in_time) == (None, None)
+    assert hours(reopened.acknowledge_seconds) == 1  # it was acknowledged once, and stays so
+
+    clock.now = at(2026, 3, 17, 9)
+    services.resolve_case(reopened, boss, "ได้รับค่าจ้างครบแล้ว")
+
+    # Its new deadline's time alone: one working day from the reopening.
+    again = fresh(case)
+    assert (hours(again.resolve_seconds), again.resolved_in_time) == (8, True)
+
+
+def test_a_transfer_forgets_the_former_lead_s_time_to_acknowledge(clock, boss):
+    case = new_case(clock)
+    clock.now = at(2026, 3, 9, 10)
+    services.accept_case(case, boss)
+    assert hours(fresh(case).acknowledge_seconds) == 1
+    clock.now = at(2026, 3, 10, 9)
+
+    services.transfer_case(case, boss, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+
+    transferred = fresh(case)
+    assert (transferred.status, transferred.acknowledge_seconds) == (CaseStatus.NEW, None)
+
+    clock.now = at(2026, 3, 10, 11, 30)
+    services.accept_case(transferred, staff("MOPH", Role.SUPERVISOR))
+
+    # The new lead's own time, from the transfer: 2.5 hours.
+    assert hours(fresh(case).acknowledge_seconds) == 2.5

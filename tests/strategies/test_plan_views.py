@@ -391,6 +391,75 @@ def test_the_lead_administrator_reassigns_an_activity(client):
     assert fresh(scene.activity).responsible_agency.code == OTHER
 
 
+PLANNED = ("name_th", "name_en", "responsible_agency", "planned_start", "planned_end")
+
+
+def test_the_responsible_administrator_sees_what_the_plan_sets_but_cannot_change_it(client):
+    scene = Scene()
+    client.force_login(staff(RESPONSIBLE, Role.AGENCY_ADMIN))
+
+    response = client.get(PAGES["update"](scene))
+
+    form = response.context["form"]
+    assert [name for name in form.fields if form.fields[name].disabled] == list(PLANNED)
+    for name in PLANNED:
+        assert "disabled" in str(form[name])
+    for name in ("actual_start", "actual_end", "progress", "note"):
+        assert "disabled" not in str(form[name])
+
+
+def test_the_responsible_administrator_records_what_happened_but_not_what_was_planned(client):
+    scene = Scene()
+    client.force_login(staff(RESPONSIBLE, Role.AGENCY_ADMIN))
+    activity = scene.activity
+    start, end = activity.planned_start, activity.planned_end
+
+    response = client.post(
+        PAGES["update"](scene),
+        activity_data(
+            activity,
+            name_th="ชื่อที่แก้เอง",
+            name_en="Renamed by the responsible agency",
+            planned_start=start.replace(day=15).isoformat(),
+            planned_end=start.replace(day=20).isoformat(),
+            actual_start=start.replace(day=3).isoformat(),
+            progress="40",
+            note="เริ่มช้ากว่าแผนสองวัน",
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = fresh(activity)
+    assert (saved.name_th, saved.name_en) == (activity.name_th, activity.name_en)
+    assert (saved.planned_start, saved.planned_end) == (start, end)
+    assert (saved.actual_start, saved.progress) == (start.replace(day=3), 40)
+    assert saved.note == "เริ่มช้ากว่าแผนสองวัน"
+
+
+def test_the_lead_administrator_renames_and_replans_an_activity(client):
+    scene = Scene()
+    client.force_login(staff(LEAD, Role.AGENCY_ADMIN))
+    start = scene.activity.planned_start
+
+    response = client.post(
+        PAGES["update"](scene),
+        activity_data(
+            scene.activity,
+            name_th="อบรมเจ้าหน้าที่รุ่นสอง",
+            planned_start=start.replace(day=15).isoformat(),
+            planned_end=start.replace(day=20).isoformat(),
+        ),
+    )
+
+    assert response.status_code == 302
+    saved = fresh(scene.activity)
+    assert saved.name_th == "อบรมเจ้าหน้าที่รุ่นสอง"
+    assert (saved.planned_start, saved.planned_end) == (
+        start.replace(day=15),
+        start.replace(day=20),
+    )
+
+
 @pytest.mark.parametrize("page", ["add", "update", "report"])
 def test_an_administrator_without_the_right_posts_in_vain(client, page):
     scene = Scene()
