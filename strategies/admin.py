@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 
 from strategies.models import (
     Activity,
@@ -64,6 +66,9 @@ class TargetInline(admin.TabularInline):
 class ValueInline(admin.TabularInline):
     model = IndicatorValue
     extra = 0
+    formfield_overrides = {
+        models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}
+    }
     fields = ["fiscal_year", "quarter", "value", "evidence", "evidence_url", "reported_by"]
     raw_id_fields = ["reported_by"]
 
