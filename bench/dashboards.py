@@ -132,14 +132,7 @@ def main() -> None:
     args = parse_args()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = {**staff_pages.server_environment(args), "ALLOWED_HOSTS": "127.0.0.1,testserver"}
-    os.environ.update(env)
-    data.ensure_database(args.database_url)
-    data.manage(env, "migrate", "--noinput", "--verbosity", "0")
-    data.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    import django
-
-    django.setup()
-    data.ensure_cases(env, args.cases)
+    data.prepare(env, args.cases)
 
     from django.contrib.auth import get_user_model
     from django.test import Client

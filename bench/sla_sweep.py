@@ -138,13 +138,7 @@ def environment(args) -> dict[str, str]:
 
 def prepare(args, env: dict[str, str]) -> None:
     """The database migrated and seeded up to ``--cases``; Django set up in this process."""
-    os.environ.update(env)
-    data.ensure_database(args.database_url)
-    data.manage(env, "migrate", "--noinput", "--verbosity", "0")
-    import django
-
-    django.setup()
-    data.ensure_cases(env, args.cases)
+    data.prepare(env, args.cases, static=False)
 
 
 def broker(url: str):

@@ -312,14 +312,7 @@ def main() -> None:
     args = parse_args()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = server_environment(args)
-    os.environ.update(env)
-    data.ensure_database(args.database_url)
-    data.manage(env, "migrate", "--noinput", "--verbosity", "0")
-    data.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    import django
-
-    django.setup()
-    data.ensure_cases(env, args.cases)
+    data.prepare(env, args.cases)
     wrk = load.ensure_wrk()
 
     from referrals.models import Case

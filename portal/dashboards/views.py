@@ -82,7 +82,7 @@ def _render(request, template, selection, form, scope, tables, computed_at, **co
 
 # --- Columns shared by the tables ----------------------------------------------------------
 
-CASE_COLUMNS = [
+FIGURE_COLUMNS = [
     Column("received", gettext_lazy("Requests received"), drill="received"),
     Column("open", gettext_lazy("Open"), drill="open"),
     Column("overdue", gettext_lazy("Overdue"), drill="overdue"),
@@ -98,6 +98,34 @@ def _with_hours(row: dict) -> dict:
     row["resolve_hours"] = hours(row.get("resolve_median"))
     row["answer_hours"] = hours(row.get("answer_median"))
     return row
+
+
+def _case_columns(with_district: bool = False) -> list[Column]:
+    """The columns of a list of cases: what a dashboard may show of each, nothing personal."""
+    place = [Column("province", _("Province"), TEXT)]
+    if with_district:
+        place.append(Column("district", _("District"), TEXT))
+    return [
+        Column("reference", _("Reference"), TEXT),
+        Column("received", _("Received"), DATE),
+        Column("category", _("Kind of help"), TEXT),
+        *place,
+        Column("lead", _("Lead agency"), TEXT),
+        Column("status", _("Status"), TEXT),
+    ]
+
+
+def _case_row(case, scope) -> dict:
+    return {
+        "reference": case.reference,
+        # An agency's managers open their cases; an inspector reads no case page.
+        "detail_url": "" if scope.is_national else case.get_absolute_url(),
+        "received": case.created_at,
+        "category": case.category.name,
+        "province": case.province.name,
+        "lead": case.lead_agency.name,
+        "status": case.get_status_display(),
+    }
 
 
 # --- Overview -------------------------------------------------------------------------------
@@ -204,7 +232,7 @@ def agencies(request, scope, selection, form):
         _("Each agency: its cases as lead agency, and the referrals it was asked to answer"),
         [
             Column("name", _("Agency"), TEXT),
-            *CASE_COLUMNS,
+            *FIGURE_COLUMNS,
             Column("referrals", _("Referrals received")),
             Column("acceptance_rate", _("Referrals accepted (percent of answered)"), PERCENT),
             Column("answer_hours", _("Median time to answer a referral (working hours)"), HOURS),
@@ -260,23 +288,10 @@ def agencies(request, scope, selection, form):
     contested_table = Table(
         "contested",
         _("Cases passed between agencies or declined by several"),
-        [
-            Column("reference", _("Reference"), TEXT),
-            Column("received", _("Received"), DATE),
-            Column("category", _("Kind of help"), TEXT),
-            Column("province", _("Province"), TEXT),
-            Column("lead", _("Lead agency"), TEXT),
-            Column("status", _("Status"), TEXT),
-            Column("why", _("Why it is listed"), TEXT),
-        ],
+        [*_case_columns(), Column("why", _("Why it is listed"), TEXT)],
         [
             {
-                "reference": item.case.reference,
-                "received": item.case.created_at,
-                "category": item.case.category.name,
-                "province": item.case.province.name,
-                "lead": item.case.lead_agency.name,
-                "status": item.case.get_status_display(),
+                **_case_row(item.case, scope),
                 "why": "; ".join(str(reason_names[r]) for r in item.reasons),
             }
             for item in contested
@@ -335,7 +350,7 @@ def _place_table(key, caption, rows, place_param):
         [
             Column("name", _("Province") if place_param == "province" else _("District"), TEXT),
             Column("region_name", _("Region"), TEXT),
-            *CASE_COLUMNS,
+            *FIGURE_COLUMNS,
             Column("satisfaction", _("Overall satisfaction (1 to 5)"), SCORE),
         ],
         rows,
@@ -532,15 +547,8 @@ def cases(request, scope, selection, form):
     listed = found[:EXPORT_LIMIT] if request.GET.get("export") else page.object_list
     rows = [
         {
-            "reference": case.reference,
-            # An agency's managers open their cases; an inspector reads no case page.
-            "detail_url": "" if scope.is_national else case.get_absolute_url(),
-            "received": case.created_at,
-            "category": case.category.name,
-            "province": case.province.name,
+            **_case_row(case, scope),
             "district": case.district.name if case.district_id else "",
-            "lead": case.lead_agency.name,
-            "status": case.get_status_display(),
             "resolved": case.resolved_at,
             "resolve_hours": hours(case.resolve_seconds),
             "in_time": {True: _("Yes"), False: _("No"), None: ""}[case.resolved_in_time],
@@ -551,13 +559,7 @@ def cases(request, scope, selection, form):
         "cases",
         _("The cases behind the figure"),
         [
-            Column("reference", _("Reference"), TEXT),
-            Column("received", _("Received"), DATE),
-            Column("category", _("Kind of help"), TEXT),
-            Column("province", _("Province"), TEXT),
-            Column("district", _("District"), TEXT),
-            Column("lead", _("Lead agency"), TEXT),
-            Column("status", _("Status"), TEXT),
+            *_case_columns(with_district=True),
             Column("resolved", _("Resolved"), DATE),
             Column("resolve_hours", _("Time to resolve (working hours)"), HOURS),
             Column("in_time", _("Within the deadline"), TEXT),
