@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 # broker under var/ unless DATABASE_URL and REDIS_URL name PostgreSQL and Redis.
 run: export DEBUG ?= 1
 run: export PORTAL_ADDR := $(HOST):$(PORT)
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --at-least 300

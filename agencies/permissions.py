@@ -17,7 +17,8 @@ agencies holds that permission; everything else follows from their role there:
 - inspectors see no case here (their dashboards show figures without personal data);
 - the citizen, who has no account, proves they hold the case's reference code and
   verification secret (a ``CitizenAccess``): they follow that case alone, add information,
-  withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure;
+  withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure,
+  and confirm that the email address given with it is theirs;
   no member of staff takes these actions in their name;
 - the lead agency's administrators decide the requests to erase a citizen's data (its
   supervisors and CCEOs, for a restricted case);
@@ -74,6 +75,7 @@ class Action(StrEnum):
     ASK_REOPEN = "ask_reopen"
     EXPORT_DATA = "export_data"
     REQUEST_ERASURE = "request_erasure"
+    CONFIRM_EMAIL = "confirm_email"
 
 
 HANDLERS = frozenset({Role.INTAKE_OFFICER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.CCEO})
@@ -96,6 +98,7 @@ CITIZEN_ACTIONS = frozenset(
         Action.ASK_REOPEN,
         Action.EXPORT_DATA,
         Action.REQUEST_ERASURE,
+        Action.CONFIRM_EMAIL,
     }
 )
 

@@ -412,7 +412,7 @@ def profile_form(results, profile_requests: int = 200) -> dict:
     from django.utils import translation
 
     from bench.queries import captured_queries
-    from referrals import public_forms
+    from referrals.public import forms as public_forms
 
     client = Client(SERVER_NAME="127.0.0.1")
     for result in results:

@@ -1,6 +1,17 @@
+import time
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from referrals.services.attachments import MAX_FILES_PER_SUBMISSION
 
 
 class ThaiFirstLocaleMiddleware(LocaleMiddleware):
@@ -17,3 +28,113 @@ class ThaiFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
+class RequestLimitsMiddleware:
+    """Refuses, before anything reads the request, what no page of the portal accepts.
+
+    - A body larger than the largest form (five files at the size limit, and the text
+      around them): 413, before the CSRF check parses it, so that nothing of it is read.
+    - A NUL character in the path, the query or a form field: 400. PostgreSQL can neither
+      store nor compare one, and every place a value reaches the database would otherwise
+      have to remember to refuse it (admin filters, path parameters, lists of ids).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._too_large(request):
+            context = {"max_mb": self.max_mb(), "max_files": MAX_FILES_PER_SUBMISSION}
+            return render(request, "413.html", context, status=413)
+        if self._has_nul(request):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def max_mb() -> int:
+        return settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)
+
+    @staticmethod
+    def max_bytes() -> int:
+        return (MAX_FILES_PER_SUBMISSION + 1) * settings.ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+    def _too_large(self, request) -> bool:
+        try:
+            return int(request.META.get("CONTENT_LENGTH") or 0) > self.max_bytes()
+        except ValueError:
+            return True
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if request.method != "POST":
+            return False
+        try:
+            fields = request.POST
+        except Exception:  # a body Django cannot parse is its own 400, later
+            return False
+        return _has_nul(fields.keys()) or any(_has_nul(fields.getlist(k)) for k in fields)
+
+
+class StaffSessionMiddleware:
+    """Signed-in sessions end after ``STAFF_IDLE_MINUTES`` without a request and
+    ``STAFF_SESSION_HOURS`` after signing in, whichever comes first; and nothing shown to
+    a signed-in person is kept by the browser or a proxy (``Cache-Control: no-store``): the
+    staff pages, dashboards and downloads carry citizens' personal data.
+
+    The time of the last request is written at most once a minute, so that the session
+    is not saved at every page.
+    """
+
+    SIGNED_IN_AT = "staff_signed_in_at"
+    SEEN_AT = "staff_seen_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and self._expired(request):
+            return self._signed_out(request)
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:  # before, or after signing in
+            add_never_cache_headers(response)
+        return response
+
+    def _expired(self, request) -> bool:
+        session, now = request.session, time.time()
+        signed_in_at = session.setdefault(self.SIGNED_IN_AT, now)
+        seen_at = session.get(self.SEEN_AT, now)
+        if (
+            now - seen_at > settings.STAFF_IDLE_MINUTES * 60
+            or now - signed_in_at > settings.STAFF_SESSION_HOURS * 3600
+        ):
+            return True
+        if now - seen_at >= 60 or self.SEEN_AT not in session:
+            session[self.SEEN_AT] = now
+        return False
+
+    def _signed_out(self, request):
+        logout(request)
+        messages.info(
+            request,
+            _("You were signed out after a while without activity. Sign in again to go on."),
+        )
+        login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(login)
+        return redirect(login)
+
+
+def start_staff_session(sender, request, user, **kwargs):
+    """Receiver of ``user_logged_in``: the session's lifetime counts from now."""
+    now = time.time()
+    request.session[StaffSessionMiddleware.SIGNED_IN_AT] = now
+    request.session[StaffSessionMiddleware.SEEN_AT] = now

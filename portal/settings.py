@@ -75,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sign-in and messages (its pages say who is signed in), before any view or the
+    # CSRF check reads the body.
+    "portal.middleware.RequestLimitsMiddleware",
+    "portal.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -250,13 +254,22 @@ LOGOUT_REDIRECT_URL = "home"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# An account is locked for one address only: from anywhere else its owner still signs in.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Proxies in front of the portal that append to X-Forwarded-For (0: none, use the peer):
-# the client address for the sign-in lock-out and the citizens' rate limits.
+# the client address for the sign-in lock-out and the citizens' rate limits, read by the
+# one function that both use.
 TRUSTED_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "referrals.throttle.client_address"
+# Wrong passwords from one address across all accounts (guessing many accounts at once):
+# past this many in the window, that address may not try any account until it ends.
+LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/15m")
+# A signed-in session ends after this long without a request, and this long after signing in.
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=12)
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 3600
 
 # django-guardian: no anonymous user row; object permissions only where granted.
 ANONYMOUS_USER_NAME = None
@@ -317,13 +330,20 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Citizens' pages: abuse limits and tracking ---------------------------------------
 
-# Rates as django-ratelimit writes them ("10/h"). RATELIMIT_ENABLE=0 lifts them (for a
-# load test); never do so in production.
+# Rates as a count per period ("10/h", "5/d", "30/15m"; see referrals/throttle.py).
+# RATELIMIT_ENABLE=0 lifts them (for a load test); never do so in production.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-RATELIMIT_IP_META_KEY = "referrals.throttle.client_address"
 PUBLIC_SUBMIT_RATE_PER_ADDRESS = env.str("PUBLIC_SUBMIT_RATE_PER_ADDRESS", default="10/h")
 PUBLIC_SUBMIT_RATE_PER_PHONE = env.str("PUBLIC_SUBMIT_RATE_PER_PHONE", default="5/d")
 TRACK_RATE_PER_ADDRESS = env.str("TRACK_RATE_PER_ADDRESS", default="60/h")
+# What a citizen does on an opened request (add information, withdraw, rate, download
+# their data ...): per client address (several people may share one) and per request.
+CITIZEN_ACTION_RATE_PER_ADDRESS = env.str("CITIZEN_ACTION_RATE_PER_ADDRESS", default="30/h")
+CITIZEN_ACTION_RATE_PER_CASE = env.str("CITIZEN_ACTION_RATE_PER_CASE", default="10/h")
+# Files a citizen may add to one request in 24 hours (those sent with it included).
+CITIZEN_FILES_PER_CASE_PER_DAY = env.int("CITIZEN_FILES_PER_CASE_PER_DAY", default=15)
+# The staff handling a request hear of the citizen's additions once in this long.
+INFORMATION_NOTICE_MINUTES = env.int("INFORMATION_NOTICE_MINUTES", default=30)
 # Wrong codes from one address: after TRACK_FREE_FAILURES each try waits longer, after
 # TRACK_LOCK_FAILURES the address is locked out for TRACK_LOCK_MINUTES.
 TRACK_FREE_FAILURES = env.int("TRACK_FREE_FAILURES", default=3)

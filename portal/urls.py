@@ -12,16 +12,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("referrals.staff_urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("plan/", include("strategies.urls")),
     path("stats/", dashboard_views.public_stats, name="public_stats"),
-    path("", include("referrals.public_urls")),
+    path("", include("referrals.public.urls")),
     path("admin/", admin.site.urls),
 ]

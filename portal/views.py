@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -6,6 +8,7 @@ from django.views.decorators.http import require_safe
 from agencies import permissions
 from agencies.selectors import memberships_of
 from portal.health import run_checks
+from referrals import throttle
 from referrals.selectors import help_categories
 
 
@@ -41,3 +44,42 @@ def healthz(request):
         },
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, behind two limits besides django-axes' lock-out of one account from
+    one address (AXES_FAILURE_LIMIT wrong passwords):
+
+    - one address may fail LOGIN_FAILURES_PER_ADDRESS times across all accounts, so that
+      guessing many accounts from one place stops too, without anyone being able to lock
+      an account for everyone else;
+    - tries for one account from one address are checked one after another, so that
+      passwords sent at once are each counted by axes before the next is checked.
+    """
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        failures = throttle.per_address(
+            request, "sign-in-failures", settings.LOGIN_FAILURES_PER_ADDRESS
+        )
+        if not failures.take():
+            return self._locked(request, failures.retry_after)
+        username = request.POST.get("username", "")
+        with throttle.one_at_a_time(
+            f"sign-in:{username.strip().lower()}:{throttle.client_network(request)}"
+        ) as turn:
+            if not turn:
+                failures.give_back()
+                return self._locked(request, 5)
+            response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            failures.give_back()
+        return response
+
+    def _locked(self, request, retry_after: int):
+        response = render(
+            request, "registration/locked_out.html", {"from_address": True}, status=429
+        )
+        response["Retry-After"] = str(retry_after)
+        return response

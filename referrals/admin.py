@@ -23,6 +23,7 @@ from referrals.models import (
     Referral,
     SlaPolicy,
 )
+from referrals.services.access_log import Read, record_access
 from strategies.admin import IndicatorAdmin
 
 
@@ -68,6 +69,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class RecordsPersonalDataReads(ReadOnlyAdmin):
+    """The admin's page of one object that shows a citizen's personal data records the
+    read in the access log, as the staff pages do (list pages show none)."""
+
+    def case_of(self, obj):
+        return obj.case
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        case = self.case_of(obj) if obj is not None else None
+        if case is not None:
+            record_access(case, request.user, Read.ADMIN_VIEW)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 class ReferralInline(admin.TabularInline):
     model = Referral
     fields = ["to_agency", "status", "reason", "decline_reason", "outcome", "created_at"]
@@ -80,7 +95,7 @@ class ReferralInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(RecordsPersonalDataReads):
     list_display = ["reference", "category", "province", "lead_agency", "status", "created_at"]
     list_filter = ["status", "lead_agency", "category", "channel", "priority", "is_restricted"]
     list_select_related = ["category", "province", "lead_agency"]
@@ -90,9 +105,12 @@ class CaseAdmin(ReadOnlyAdmin):
     exclude = ["secret_hash", "national_id_encrypted", "national_id_hash"]
     inlines = [ReferralInline]
 
+    def case_of(self, obj):
+        return obj
+
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyAdmin):
+class ReferralAdmin(RecordsPersonalDataReads):
     list_display = ["case", "from_agency", "to_agency", "status", "created_at"]
     list_filter = ["status", "to_agency", "from_agency"]
     list_select_related = ["case", "from_agency", "to_agency"]
@@ -101,7 +119,7 @@ class ReferralAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin):
+class CaseEventAdmin(RecordsPersonalDataReads):
     list_display = ["case", "kind", "actor", "actor_agency", "is_public", "created_at"]
     list_filter = ["kind", "is_public", "actor_agency"]
     list_select_related = ["case", "actor", "actor_agency"]
@@ -110,7 +128,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin):
+class AttachmentAdmin(RecordsPersonalDataReads):
     list_display = ["case", "original_name", "content_type", "size", "created_at"]
     list_select_related = ["case"]
     search_fields = ["case__reference"]
@@ -136,7 +154,7 @@ class PossibleDuplicateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(ReadOnlyAdmin):
+class RatingAdmin(RecordsPersonalDataReads):
     list_display = ["case", "usefulness", "clarity", "satisfaction", "created_at"]
     list_filter = ["satisfaction", "usefulness", "clarity"]
     list_select_related = ["case"]
@@ -145,7 +163,7 @@ class RatingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ErasureRequest)
-class ErasureRequestAdmin(ReadOnlyAdmin):
+class ErasureRequestAdmin(RecordsPersonalDataReads):
     """Decided by the lead agency's administrator on the staff page, which erases the data."""
 
     list_display = ["case", "status", "created_at", "decided_by", "decided_at"]
@@ -155,7 +173,7 @@ class ErasureRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(RecordsPersonalDataReads):
     """The outbox: what was sent, what waits, and what failed and why."""
 
     list_display = [

@@ -1,8 +1,14 @@
-"""Deployment checks: the keys that protect citizens' identifiers are set explicitly, and
-the limits that protect the citizens' pages are on."""
+"""Deployment checks: the keys that protect citizens' identifiers are set explicitly and
+valid, links in emails lead to the portal, and the limits that protect the citizens'
+pages are on and count atomically."""
 
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+
+LOOPBACK_HOSTS = {"", "127.0.0.1", "localhost", "::1", "0.0.0.0"}  # noqa: S104 (names, not binds)
 
 
 @register(Tags.security, deploy=True)
@@ -31,5 +37,70 @@ def citizens_rate_limits_on(app_configs, **kwargs):
             "RATELIMIT_ENABLE is off: the citizens' pages have no rate limit or lock-out.",
             hint="Unset RATELIMIT_ENABLE (it is on by default).",
             id="referrals.W003",
+        )
+    ]
+
+
+@register(Tags.security)
+def field_encryption_key_valid(app_configs, **kwargs):
+    """A FIELD_ENCRYPTION_KEY that is not a Fernet key fails at the first national ID
+    saved or read, as a server error in front of a citizen: refuse it at start-up."""
+    key = settings.FIELD_ENCRYPTION_KEY
+    if not key:
+        return []
+    try:
+        Fernet(key.encode())
+    except (ValueError, TypeError):
+        return [
+            Error(
+                "FIELD_ENCRYPTION_KEY is not a valid Fernet key (32 random bytes, url-safe "
+                "base64, 44 characters).",
+                hint="Generate one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'",
+                id="referrals.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def site_url_set(app_configs, **kwargs):
+    """Links in emails are built from SITE_URL: left at its development value, every
+    citizen and officer would be sent to a loopback address."""
+    parsed = urlsplit(settings.SITE_URL)
+    if (parsed.hostname or "") in LOOPBACK_HOSTS or parsed.scheme not in ("http", "https"):
+        return [
+            Warning(
+                f"SITE_URL is {settings.SITE_URL!r}: links in emails would not reach the portal.",
+                hint="Set SITE_URL to the portal's public address, e.g. "
+                "https://referral.example.go.th (see README.md).",
+                id="referrals.W004",
+            )
+        ]
+    return []
+
+
+ATOMIC_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+)
+
+
+@register(Tags.security, deploy=True)
+def limits_count_atomically(app_configs, **kwargs):
+    """The rate limits and lock-outs count with the cache's increment: the file and
+    database caches read and write back, so requests sent at once lose counts, and the
+    in-memory cache counts per process."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if not settings.RATELIMIT_ENABLE or backend in ATOMIC_CACHES:
+        return []
+    return [
+        Warning(
+            f"The cache ({backend.rsplit('.', 1)[-1]}) cannot count atomically across "
+            "processes: the citizens' rate limits and lock-outs can be passed by requests "
+            "sent at once.",
+            hint="Set REDIS_URL (the cache then runs on Redis).",
+            id="referrals.W005",
         )
     ]

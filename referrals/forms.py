@@ -13,6 +13,7 @@ from agencies.models import Agency, District, Membership, Province, Subdistrict
 from agencies.permissions import HANDLERS
 from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
+from referrals.public.forms import place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import STAFF_CHANNELS
 from strategies.fiscal import fiscal_year_of
@@ -274,8 +275,13 @@ class PlaceFieldsMixin:
                     "hx-trigger": "change",
                 }
             )
-        province = self.data.get(self.add_prefix("province")) or self.initial.get("province")
-        district = self.data.get(self.add_prefix("district")) or self.initial.get("district")
+        # Codes as typed, checked before they reach a query (a NUL is a PostgreSQL error).
+        province = place_code(
+            self.data.get(self.add_prefix("province")) or self.initial.get("province")
+        )
+        district = place_code(
+            self.data.get(self.add_prefix("district")) or self.initial.get("district")
+        )
         self.fields["district"].queryset = District.objects.filter(province_id=province or None)
         self.fields["subdistrict"].queryset = Subdistrict.objects.filter(
             district_id=district or None

@@ -31,7 +31,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Membership, Role
-from referrals import identity
 from referrals.models import Case, DeadlineKind, EventKind, Notification, NotificationPreferences
 
 logger = logging.getLogger(__name__)
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 WEBHOOK_TIMEOUT = 5
 STALLED_AFTER = timedelta(minutes=10)
-SECRET_FIELD = "secret_encrypted"  # noqa: S105 (a key name, not a secret)
 S = Notification.Status
 C = Notification.Channel
 
@@ -184,6 +182,21 @@ def notify_staff(kind: str, key: str, users, *, case=None, agency=None, context=
     save_and_dispatch(staff_rows(kind, key, users, case=case, agency=agency, context=context))
 
 
+def not_told_since(kind: str, case: Case, users, since: datetime) -> list:
+    """Those of ``users`` who have had no ``kind`` notice about ``case`` since ``since``:
+    for events that come in bursts, where one notice says enough."""
+    told = set(
+        Notification.objects.filter(
+            kind=kind,
+            case=case,
+            channel=C.IN_PORTAL,
+            user__in=[u.pk for u in users],
+            created_at__gte=since,
+        ).values_list("user_id", flat=True)
+    )
+    return [user for user in users if user.pk not in told]
+
+
 def notify_agency_system(kind: str, key: str, agency, *, case=None, payload=None) -> None:
     """Post the event to the agency's own system, when it has a webhook."""
     if not agency.webhook_url:
@@ -218,18 +231,15 @@ def queue_email(
     *,
     case: Case | None = None,
     language: str = "",
-    secret: str = "",
     key: str = "",
     context: dict | None = None,
 ) -> None:
     """An email to a citizen's address, sent once the caller's transaction commits.
 
-    ``kind`` names the templates ``emails/<kind>_subject.txt`` and ``emails/<kind>.txt``;
-    ``secret`` (a case's verification secret) is kept encrypted until the email is sent.
+    ``kind`` names the templates ``emails/<kind>_subject.txt`` and ``emails/<kind>.txt``.
+    No case's secret is ever sent: an address typed into a form may be anyone's.
     """
     context = dict(context or {})
-    if secret:
-        context[SECRET_FIELD] = identity.encrypt(secret)
     row = Notification(
         kind=kind,
         case=case,
@@ -295,9 +305,7 @@ def deliver(notification_id: int) -> bool:
         return False
     notification.status = S.SENT
     notification.sent_at = timezone.now()
-    if SECRET_FIELD in notification.context:
-        notification.context = {}  # the secret is not kept once it has been sent
-    notification.save(update_fields=["status", "sent_at", "context"])
+    notification.save(update_fields=["status", "sent_at"])
     return True
 
 
@@ -352,9 +360,7 @@ def _failed(notification: Notification, error: Exception) -> None:
     notification.next_attempt_at = (
         None if final else timezone.now() + retry_delay(notification.attempts)
     )
-    if final and SECRET_FIELD in notification.context:
-        notification.context = {}
-    notification.save(update_fields=["status", "last_error", "next_attempt_at", "context"])
+    notification.save(update_fields=["status", "last_error", "next_attempt_at"])
     logger.warning("Notification %s not sent: %s", notification.pk, type(error).__name__)
     if not final:
         from referrals.tasks import deliver_notification
@@ -383,10 +389,8 @@ def template_context(notification: Notification) -> dict:
         "case": notification.case,
         "user": notification.user,
         "site_url": settings.SITE_URL,
-        **{k: v for k, v in stored.items() if k != SECRET_FIELD},
+        **stored,
     }
-    if SECRET_FIELD in stored:
-        context["secret"] = identity.decrypt(stored[SECRET_FIELD])
     if notification.agency_id:
         context["agency_name"] = notification.agency.name
     if "deadline_kind" in stored:
@@ -463,5 +467,4 @@ def give_up_stalled(now=None) -> int:
     return Notification.objects.filter(status=S.SENDING, claimed_at__lt=now - STALLED_AFTER).update(
         status=S.FAILED,
         last_error="The worker stopped while sending: check whether it arrived.",
-        context={},
     )

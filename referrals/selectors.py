@@ -56,12 +56,12 @@ def _cached_choices(kind: str, build) -> list[tuple[str, str]]:
 
 
 def request_form_cache_key(language: str) -> str:
-    """Where the empty public request form of a language is kept (public_views)."""
+    """Where the empty public request form of a language is kept (referrals.public.asking)."""
     return f"public-request-form:{language}"
 
 
 def request_page_cache_key(language: str) -> str:
-    """Where the whole empty request page of a language is kept (public_views)."""
+    """Where the whole empty request page of a language is kept (referrals.public.asking)."""
     return f"public-request-page:{language}"
 
 
@@ -208,10 +208,13 @@ def case_for(user, reference: str) -> Case | None:
     """The case with this reference if ``user`` may see it; None otherwise (answered 404)."""
     # Few joins: planning a nine-table join cost more than running it. The optional
     # places, office and original case load by primary key when the page shows them.
+    reference = (reference or "").strip().upper()
+    if not REFERENCE.match(reference):  # not a reference: no query (nor a NUL for PostgreSQL)
+        return None
     try:
         case = Case.objects.select_related(
             "category", "province", "lead_agency", "assigned_to", "project"
-        ).get(reference=reference.upper())
+        ).get(reference=reference)
     except Case.DoesNotExist:
         return None
     if not permissions.can(user, Action.VIEW, case):
@@ -408,6 +411,8 @@ def citizen_actions(case: Case) -> set[str]:
         or case.erasure_requests.filter(status=ErasureRequest.Status.PENDING).exists()
     ):
         names.discard("request_erasure")
+    if case.citizen_email and case.citizen_email_confirmed_at is None:
+        names.add("send_email_link")
     return names
 
 

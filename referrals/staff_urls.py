@@ -1,5 +1,6 @@
 from django.urls import path
 
+from referrals import converters  # noqa: F401 (registers <case_reference:...>)
 from referrals import staff_views as views
 
 app_name = "staff"
@@ -11,9 +12,9 @@ urlpatterns = [
     path("erasure/", views.erasure_requests, name="erasure_requests"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.open_notification, name="open_notification"),
-    path("cases/<str:reference>/", views.case_detail, name="case"),
-    path("cases/<str:reference>/slip/", views.slip, name="slip"),
-    path("cases/<str:reference>/files/<int:pk>/", views.attachment, name="attachment"),
-    path("cases/<str:reference>/<str:action>/", views.case_action, name="case_action"),
+    path("cases/<case_reference:reference>/", views.case_detail, name="case"),
+    path("cases/<case_reference:reference>/slip/", views.slip, name="slip"),
+    path("cases/<case_reference:reference>/files/<int:pk>/", views.attachment, name="attachment"),
+    path("cases/<case_reference:reference>/<str:action>/", views.case_action, name="case_action"),
     path("referrals/<int:pk>/<str:action>/", views.referral_action, name="referral_action"),
 ]

@@ -35,11 +35,11 @@ from referrals.models import (
     Case,
     Notification,
     NotificationPreferences,
-    PersonalDataAccess,
     Referral,
 )
 from referrals.notifications import STAFF_KINDS, render_subject
 from referrals.services import inbox
+from referrals.services.access_log import Read, record_access
 
 logger = logging.getLogger(__name__)
 
@@ -330,9 +330,7 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         if bound is not None and bound_referral == referral.pk:
             built[bound.prefix.rsplit("-", 1)[1]] = bound
         referral_forms.append((referral, built))
-    PersonalDataAccess.objects.create(
-        user=request.user, case=case, action=PersonalDataAccess.Action.VIEW_CASE
-    )
+    record_access(case, request.user, Read.VIEW_CASE)
     duplicates = selectors.possible_duplicates(request.user, case)
     context = {
         "case": case,
@@ -433,9 +431,7 @@ def attachment(request, reference, pk):
     file = case.attachments.filter(pk=pk).first()
     if file is None:
         raise Http404
-    PersonalDataAccess.objects.create(
-        user=request.user, case=case, action=PersonalDataAccess.Action.VIEW_ATTACHMENT
-    )
+    record_access(case, request.user, Read.VIEW_ATTACHMENT)
     return FileResponse(
         file.file.open("rb"),
         as_attachment=True,
@@ -492,9 +488,7 @@ def slip(request, reference):
     slips = request.session.get(SLIP_SESSION_KEY, {})
     secret = slips.pop(case.reference, None)
     request.session[SLIP_SESSION_KEY] = slips
-    PersonalDataAccess.objects.create(
-        user=request.user, case=case, action=PersonalDataAccess.Action.PRINT_SLIP
-    )
+    record_access(case, request.user, Read.PRINT_SLIP)
     may_open = permissions.can(request.user, Action.VIEW, case)
     return render(
         request, "staff/slip.html", {"case": case, "secret": secret, "may_open": may_open}

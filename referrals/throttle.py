@@ -1,27 +1,41 @@
-"""Limits on the citizens' pages: rates per client address and per phone number, and the
-growing wait, then lock-out, after wrong tracking codes.
+"""Limits on what anyone may do without an account: rates per client address, per phone
+number and per case, and the growing wait, then lock-out, after wrong tracking codes.
 
-Counters live in the cache (Redis in production, shared by every web process). If the
-cache cannot be reached, the limits open rather than turn citizens away: losing a
-request is worse than letting a few more through for a while.
+Every limit counts first and decides on the number its atomic increment returned, so that
+requests sent at once are each counted before any is let through: of twelve submissions
+sent together with one phone number, exactly the allowed five go in. A use that turns out
+not to count (a submission the services refused, a right tracking code, a successful
+sign-in) is given back afterwards.
+
+Counters live in the cache, which must count atomically: Redis in production, shared by
+every web process (``check --deploy`` warns about any other). If the cache cannot be
+reached, the limits open rather than turn citizens away: losing a request is worse than
+letting a few more through for a while.
 """
 
 import ipaddress
 import logging
+import re
 import time
+from contextlib import contextmanager
+from time import monotonic, sleep
 
 from django.conf import settings
 from django.core.cache import cache
-from django_ratelimit.core import get_usage
 
 from referrals import identity
 
 logger = logging.getLogger(__name__)
 
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
 
 def client_address(request) -> str:
     """The client's IP address: the peer, or the entry the trusted proxies (PROXY_COUNT)
-    appended for it. Anything that is not an IP address is not believed."""
+    appended for it. Anything that is not an IP address is not believed.
+
+    The one answer to "who is this" for every limit of the portal, the sign-in lock-out
+    (django-axes, through AXES_CLIENT_IP_CALLABLE) included."""
     peer = request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 (an address, not a bind)
     hops = settings.TRUSTED_PROXY_COUNT
     if hops:
@@ -40,93 +54,192 @@ def client_address(request) -> str:
 
 def client_network(request) -> str:
     """The address, or its /64 for IPv6, where one subscriber holds many addresses."""
-    address = ipaddress.ip_address(client_address(request))
+    try:
+        address = ipaddress.ip_address(client_address(request))
+    except ValueError:  # a test client or a unix socket: no address to speak of
+        return "0.0.0.0"  # noqa: S104 (an address, not a bind)
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
 
 
-def _usage(request, group: str, rate: str, key, increment: bool) -> dict | None:
-    if not settings.RATELIMIT_ENABLE:
-        return None
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"10/h"`` -> (10, 3600); ``"40/15m"`` -> (40, 900)."""
+    found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
+    if not found:
+        raise ValueError(f"Not a rate: {rate!r} (write it like 10/h, 5/d or 40/15m)")
+    count, multiple, unit = found.groups()
+    return int(count), int(multiple or 1) * PERIODS[unit]
+
+
+class Allowance:
+    """At most ``rate`` uses of ``group`` for one ``value`` (an address, a phone number, a
+    case) in a fixed window of the rate's period.
+
+    ``take()`` counts one use and says whether it was within the allowance; ``give_back()``
+    returns a use that turned out not to count. Values are kept as keyed hashes, so the
+    cache holds no phone number or address.
+    """
+
+    def __init__(self, group: str, rate: str, value: str):
+        self.limit, self.period = parse_rate(rate)
+        now = time.time()
+        window = int(now // self.period)
+        self.key = f"allowance:{group}:{identity.keyed_hash(str(value))[:40]}:{window}"
+        self.retry_after = max(1, int((window + 1) * self.period - now + 0.999))
+        self.counted = False
+
+    def take(self) -> bool:
+        if not settings.RATELIMIT_ENABLE:
+            return True
+        try:
+            cache.add(self.key, 0, self.period + 60)
+            used = cache.incr(self.key)
+        except Exception:
+            logger.warning("Limit %s not checked: the cache is unreachable", self.key.split(":")[1])
+            return True
+        self.counted = True
+        return used <= self.limit
+
+    def give_back(self) -> None:
+        if not self.counted:
+            return
+        self.counted = False
+        try:
+            cache.decr(self.key)
+        except Exception:
+            logger.warning("A use of %s not given back", self.key.split(":")[1])
+
+
+def per_address(request, group: str, rate: str) -> Allowance:
+    return Allowance(group, rate, client_network(request))
+
+
+def over_limit(request, group: str, rate: str) -> Allowance | None:
+    """Count this request against ``rate`` for its client address: the spent allowance
+    (read its ``retry_after``) once the limit is passed, else None."""
+    allowance = per_address(request, group, rate)
+    return None if allowance.take() else allowance
+
+
+def phone_allowance(group: str, rate: str, phone: str) -> Allowance:
+    """The phone number as stored, so that spacing or +66 does not dodge the limit."""
     try:
-        return get_usage(request, group=group, key=key, rate=rate, increment=increment)
+        value = identity.normalise_phone(phone)
     except Exception:
-        logger.warning("Rate limit %s not checked: the cache is unreachable", group, exc_info=True)
-        return None
+        value = (phone or "").strip()
+    return Allowance(group, rate, f"phone:{value}")
 
 
-def over_limit(request, group: str, rate: str, key) -> bool:
-    """Count this request against ``rate`` for ``key`` ("ip" or a function of the
-    request); True once the limit is passed. Disabled by RATELIMIT_ENABLE=0."""
-    usage = _usage(request, group, rate, key, increment=True)
-    return usage is not None and usage["should_limit"]
-
-
-def limit_reached(request, group: str, rate: str, key) -> bool:
-    """Whether ``rate`` for ``key`` is used up, without counting this request: for limits
-    that count only what succeeds (``count`` it then)."""
-    usage = _usage(request, group, rate, key, increment=False)
-    return usage is not None and usage["count"] >= usage["limit"]
-
-
-def count(request, group: str, rate: str, key) -> None:
-    _usage(request, group, rate, key, increment=True)
-
-
-def phone_key(group: str, request) -> str:
-    """The phone number as stored, so that spacing or +66 does not dodge the limit.
-
-    (django-ratelimit calls a key function with the limit's group and the request.)"""
-    raw = request.POST.get("citizen_phone", "")
+@contextmanager
+def one_at_a_time(name: str, wait_seconds: float = 3.0, hold_seconds: int = 30):
+    """Run the block while no other request holds ``name``: waits up to ``wait_seconds``
+    for the one before to finish, then yields False (the caller refuses). A holder that
+    died frees ``name`` after ``hold_seconds``. An unreachable cache lets everyone in."""
+    key = f"one-at-a-time:{identity.keyed_hash(name)[:40]}"
+    deadline = monotonic() + wait_seconds
+    held = False
+    while True:
+        try:
+            held = cache.add(key, 1, hold_seconds)
+        except Exception:
+            logger.warning("Not serialised: the cache is unreachable")
+            yield True
+            return
+        if held or monotonic() >= deadline:
+            break
+        sleep(0.05)
     try:
-        return identity.keyed_hash(identity.normalise_phone(raw))
-    except Exception:
-        return identity.keyed_hash(raw.strip())
+        yield held
+    finally:
+        if held:
+            try:
+                cache.delete(key)
+            except Exception:
+                logger.warning("%s left to expire: the cache is unreachable", key)
 
 
 class TrackingGuard:
-    """Wrong reference codes or secrets from one client address.
+    """Wrong reference codes or secrets from one client network.
 
-    After ``TRACK_FREE_FAILURES`` wrong tries, each next try waits, twice as long after
-    each further failure (2, 4, 8 ... seconds); at ``TRACK_LOCK_FAILURES`` the address is
-    locked for ``TRACK_LOCK_MINUTES``. A right code does not reset the count, so that knowing one
-    case does not help guess others.
+    The first ``TRACK_FREE_FAILURES`` tries are checked at once. After as many wrong ones,
+    each next try waits, twice as long after each further failure (2, 4, 8 ... seconds),
+    and only one such try is checked at a time; from ``TRACK_LOCK_FAILURES`` wrong tries
+    the network is locked out for ``TRACK_LOCK_MINUTES`` after the last one. A right code
+    does not reset the count, so that knowing one case does not help guess others.
+
+    Each try is counted by an atomic increment before its code is checked, and the
+    decision rests on the number returned; a try that was refused, or whose code was
+    right, is given back. So tries sent at once cannot all slip through before the first
+    of them is counted.
     """
 
+    IN_FLIGHT_SECONDS = 30  # a checked try that never finished (a crash) frees its place
+
     def __init__(self, request):
-        network = identity.keyed_hash(client_network(request))
-        self.count_key = f"track-failures:{network}"
+        network = identity.keyed_hash(client_network(request))[:40]
+        self.count_key = f"track-tries:{network}"
         self.last_key = f"track-last-failure:{network}"
+        self.gate_key = f"track-gate:{network}"
+        self.counted = self.gated = False
 
-    def _state(self) -> tuple[int, float]:
-        try:
-            found = cache.get_many([self.count_key, self.last_key])
-        except Exception:
-            logger.warning("Tracking lock-out not checked: the cache is unreachable")
-            return (0, 0.0)
-        return found.get(self.count_key, 0), found.get(self.last_key, 0.0)
+    @property
+    def _timeout(self) -> int:
+        return settings.TRACK_LOCK_MINUTES * 60
 
-    def wait_seconds(self) -> int:
-        """Seconds before this client may try again (0: now)."""
+    def begin(self) -> int:
+        """Count this try; 0 if its code may be checked now, else the seconds to wait
+        (nothing counted). Call ``end`` after a try that may be checked."""
         if not settings.RATELIMIT_ENABLE:
             return 0
-        failures, last = self._state()
-        if failures >= settings.TRACK_LOCK_FAILURES:
-            wait = settings.TRACK_LOCK_MINUTES * 60
-        elif failures >= settings.TRACK_FREE_FAILURES:
-            wait = 2 ** (failures - settings.TRACK_FREE_FAILURES + 1)
-        else:
-            return 0
-        return max(0, int(last + wait - time.time() + 0.999))
-
-    def failed(self) -> None:
-        """Count a wrong try; an atomic increment, so that tries sent at once all count."""
-        timeout = settings.TRACK_LOCK_MINUTES * 60
         try:
-            if not cache.add(self.count_key, 1, timeout):
-                cache.incr(self.count_key)
-                cache.touch(self.count_key, timeout)
-            cache.set(self.last_key, time.time(), timeout)
+            cache.add(self.count_key, 0, self._timeout)
+            tries = cache.incr(self.count_key)
+            last = cache.get(self.last_key, 0.0)
         except Exception:
-            logger.warning("Tracking failure not counted: the cache is unreachable")
+            logger.warning("Tracking lock-out not checked: the cache is unreachable")
+            return 0
+        self.counted = True
+        before = tries - 1  # wrong tries counted before this one, and tries still in flight
+        now = time.time()
+        if before < settings.TRACK_FREE_FAILURES:
+            return 0
+        if before >= settings.TRACK_LOCK_FAILURES:
+            if last and now >= last + self._timeout:
+                return self._afresh()
+            return self._refuse(last + self._timeout - now if last else 1)
+        wait = last + 2 ** (before - settings.TRACK_FREE_FAILURES + 1) - now
+        if wait > 0:
+            return self._refuse(wait)
+        try:
+            self.gated = cache.add(self.gate_key, 1, self.IN_FLIGHT_SECONDS)
+        except Exception:
+            self.gated = True
+        return 0 if self.gated else self._refuse(1)
+
+    def _afresh(self) -> int:
+        """The lock-out has run out: count again from this try."""
+        try:
+            cache.set(self.count_key, 1, self._timeout)
+            cache.delete(self.last_key)
+        except Exception:
+            logger.warning("Tracking lock-out not reset: the cache is unreachable")
+        return 0
+
+    def _refuse(self, wait: float) -> int:
+        self.end(counted=False)
+        return max(1, int(wait + 0.999))
+
+    def end(self, counted: bool) -> None:
+        """The try is over: ``counted`` if its code was wrong."""
+        try:
+            if counted and self.counted:
+                cache.set(self.last_key, time.time(), self._timeout)
+                cache.touch(self.count_key, self._timeout)
+            elif self.counted:
+                cache.decr(self.count_key)
+            if self.gated:
+                cache.delete(self.gate_key)
+        except Exception:
+            logger.warning("Tracking try not recorded: the cache is unreachable")
+        self.counted = self.gated = False

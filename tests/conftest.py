@@ -1,3 +1,6 @@
+import os
+import uuid
+
 import pytest
 from django.apps import apps
 
@@ -35,6 +38,12 @@ def reference_data(db):
 
 
 @pytest.fixture
+def fast_password_hashing(settings):
+    """For tests that make users by the dozen: Argon2's deliberate slowness is not needed."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
 def superuser(db):
     return UserFactory(is_staff=True, is_superuser=True)
 
@@ -54,3 +63,17 @@ def pytest_collection_modifyitems(items):
         return bool(flagged or "transactional_db" in fixtures or "live_server" in fixtures)
 
     items.sort(key=transactional)
+
+
+@pytest.fixture
+def real_cache(settings):
+    """The real Redis as the cache, under a key prefix of this test's own, for limits that
+    must count atomically across threads and processes (tests marked ``redis``)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("REDIS_URL", ""),
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    return settings.CACHES["default"]

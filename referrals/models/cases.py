@@ -117,6 +117,11 @@ class Case(models.Model):
     citizen_name = models.CharField(_("name"), max_length=200)
     citizen_phone = models.CharField(_("phone"), max_length=12)
     citizen_email = models.EmailField(_("email"), blank=True)
+    # Until the citizen proves the address is theirs (the link sent to it, opened with the
+    # request's secret), it receives nothing but that link.
+    citizen_email_confirmed_at = models.DateTimeField(
+        _("email confirmed"), null=True, blank=True, editable=False
+    )
     national_id_encrypted = models.TextField(blank=True, editable=False)
     national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
     category = models.ForeignKey(
@@ -579,6 +584,7 @@ class PersonalDataAccess(models.Model):
         VIEW_ATTACHMENT = "view_attachment", _("Opened a file")
         PRINT_SLIP = "print_slip", _("Printed the tracking slip")
         CITIZEN_EXPORT = "citizen_export", _("The citizen downloaded their data")
+        ADMIN_VIEW = "admin_view", _("Opened it in the administration")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

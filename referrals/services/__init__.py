@@ -21,10 +21,12 @@ from referrals.services.citizen import (
     anonymise_case,
     ask_reopen,
     confirm_close,
+    confirm_email,
     decide_erasure,
     export_personal_data,
     rate_case,
     request_erasure,
+    send_email_link,
     withdraw_case,
 )
 from referrals.services.intake import NewCase, create_case
@@ -51,6 +53,7 @@ __all__ = [
     "close_case",
     "complete_referral",
     "confirm_close",
+    "confirm_email",
     "create_case",
     "decide_erasure",
     "decline_referral",
@@ -64,6 +67,7 @@ __all__ = [
     "request_erasure",
     "request_information",
     "resolve_case",
+    "send_email_link",
     "set_restricted",
     "transfer_case",
     "withdraw_case",

@@ -70,8 +70,9 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
 
 
 def tell_citizen(case: Case, event) -> None:
-    """Email the citizen, when they gave an address, that their case moved."""
-    if case.citizen_email:
+    """Email the citizen that their case moved, when they gave an address and confirmed
+    that it is theirs."""
+    if case.citizen_email and case.citizen_email_confirmed_at:
         queue_email(
             "citizen_update",
             case.citizen_email,

@@ -6,6 +6,10 @@ access and the transition table, and records a public timeline line marked as th
 citizen's, like the staff services do.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.permissions import Action, CitizenAccess
+from referrals import identity
 from referrals.errors import CaseNotFound, TransitionNotAllowed
 from referrals.models import (
     Attachment,
@@ -22,13 +27,13 @@ from referrals.models import (
     ErasureRequest,
     EventKind,
     Notification,
-    PersonalDataAccess,
     PossibleDuplicate,
     Rating,
 )
-from referrals.notifications import case_handlers, notify_staff
+from referrals.notifications import case_handlers, not_told_since, notify_staff, queue_email
 from referrals.selectors import personal_data_export, reopenable
 from referrals.services._common import lock_case, move, record, required_text, save_case
+from referrals.services.access_log import Read, record_access
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
 from referrals.services.cases import cancel_open_referrals
 from referrals.transitions import CASE_TRANSITIONS
@@ -78,17 +83,109 @@ def add_information(
                 message=text,
                 answer=answering,
             )
+            _within_daily_files(case, len(uploads))
             stored = store_uploads(case, uploads, by_citizen=True)
+            # One notice per officer for a burst of additions: the case page shows them all.
             notify_staff(
                 "information_received",
                 f"information_received:e{event.pk}",
-                case_handlers(case),
+                not_told_since(
+                    "information_received",
+                    case,
+                    case_handlers(case),
+                    timezone.now() - timedelta(minutes=settings.INFORMATION_NOTICE_MINUTES),
+                ),
                 case=case,
                 agency=case.lead_agency,
             )
     except Exception:
         remove_files(stored)
         raise
+    return case
+
+
+def _within_daily_files(case: Case, adding: int) -> None:
+    """At most CITIZEN_FILES_PER_CASE_PER_DAY files from the citizen in 24 hours, those
+    sent with the request included (called under the case's lock, so that additions sent
+    at once are counted one after another)."""
+    if not adding:
+        return
+    limit = settings.CITIZEN_FILES_PER_CASE_PER_DAY
+    added = Attachment.objects.filter(
+        case=case, uploaded_by__isnull=True, created_at__gte=timezone.now() - timedelta(days=1)
+    ).count()
+    if added + adding > limit:
+        left = max(limit - added, 0)
+        raise ValidationError(
+            {
+                "files": _(
+                    "A request can receive at most %(limit)s files a day from you. You can add "
+                    "%(left)s more today; write what you need to say, or try again tomorrow."
+                )
+                % {"limit": limit, "left": left}
+            }
+        )
+
+
+EMAIL_LINK_DAYS = 7
+_EMAIL_SALT = "referrals.citizen-email"
+
+
+def email_confirmation_token(case: Case) -> str:
+    """The token of the link sent to the address given with ``case``; good for
+    EMAIL_LINK_DAYS, for that case and that address only."""
+    return signing.dumps([case.pk, _email_digest(case.citizen_email)], salt=_EMAIL_SALT)
+
+
+def queue_email_link(case: Case, key: str) -> None:
+    """The one email an unconfirmed address receives: the reference and the link that
+    confirms it; nothing the sender typed, and never the secret. ``key`` makes it once."""
+    queue_email(
+        "case_received",
+        case.citizen_email,
+        case=case,
+        key=key,
+        context={"token": email_confirmation_token(case), "link_days": EMAIL_LINK_DAYS},
+    )
+
+
+@transaction.atomic
+def send_email_link(case: Case, citizen: CitizenAccess) -> Case:
+    """Send the confirmation link again (lost, or too old): at most once an hour, so that
+    the page cannot be used to fill someone's mailbox."""
+    case = _citizen_lock(case, citizen, Action.CONFIRM_EMAIL)
+    if not case.citizen_email or case.citizen_email_confirmed_at is not None:
+        raise ValidationError(_("There is no email address to confirm on this request."))
+    hour = int(timezone.now().timestamp() // 3600)
+    queue_email_link(case, f"case_received:c{case.pk}:h{hour}")
+    return case
+
+
+def _email_digest(email: str) -> str:
+    return identity.keyed_hash((email or "").strip().lower())[:24]
+
+
+@transaction.atomic
+def confirm_email(case: Case, citizen: CitizenAccess, token: str) -> Case:
+    """The citizen opened the link sent to their address, in a browser that holds the
+    request's secret: the address is theirs, and from now on it receives the request's
+    news. Idempotent; a link for another request or address, or an old one, is refused."""
+    case = _citizen_lock(case, citizen, Action.CONFIRM_EMAIL)
+    try:
+        case_id, digest = signing.loads(
+            token, salt=_EMAIL_SALT, max_age=timedelta(days=EMAIL_LINK_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise ValidationError(
+            _("This confirmation link is not valid or is too old."), code="bad_link"
+        ) from error
+    if case_id != case.pk or not case.citizen_email or digest != _email_digest(case.citizen_email):
+        raise ValidationError(_("This confirmation link is not valid or is too old."))
+    if case.citizen_email_confirmed_at is None:
+        # Not a change of the case's handling: its version stays, so that no officer's
+        # open form is refused as out of date.
+        case.citizen_email_confirmed_at = timezone.now()
+        case.save(update_fields=["citizen_email_confirmed_at"])
     return case
 
 
@@ -184,9 +281,7 @@ def export_personal_data(case: Case, citizen: CitizenAccess) -> dict:
     """Everything the portal holds about the citizen in this case; the access is logged."""
     if not permissions.can(citizen, Action.EXPORT_DATA, case):
         raise CaseNotFound()
-    PersonalDataAccess.objects.create(
-        user=None, case=case, action=PersonalDataAccess.Action.CITIZEN_EXPORT
-    )
+    record_access(case, None, Read.CITIZEN_EXPORT)
     return personal_data_export(case)
 
 

@@ -15,3 +15,11 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus();
   }
 });
+
+// Pages are never kept in the browser's storage (htmx-config: historyCacheSize 0); drop
+// what an earlier version of the portal may have left there.
+try {
+  sessionStorage.removeItem("htmx-history-cache");
+} catch (error) {
+  // Storage refused (private mode): there is nothing to remove.
+}

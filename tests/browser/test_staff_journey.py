@@ -9,6 +9,7 @@ from referrals.services import NewCase, create_case
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SIGN_IN = "เข้าสู่ระบบสำหรับเจ้าหน้าที่"
 
 
 def staff(code: str, role: str):
@@ -96,4 +97,38 @@ def test_a_case_is_triaged_referred_answered_by_two_agencies_and_resolved(
     assert case.status == CaseStatus.RESOLVED
     outcomes = dict(case.referrals.values_list("to_agency__code", "status"))
     assert outcomes == {"MOL": ReferralStatus.COMPLETED, "MSDHS": ReferralStatus.DECLINED}
+    assert console_errors == []
+
+
+def test_the_browser_keeps_no_copy_of_the_queue_after_htmx_searches_and_signing_out(
+    browser, live_server, reference_data
+):
+    console_errors: list[str] = []
+    case, _secret = create_case(
+        NewCase(
+            citizen_name="สมหญิง ใจงาม",
+            citizen_phone="0812345678",
+            category=Category.objects.get(code="legal-aid"),
+            province=Province.objects.get(code="50"),
+            description="ถูกเลิกจ้างโดยไม่ได้รับค่าจ้าง",
+            channel=Channel.WEB,
+        )
+    )
+    page = sign_in(browser, live_server, staff("MOJ", Role.INTAKE_OFFICER), console_errors)
+    page.get_by_role("link", name="ทั้งหมดของเรา").click()
+    # Each search pushes an address; htmx used to keep a copy of the page it left.
+    for query in ("สมหญิง", "ใจงาม"):
+        page.get_by_label("ค้นหา", exact=False).first.fill(query)
+        page.get_by_role("button", name="แสดง").click()
+        expect(page.get_by_role("link", name=case.reference)).to_be_visible()
+
+    # htmx keeps the current path there (what the address bar shows anyway), and no page.
+    stored = "Object.keys(sessionStorage).map(k => sessionStorage.getItem(k)).join(' ')"
+    cache = "sessionStorage.getItem('htmx-history-cache')"
+    assert page.evaluate(cache) is None
+    assert case.reference not in page.evaluate(stored)
+    page.get_by_role("button", name="ออกจากระบบ").click()
+    expect(page.get_by_role("link", name=SIGN_IN)).to_be_visible()
+    assert page.evaluate(cache) is None
+    assert case.reference not in page.evaluate(stored)
     assert console_errors == []

@@ -116,3 +116,33 @@ def test_cases_and_their_timeline_are_read_only_in_the_admin(admin_client, one_o
     )
     assert response.status_code == 403
     assert CaseEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db
+def test_opening_a_restricted_case_in_the_admin_is_recorded_in_the_access_log(admin_client):
+    from tests.referrals.factories import submit
+
+    case, _secret = submit("witness-protection", citizen_name="พยานในคดีอาญา")
+    assert case.is_restricted
+    change = reverse("admin:referrals_case_change", args=[case.pk])
+
+    response = admin_client.get(change)
+
+    assert response.status_code == 200
+    assert "พยานในคดีอาญา" in response.text
+    [read] = PersonalDataAccess.objects.filter(case=case)
+    assert (read.user, read.action) == (response.wsgi_request.user, "admin_view")
+
+
+@pytest.mark.django_db
+def test_the_admin_pages_of_a_case_s_timeline_and_messages_record_the_read_too(admin_client):
+    from tests.referrals.factories import submit
+
+    case, _secret = submit(citizen_email="somchai@example.org")
+    event = CaseEvent.objects.filter(case=case).first()
+    notification = case.notifications.first()
+    admin_client.get(reverse("admin:referrals_caseevent_change", args=[event.pk]))
+    admin_client.get(reverse("admin:referrals_notification_change", args=[notification.pk]))
+    admin_client.get(reverse("admin:referrals_case_changelist"))  # a list shows no one's data
+
+    assert PersonalDataAccess.objects.filter(case=case, action="admin_view").count() == 2

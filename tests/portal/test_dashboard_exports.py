@@ -210,10 +210,11 @@ def test_a_text_that_only_holds_such_a_sign_further_on_is_exported_as_it_is(insp
     [
         ("/dashboards/?date_to=9999-12-31", 200),
         ("/dashboards/?date_from=9999-12-31", 200),
-        ("/dashboards/cases/?district=%00", 200),
-        ("/dashboards/cases/?district=10%0001", 200),
-        ("/dashboards/provinces/%00/", 404),
-        ("/dashboards/?fy=%00", 200),
+        # A NUL character, which PostgreSQL cannot compare, is refused before any view.
+        ("/dashboards/cases/?district=%00", 400),
+        ("/dashboards/cases/?district=10%0001", 400),
+        ("/dashboards/provinces/%00/", 400),
+        ("/dashboards/?fy=%00", 400),
     ],
 )
 def test_a_strange_query_is_answered_never_with_an_error(inspector, url, expected):

@@ -119,6 +119,7 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.go.th:587",
     "FIELD_ENCRYPTION_KEY": "b3pbpfC4iv9kXr_lVAv9lDZP6s0xJ4AqaYO2ZhGk5pE=",
     "LOOKUP_HASH_KEY": "a-lookup-key-of-its-own-0123456789abcdef",
+    "SITE_URL": "https://referral.example.go.th",
 }
 
 
@@ -135,6 +136,17 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
         ("SECURE_SSL_REDIRECT", "0", "security.W008"),
         ("FIELD_ENCRYPTION_KEY", "", "referrals.W001"),
         ("LOOKUP_HASH_KEY", "", "referrals.W002"),
+        # The value .env.example shows: not a Fernet key, so the first national ID was a 500.
+        (
+            "FIELD_ENCRYPTION_KEY",
+            "generate-with-cryptography.fernet.Fernet.generate_key",
+            "referrals.E001",
+        ),
+        # No SITE_URL: emails linked to http://127.0.0.1:8000.
+        ("SITE_URL", "", "referrals.W004"),
+        ("SITE_URL", "http://localhost:8000", "referrals.W004"),
+        # Limits counted by a cache that loses increments under concurrent requests.
+        ("REDIS_URL", "", "referrals.W005"),
     ],
 )
 def test_weakening_production_security_is_reported_by_the_checklist(

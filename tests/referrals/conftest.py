@@ -7,9 +7,9 @@ from tests.referrals.clock import MONDAY, Clock
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Staff users are made by the dozen here: Argon2's deliberate slowness is not needed."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fast_password_hashing(fast_password_hashing):
+    """Staff users are made by the dozen here: always (see tests/conftest.py)."""
+    return fast_password_hashing
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import re
 import time
 from dataclasses import dataclass
 
-import django_ratelimit.core
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.html import Element, Parser
@@ -21,6 +20,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from agencies.models import District, Subdistrict
+from referrals import throttle
 from referrals.models import Case, Category
 
 BANGKOK = "10"
@@ -37,9 +37,9 @@ def isolate(settings, tmp_path, monkeypatch):
     The counters live in the cache. The test cache (Redis db 15, or a folder under var/test)
     is shared by every test process: another pytest worker clearing it in the middle of a
     test would lose that test's counts. So each test gets a cache of its own, of the kind
-    Django keeps in memory, empty at the start. django-ratelimit counts in windows that
-    end at a moment of its choosing; its clock stands still, so that no test straddles
-    the end of a window and starts counting afresh.
+    Django keeps in memory, empty at the start. The limits count in windows of their
+    period; their clock stands still, so that no test straddles the end of a window and
+    starts counting afresh.
     """
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {
@@ -48,7 +48,7 @@ def isolate(settings, tmp_path, monkeypatch):
             "LOCATION": str(tmp_path),
         }
     }
-    monkeypatch.setattr(django_ratelimit.core, "time", Clock(time.time()))
+    monkeypatch.setattr(throttle, "time", Clock(time.time()))
     cache.clear()
     yield settings.MEDIA_ROOT
     cache.clear()
@@ -164,6 +164,13 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+def standing_clock(monkeypatch, module) -> Clock:
+    """A clock that stands still until advanced, as the ``time`` of ``module``."""
+    clock = Clock(1_900_000_000.0)
+    monkeypatch.setattr(module, "time", clock)
+    return clock
 
 
 def in_thai(message: str) -> str:

@@ -107,10 +107,10 @@ def test_nothing_is_sent_before_the_transaction_commits(outbox):
     assert outbox == []
 
 
-# --- Sent once, with the reference and the secret --------------------------------------------
+# --- Sent once: the reference and the link that confirms the address ---------------------------
 
 
-def test_delivering_sends_one_email_with_the_reference_and_the_secret(outbox):
+def test_delivering_sends_one_email_with_the_reference_and_the_confirmation_link(outbox):
     case, secret, notification = submitted("en")
 
     assert notifications.deliver(notification.pk) is True
@@ -119,7 +119,12 @@ def test_delivering_sends_one_email_with_the_reference_and_the_secret(outbox):
     assert email.to == [EMAIL]
     assert case.reference in email.subject
     assert case.reference in email.body
-    assert secret in email.body
+    assert f"/track/{case.reference}/confirm-email/" in email.body
+    # An address typed into a form may be anyone's: nothing the sender wrote reaches it,
+    # and neither does the secret that opens the request.
+    assert case.citizen_name not in email.body
+    assert case.description not in email.body
+    assert not any(spelling in email.body for spelling in spellings(secret))
     notification = Notification.objects.get(pk=notification.pk)
     assert notification.status == Notification.Status.SENT
     assert notification.sent_at is not None
@@ -131,10 +136,10 @@ def test_an_email_queued_in_english_is_written_in_english(outbox):
     notifications.deliver(notification.pk)
 
     [email] = outbox
-    assert "Verification secret" in email.body
+    assert "confirm that this address is yours" in email.body
     assert "Reference code" in email.body
-    assert "received" in email.subject
-    assert "รหัสยืนยัน" not in email.body
+    assert "confirm your email address" in email.subject
+    assert "เลขที่เรื่อง" not in email.body
 
 
 def test_an_email_queued_in_thai_is_written_in_thai(outbox):
@@ -144,27 +149,24 @@ def test_an_email_queued_in_thai_is_written_in_thai(outbox):
         notifications.deliver(notification.pk)
 
     [email] = outbox
-    assert "รหัสยืนยัน" in email.body
     assert "เลขที่เรื่อง" in email.body
-    assert (case.reference in email.body, secret in email.body) == (True, True)
-    for english in ("Verification secret", "Reference code", "Dear", "We received your request"):
+    assert (case.reference in email.body, secret in email.body) == (True, False)
+    for english in ("Reference code", "confirm that", "If you did not send this request"):
         assert english not in email.body
-    assert "has been received" not in email.subject
+    assert "confirm your email address" not in email.subject
     assert any("\u0e00" <= character <= "\u0e7f" for character in email.subject)
 
 
-def test_the_secret_is_kept_only_encrypted_and_forgotten_once_sent(outbox):
+def test_the_secret_is_neither_in_the_outbox_nor_in_the_email(outbox):
     _case, secret, notification = submitted()
 
-    assert notification.context, "something must carry the secret to the email"
     assert not any(spelling in row_text(notification) for spelling in spellings(secret))
 
     notifications.deliver(notification.pk)
 
     notification = Notification.objects.get(pk=notification.pk)
-    assert notification.context == {}
     assert not any(spelling in row_text(notification) for spelling in spellings(secret))
-    assert secret in outbox[0].body
+    assert not any(spelling in outbox[0].body for spelling in spellings(secret))
 
 
 def test_delivering_twice_sends_once(outbox):
@@ -189,13 +191,13 @@ def test_a_mail_server_failure_leaves_the_email_waiting_with_the_error(mail_serv
     assert notification.status == Notification.Status.PENDING
     assert "mail server went away" in notification.last_error
     assert notification.attempts == 1
-    assert notification.context, "the secret is still needed for the next attempt"
+    assert notification.context, "the link is still needed for the next attempt"
 
 
 def test_the_email_waiting_after_a_failure_is_sent_when_the_server_is_back(
     settings, mail_server_down
 ):
-    _case, secret, notification = submitted()
+    case, _secret, notification = submitted()
     notifications.deliver(notification.pk)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
@@ -205,10 +207,10 @@ def test_the_email_waiting_after_a_failure_is_sent_when_the_server_is_back(
     assert notifications.deliver(notification.pk) is True
 
     assert len(mail.outbox) == 1
-    assert secret in mail.outbox[0].body
+    assert f"/track/{case.reference}/confirm-email/" in mail.outbox[0].body
 
 
-def test_after_the_last_attempt_the_email_fails_and_its_secret_is_wiped(mail_server_down):
+def test_after_the_last_attempt_the_email_fails_and_is_not_tried_again(mail_server_down):
     _case, _secret, notification = submitted()
 
     results = []
@@ -220,7 +222,6 @@ def test_after_the_last_attempt_the_email_fails_and_its_secret_is_wiped(mail_ser
     notification = Notification.objects.get(pk=notification.pk)
     assert notification.status == Notification.Status.FAILED
     assert notification.attempts == notifications.MAX_ATTEMPTS
-    assert notification.context == {}
     assert "mail server went away" in notification.last_error
     assert notifications.deliver(notification.pk) is False
     assert Notification.objects.get(pk=notification.pk).attempts == notifications.MAX_ATTEMPTS

@@ -8,11 +8,13 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import ngettext
 from PIL import Image
 
 from agencies.models import Role
 from agencies.permissions import CitizenAccess
-from referrals import identity, public_views, services, throttle
+from referrals import identity, services, throttle
 from referrals.models import (
     Attachment,
     Case,
@@ -26,6 +28,7 @@ from referrals.models import (
     PossibleDuplicate,
     Rating,
 )
+from referrals.public import asking, browser
 from tests.referrals.factories import agency, case_in, fresh, staff, submit
 from tests.referrals.public_helpers import (
     BANGKOK,
@@ -34,7 +37,6 @@ from tests.referrals.public_helpers import (
     EXIF_MARKER,
     REFERENCE,
     SECRET,
-    Clock,
     alert,
     attribute,
     category_pk,
@@ -54,6 +56,7 @@ from tests.referrals.public_helpers import (
     png_bytes,
     request_form,
     retry_after,
+    standing_clock,
     stored_files,
     subdistrict_of,
     text,
@@ -241,8 +244,7 @@ def test_a_valid_request_makes_one_case_and_shows_its_code_and_secret_to_this_br
 
 
 def test_the_received_page_is_shown_for_an_hour_only(client, monkeypatch):
-    clock = Clock(1_900_000_000.0)
-    monkeypatch.setattr(public_views, "time", clock)
+    clock = standing_clock(monkeypatch, asking)
     answer = client.post(NEW_REQUEST, request_form())["Location"]
     clock.advance(3600 - 5)
     assert client.get(answer).status_code == 200
@@ -606,10 +608,18 @@ def test_a_second_request_with_the_same_national_id_is_linked_for_triage(client)
 # --- Opening a request with its code --------------------------------------------------
 
 WRONG_SECRET = "WXYZ-2345"
-WAIT_MESSAGE = (
-    "Too many wrong codes were entered from your connection. Please try again in "
-    "%(minutes)s minutes."
-)
+
+
+def wait_message(seconds: int) -> str:
+    """What the citizen reads, in Thai: the true wait, in seconds when it is short."""
+    unit, count = ("seconds", seconds) if seconds < 60 else ("minutes", (seconds + 59) // 60)
+    english = (
+        "Too many wrong codes were entered from your connection. Please try again in "
+        f"%(count)s {unit}."
+    )
+    with translation.override("th"):
+        singular = english.replace(f"{unit}.", f"{unit[:-1]}.")
+        return ngettext(singular, english, count) % {"count": count}
 
 
 @pytest.mark.parametrize(
@@ -656,9 +666,7 @@ def test_a_wrong_secret_and_an_unknown_reference_get_the_same_answer():
 
 @pytest.fixture
 def throttle_clock(monkeypatch):
-    clock = Clock(1_900_000_000.0)
-    monkeypatch.setattr(throttle, "time", clock)
-    return clock
+    return standing_clock(monkeypatch, throttle)
 
 
 def test_after_the_free_failures_the_next_try_must_wait(client, settings, throttle_clock):
@@ -670,9 +678,8 @@ def test_after_the_free_failures_the_next_try_must_wait(client, settings, thrott
 
     assert response.status_code == 429
     assert retry_after(response) >= 1
-    assert in_thai(WAIT_MESSAGE) % {"minutes": (retry_after(response) + 59) // 60} in alert(
-        response
-    )
+    assert retry_after(response) == 2, "two seconds after the last of the free failures"
+    assert wait_message(2) in alert(response)
 
 
 def test_each_wrong_code_makes_the_wait_longer_until_the_address_is_locked(
@@ -697,7 +704,7 @@ def test_each_wrong_code_makes_the_wait_longer_until_the_address_is_locked(
     lock = settings.TRACK_LOCK_MINUTES * 60
     locked = open_case(client, case.reference, WRONG_SECRET)
     assert locked.status_code == 429 and retry_after(locked) == lock
-    assert in_thai(WAIT_MESSAGE) % {"minutes": settings.TRACK_LOCK_MINUTES} in alert(locked)
+    assert wait_message(lock) in alert(locked)
     right_code = open_case(client, case.reference, secret)
     assert right_code.status_code == 429, "the right code is refused during the lock too"
 
@@ -732,6 +739,22 @@ def test_opening_requests_is_limited_per_address(client, settings):
     assert other.status_code == 302
 
 
+def test_tries_refused_by_the_rate_limit_are_not_counted_as_wrong_codes(
+    client, settings, throttle_clock
+):
+    settings.TRACK_RATE_PER_ADDRESS = "2/h"
+    case, secret = submit()
+    assert open_case(client, case.reference, secret).status_code == 302
+    assert open_case(client, case.reference, WRONG_SECRET).status_code == 400  # one wrong
+    for _ in range(10):
+        assert open_case(client, case.reference, WRONG_SECRET).status_code == 429
+
+    throttle_clock.advance(3601)
+
+    assert open_case(client, case.reference, WRONG_SECRET).status_code == 400  # two wrong
+    assert open_case(client, case.reference, secret).status_code == 302, "still within the free"
+
+
 def test_a_right_code_does_not_reset_the_count_of_wrong_ones(client, settings, throttle_clock):
     case, secret = submit()
     for _ in range(settings.TRACK_FREE_FAILURES - 1):
@@ -745,8 +768,7 @@ def test_a_right_code_does_not_reset_the_count_of_wrong_ones(client, settings, t
 
 
 def test_the_opened_request_closes_after_a_while_without_activity(client, settings, monkeypatch):
-    clock = Clock(1_900_000_000.0)
-    monkeypatch.setattr(public_views, "time", clock)
+    clock = standing_clock(monkeypatch, browser)
     case = case_in(CaseStatus.IN_PROGRESS)
     tracked(client, case)
     idle = settings.TRACK_SESSION_MINUTES * 60

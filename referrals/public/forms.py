@@ -221,6 +221,10 @@ class ConfirmCloseForm(forms.Form):
     pass
 
 
+class EmailLinkForm(forms.Form):
+    """Send the link that confirms the email address again (nothing to fill in)."""
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(label=_("What is still not solved?"), widget=TEXT, max_length=5000)
 
