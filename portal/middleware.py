@@ -1,13 +1,16 @@
 import time
-from urllib.parse import urlencode
+from importlib import import_module
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -39,9 +42,10 @@ class RequestLimitsMiddleware:
 
     - A body larger than the largest form (five files at the size limit, and the text
       around them): 413, before the CSRF check parses it, so that nothing of it is read.
-    - A NUL character in the path, the query or a form field: 400. PostgreSQL can neither
-      store nor compare one, and every place a value reaches the database would otherwise
-      have to remember to refuse it (admin filters, path parameters, lists of ids).
+    - A NUL character in the path, the query, a header, a cookie or a form field: 400.
+      PostgreSQL can neither store nor compare one, and every place a value reaches the
+      database would otherwise have to remember to refuse it (admin filters, path
+      parameters, lists of ids, the session key, the user agent axes records).
     """
 
     def __init__(self, get_response):
@@ -52,6 +56,9 @@ class RequestLimitsMiddleware:
             context = {"max_mb": self.max_mb(), "max_files": MAX_FILES_PER_SUBMISSION}
             return render(request, "413.html", context, status=413)
         if self._has_nul(request):
+            # Answered as to a stranger: the session key itself may be what is refused.
+            request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+            request.user = AnonymousUser()
             return render(request, "400.html", status=400)
         return self.get_response(request)
 
@@ -72,6 +79,11 @@ class RequestLimitsMiddleware:
     @staticmethod
     def _has_nul(request) -> bool:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        # Headers and cookies reach the database too: the session key, the user agent
+        # that the sign-in lock-out records.
+        headers = (v for k, v in request.META.items() if k.startswith("HTTP_"))
+        if _has_nul(v for v in headers if isinstance(v, str)) or _has_nul(request.COOKIES.values()):
             return True
         if request.method != "POST":
             return False
@@ -127,10 +139,28 @@ class StaffSessionMiddleware:
             request,
             _("You were signed out after a while without activity. Sign in again to go on."),
         )
-        login = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+        login = resolve_url(settings.LOGIN_URL)
+        back = self._page_to_return_to(request)
+        if back:
+            login = f"{login}?{urlencode({'next': back})}"
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(login)
         return redirect(login)
+
+    @staticmethod
+    def _page_to_return_to(request) -> str:
+        """The page the person was on: the address of a page they opened, or, for htmx,
+        the page that asked (not the fragment); none after a form they sent."""
+        if request.headers.get("HX-Request") == "true":
+            current = urlsplit(request.headers.get("HX-Current-URL", ""))
+            if current.netloc and current.netloc != request.get_host():
+                return ""
+            path = current.path + (f"?{current.query}" if current.query else "")
+        elif request.method in ("GET", "HEAD"):
+            path = request.get_full_path()
+        else:
+            return ""
+        return path if url_has_allowed_host_and_scheme(path, allowed_hosts=None) else ""
 
 
 def start_staff_session(sender, request, user, **kwargs):

@@ -75,12 +75,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # After sign-in and messages (its pages say who is signed in), before any view or the
-    # CSRF check reads the body.
-    "portal.middleware.RequestLimitsMiddleware",
-    "portal.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the security headers (so that their refusals carry them too), before any view
+    # or the CSRF check reads the body, and before anything loads the session.
+    "portal.middleware.RequestLimitsMiddleware",
+    "portal.middleware.StaffSessionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of every login.
     "axes.middleware.AxesMiddleware",
@@ -337,8 +337,9 @@ PUBLIC_SUBMIT_RATE_PER_ADDRESS = env.str("PUBLIC_SUBMIT_RATE_PER_ADDRESS", defau
 PUBLIC_SUBMIT_RATE_PER_PHONE = env.str("PUBLIC_SUBMIT_RATE_PER_PHONE", default="5/d")
 TRACK_RATE_PER_ADDRESS = env.str("TRACK_RATE_PER_ADDRESS", default="60/h")
 # What a citizen does on an opened request (add information, withdraw, rate, download
-# their data ...): per client address (several people may share one) and per request.
-CITIZEN_ACTION_RATE_PER_ADDRESS = env.str("CITIZEN_ACTION_RATE_PER_ADDRESS", default="30/h")
+# their data ...): per client address, generous since a mobile network puts many people
+# behind one, and per request, which holds one person to a reasonable pace.
+CITIZEN_ACTION_RATE_PER_ADDRESS = env.str("CITIZEN_ACTION_RATE_PER_ADDRESS", default="120/h")
 CITIZEN_ACTION_RATE_PER_CASE = env.str("CITIZEN_ACTION_RATE_PER_CASE", default="10/h")
 # Files a citizen may add to one request in 24 hours (those sent with it included).
 CITIZEN_FILES_PER_CASE_PER_DAY = env.int("CITIZEN_FILES_PER_CASE_PER_DAY", default=15)

@@ -19,5 +19,7 @@ urlpatterns = [
     path("plan/", include("strategies.urls")),
     path("stats/", dashboard_views.public_stats, name="public_stats"),
     path("", include("referrals.public.urls")),
+    # The admin signs in through the portal's sign-in and its limits, not a second door.
+    path("admin/login/", views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]

@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agencies import permissions
 from agencies.selectors import memberships_of
 from portal.health import run_checks
-from referrals import throttle
+from referrals import identity, throttle
 from referrals.selectors import help_categories
 
 
@@ -47,35 +50,66 @@ def healthz(request):
 
 
 class SignInView(auth_views.LoginView):
-    """Django's sign-in, behind two limits besides django-axes' lock-out of one account from
-    one address (AXES_FAILURE_LIMIT wrong passwords):
+    """Django's sign-in (the admin's too), behind two limits besides django-axes' lock-out
+    of one account from one address (AXES_FAILURE_LIMIT wrong passwords):
 
     - one address may fail LOGIN_FAILURES_PER_ADDRESS times across all accounts, so that
-      guessing many accounts from one place stops too, without anyone being able to lock
-      an account for everyone else;
+      guessing many accounts from one place stops too. Colleagues behind the same address
+      (an agency's network) are not locked out with the guesser: a browser that signed in
+      to an account before carries a signed "known device" cookie for it, and its tries
+      for that account are not held to the address's limit;
     - tries for one account from one address are checked one after another, so that
       passwords sent at once are each counted by axes before the next is checked.
     """
 
     redirect_authenticated_user = True
+    DEVICE_COOKIE = "portal_known_device"
+    DEVICE_SALT = "portal.sign-in.known-device"
+    DEVICE_DAYS = 90
 
     def post(self, request, *args, **kwargs):
-        failures = throttle.per_address(
-            request, "sign-in-failures", settings.LOGIN_FAILURES_PER_ADDRESS
-        )
-        if not failures.take():
-            return self._locked(request, failures.retry_after)
-        username = request.POST.get("username", "")
+        username = request.POST.get("username", "").strip().lower()
+        failures = None
+        if not self._known_device(request, username):
+            failures = throttle.per_address(
+                request, "sign-in-failures", settings.LOGIN_FAILURES_PER_ADDRESS
+            )
+            if not failures.take():
+                return self._locked(request, failures.retry_after)
         with throttle.one_at_a_time(
-            f"sign-in:{username.strip().lower()}:{throttle.client_network(request)}"
+            f"sign-in:{username}:{throttle.client_network(request)}"
         ) as turn:
             if not turn:
-                failures.give_back()
+                if failures is not None:
+                    failures.give_back()
                 return self._locked(request, 5)
             response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            failures.give_back()
+            if failures is not None:
+                failures.give_back()
+            response.set_signed_cookie(
+                self.DEVICE_COOKIE,
+                self._device_value(username),
+                salt=self.DEVICE_SALT,
+                max_age=self.DEVICE_DAYS * 86400,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
         return response
+
+    @staticmethod
+    def _device_value(username: str) -> str:
+        return identity.keyed_hash(f"known-device:{username}")[:32]
+
+    def _known_device(self, request, username: str) -> bool:
+        held = request.get_signed_cookie(
+            self.DEVICE_COOKIE,
+            default="",
+            salt=self.DEVICE_SALT,
+            max_age=self.DEVICE_DAYS * 86400,
+        )
+        return bool(username) and held == self._device_value(username)
 
     def _locked(self, request, retry_after: int):
         response = render(
@@ -83,3 +117,12 @@ class SignInView(auth_views.LoginView):
         )
         response["Retry-After"] = str(retry_after)
         return response
+
+
+def admin_sign_in(request):
+    """The admin's sign-in page sends people to the portal's, with its limits; a signed-in
+    person who may not use the admin is told so (rather than sent round in a loop)."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        raise PermissionDenied(_("This account may not open the administration."))
+    query = request.GET.urlencode()
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))

@@ -35,8 +35,15 @@ ACTIVE_NAMES = frozenset(
         "/Rendition",
         "/EmbeddedFile",
         "/RichMedia",
+        # Opens another file (a network path hands a Windows password hash to its server).
+        "/GoToR",
+        "/Movie",
+        "/Sound",
     }
 )
+# Where a viewer runs an action by itself, when the file opens or a page is shown; there
+# only a jump within the document is ordinary (a web address opened unasked is not).
+AUTOMATIC_KEYS = ("/OpenAction", "/AA")
 
 # Reading every object costs a few microseconds per word of the file: a hostile file of
 # 10 MB could keep a worker busy for long, or blow up when a stream is decompressed.
@@ -124,8 +131,28 @@ def _batches(reader: PdfReader):
 
 def _is_active(item) -> bool:
     if isinstance(item, DictionaryObject):
-        return not ACTIVE_KEYS.isdisjoint(item.keys())
+        return not ACTIVE_KEYS.isdisjoint(item.keys()) or _acts_by_itself(item)
     return isinstance(item, NameObject) and item in ACTIVE_NAMES
+
+
+def _resolved(value):
+    """The object a reference points to (one step: an action is never a reference chain)."""
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _acts_by_itself(item: DictionaryObject) -> bool:
+    """An /OpenAction, or an additional action (/AA), that is anything but a jump within
+    the document. A destination array (open at a page) is not an action."""
+    actions = []
+    opening = _resolved(item.get("/OpenAction"))
+    if isinstance(opening, DictionaryObject):
+        actions.append(opening)
+    additional = _resolved(item.get("/AA"))
+    if isinstance(additional, DictionaryObject):
+        actions.extend(_resolved(additional.get(trigger)) for trigger in list(additional))
+    return any(
+        isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo" for action in actions
+    )
 
 
 # --- The raw bytes ----------------------------------------------------------------------

@@ -16,12 +16,16 @@ letting a few more through for a while.
 import ipaddress
 import logging
 import re
+import secrets
 import time
 from contextlib import contextmanager
 from time import monotonic, sleep
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.memcached import BaseMemcachedCache
+from django.core.cache.backends.redis import RedisCache
 
 from referrals import identity
 
@@ -63,6 +67,19 @@ def client_network(request) -> str:
     return str(address)
 
 
+# Caches whose incr and decr keep the key's lifetime; Django's others write the value back
+# with their default timeout (five minutes), which would end a daily limit early.
+KEEPS_LIFETIME = (RedisCache, BaseMemcachedCache, LocMemCache)
+
+
+def _add(key: str, delta: int, timeout: int) -> int:
+    """Add ``delta`` to a counter that exists, atomically where the cache can."""
+    value = cache.incr(key, delta) if delta > 0 else cache.decr(key, -delta)
+    if not isinstance(caches["default"], KEEPS_LIFETIME):
+        cache.touch(key, timeout)
+    return value
+
+
 def parse_rate(rate: str) -> tuple[int, int]:
     """``"10/h"`` -> (10, 3600); ``"40/15m"`` -> (40, 900)."""
     found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*", rate or "")
@@ -94,7 +111,7 @@ class Allowance:
             return True
         try:
             cache.add(self.key, 0, self.period + 60)
-            used = cache.incr(self.key)
+            used = _add(self.key, 1, self.period + 60)
         except Exception:
             logger.warning("Limit %s not checked: the cache is unreachable", self.key.split(":")[1])
             return True
@@ -106,7 +123,7 @@ class Allowance:
             return
         self.counted = False
         try:
-            cache.decr(self.key)
+            _add(self.key, -1, self.period + 60)
         except Exception:
             logger.warning("A use of %s not given back", self.key.split(":")[1])
 
@@ -137,11 +154,12 @@ def one_at_a_time(name: str, wait_seconds: float = 3.0, hold_seconds: int = 30):
     for the one before to finish, then yields False (the caller refuses). A holder that
     died frees ``name`` after ``hold_seconds``. An unreachable cache lets everyone in."""
     key = f"one-at-a-time:{identity.keyed_hash(name)[:40]}"
+    mine = secrets.token_hex(8)  # so that a holder that outlived its hold frees only its own
     deadline = monotonic() + wait_seconds
     held = False
     while True:
         try:
-            held = cache.add(key, 1, hold_seconds)
+            held = cache.add(key, mine, hold_seconds)
         except Exception:
             logger.warning("Not serialised: the cache is unreachable")
             yield True
@@ -154,7 +172,8 @@ def one_at_a_time(name: str, wait_seconds: float = 3.0, hold_seconds: int = 30):
     finally:
         if held:
             try:
-                cache.delete(key)
+                if cache.get(key) == mine:
+                    cache.delete(key)
             except Exception:
                 logger.warning("%s left to expire: the cache is unreachable", key)
 
@@ -194,7 +213,7 @@ class TrackingGuard:
             return 0
         try:
             cache.add(self.count_key, 0, self._timeout)
-            tries = cache.incr(self.count_key)
+            tries = _add(self.count_key, 1, self._timeout)
             last = cache.get(self.last_key, 0.0)
         except Exception:
             logger.warning("Tracking lock-out not checked: the cache is unreachable")
@@ -218,8 +237,12 @@ class TrackingGuard:
         return 0 if self.gated else self._refuse(1)
 
     def _afresh(self) -> int:
-        """The lock-out has run out: count again from this try."""
+        """The lock-out has run out: count again from this try. Of tries arriving together
+        as it runs out, the one that takes the gate starts afresh; the others wait."""
         try:
+            if not cache.add(self.gate_key, 1, self.IN_FLIGHT_SECONDS):
+                return self._refuse(1)
+            self.gated = True
             cache.set(self.count_key, 1, self._timeout)
             cache.delete(self.last_key)
         except Exception:
@@ -237,9 +260,12 @@ class TrackingGuard:
                 cache.set(self.last_key, time.time(), self._timeout)
                 cache.touch(self.count_key, self._timeout)
             elif self.counted:
-                cache.decr(self.count_key)
-            if self.gated:
+                _add(self.count_key, -1, self._timeout)
+        except Exception:  # unreachable, or the count expired meanwhile
+            logger.warning("Tracking try not recorded", exc_info=True)
+        if self.gated:
+            try:
                 cache.delete(self.gate_key)
-        except Exception:
-            logger.warning("Tracking try not recorded: the cache is unreachable")
+            except Exception:
+                logger.warning("Tracking gate left to expire: the cache is unreachable")
         self.counted = self.gated = False

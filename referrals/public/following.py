@@ -2,6 +2,7 @@
 does there, the link that confirms their email address, and their data."""
 
 import json
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -115,7 +116,9 @@ def _case_path(case) -> str:
 def _next_page(path: str, case) -> str:
     """Where to go once the request is open: a page of this request only (the link in
     an email that needs the secret), never anywhere else."""
-    return path if path.startswith(_case_path(case)) and "//" not in path else ""
+    own, rest = _case_path(case), path[len(_case_path(case)) :]
+    safe = path.startswith(own) and "//" not in path and re.fullmatch(r"[A-Za-z0-9_/:.-]*", rest)
+    return path if safe else ""
 
 
 def _wrong_codes_wait(seconds: int) -> str:

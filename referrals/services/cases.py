@@ -30,7 +30,7 @@ from referrals.notifications import (
     triage_staff,
 )
 from referrals.selectors import reopenable
-from referrals.services import deadlines
+from referrals.services import deadlines, email_link
 from referrals.services._common import (
     lock_case,
     move,
@@ -71,8 +71,11 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
 
 def tell_citizen(case: Case, event) -> None:
     """Email the citizen that their case moved, when they gave an address and confirmed
-    that it is theirs."""
-    if case.citizen_email and case.citizen_email_confirmed_at:
+    that it is theirs. An address given before confirmation began gets the link that
+    confirms it instead, once."""
+    if case.citizen_email and case.citizen_email_confirmed_at is None:
+        email_link.queue(case, f"case_received:c{case.pk}")
+    elif case.citizen_email:
         queue_email(
             "citizen_update",
             case.citizen_email,

@@ -9,7 +9,6 @@ citizen's, like the staff services do.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.permissions import Action, CitizenAccess
-from referrals import identity
 from referrals.errors import CaseNotFound, TransitionNotAllowed
 from referrals.models import (
     Attachment,
@@ -30,8 +28,9 @@ from referrals.models import (
     PossibleDuplicate,
     Rating,
 )
-from referrals.notifications import case_handlers, not_told_since, notify_staff, queue_email
+from referrals.notifications import case_handlers, not_told_since, notify_staff
 from referrals.selectors import personal_data_export, reopenable
+from referrals.services import email_link
 from referrals.services._common import lock_case, move, record, required_text, save_case
 from referrals.services.access_log import Read, record_access
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
@@ -85,16 +84,20 @@ def add_information(
             )
             _within_daily_files(case, len(uploads))
             stored = store_uploads(case, uploads, by_citizen=True)
-            # One notice per officer for a burst of additions: the case page shows them all.
+            # One notice per officer for a burst of additions (the case page shows them all);
+            # but the answer to the agency's question, which resumes the case, always.
+            handlers = case_handlers(case)
+            if not answering:
+                handlers = not_told_since(
+                    "information_received",
+                    case,
+                    handlers,
+                    timezone.now() - timedelta(minutes=settings.INFORMATION_NOTICE_MINUTES),
+                )
             notify_staff(
                 "information_received",
                 f"information_received:e{event.pk}",
-                not_told_since(
-                    "information_received",
-                    case,
-                    case_handlers(case),
-                    timezone.now() - timedelta(minutes=settings.INFORMATION_NOTICE_MINUTES),
-                ),
+                handlers,
                 case=case,
                 agency=case.lead_agency,
             )
@@ -127,28 +130,6 @@ def _within_daily_files(case: Case, adding: int) -> None:
         )
 
 
-EMAIL_LINK_DAYS = 7
-_EMAIL_SALT = "referrals.citizen-email"
-
-
-def email_confirmation_token(case: Case) -> str:
-    """The token of the link sent to the address given with ``case``; good for
-    EMAIL_LINK_DAYS, for that case and that address only."""
-    return signing.dumps([case.pk, _email_digest(case.citizen_email)], salt=_EMAIL_SALT)
-
-
-def queue_email_link(case: Case, key: str) -> None:
-    """The one email an unconfirmed address receives: the reference and the link that
-    confirms it; nothing the sender typed, and never the secret. ``key`` makes it once."""
-    queue_email(
-        "case_received",
-        case.citizen_email,
-        case=case,
-        key=key,
-        context={"token": email_confirmation_token(case), "link_days": EMAIL_LINK_DAYS},
-    )
-
-
 @transaction.atomic
 def send_email_link(case: Case, citizen: CitizenAccess) -> Case:
     """Send the confirmation link again (lost, or too old): at most once an hour, so that
@@ -157,12 +138,8 @@ def send_email_link(case: Case, citizen: CitizenAccess) -> Case:
     if not case.citizen_email or case.citizen_email_confirmed_at is not None:
         raise ValidationError(_("There is no email address to confirm on this request."))
     hour = int(timezone.now().timestamp() // 3600)
-    queue_email_link(case, f"case_received:c{case.pk}:h{hour}")
+    email_link.queue(case, f"case_received:c{case.pk}:h{hour}")
     return case
-
-
-def _email_digest(email: str) -> str:
-    return identity.keyed_hash((email or "").strip().lower())[:24]
 
 
 @transaction.atomic
@@ -171,16 +148,10 @@ def confirm_email(case: Case, citizen: CitizenAccess, token: str) -> Case:
     request's secret: the address is theirs, and from now on it receives the request's
     news. Idempotent; a link for another request or address, or an old one, is refused."""
     case = _citizen_lock(case, citizen, Action.CONFIRM_EMAIL)
-    try:
-        case_id, digest = signing.loads(
-            token, salt=_EMAIL_SALT, max_age=timedelta(days=EMAIL_LINK_DAYS)
-        )
-    except (signing.BadSignature, ValueError, TypeError) as error:
+    if not email_link.confirms(token, case):
         raise ValidationError(
             _("This confirmation link is not valid or is too old."), code="bad_link"
-        ) from error
-    if case_id != case.pk or not case.citizen_email or digest != _email_digest(case.citizen_email):
-        raise ValidationError(_("This confirmation link is not valid or is too old."))
+        )
     if case.citizen_email_confirmed_at is None:
         # Not a change of the case's handling: its version stays, so that no officer's
         # open form is refused as out of date.

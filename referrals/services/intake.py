@@ -20,10 +20,9 @@ from referrals.notifications import (
     notify_staff,
     triage_staff,
 )
-from referrals.services import deadlines
+from referrals.services import deadlines, email_link
 from referrals.services._common import record
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
-from referrals.services.citizen import queue_email_link
 
 STAFF_CHANNELS = {Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111}
 MAX_DESCRIPTION = 5000
@@ -208,7 +207,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
             )
             notify_agency_system("new_case", key, lead, case=case)
             if case.citizen_email:
-                queue_email_link(case, f"case_received:c{case.pk}")
+                email_link.queue(case, f"case_received:c{case.pk}")
     except Exception:
         remove_files(stored)
         raise

@@ -92,3 +92,17 @@ def test_a_reference_typed_in_small_letters_still_opens_the_case(supervisor):
 def test_a_body_larger_than_any_form_is_refused_on_every_page():
     response = Client().post("/accounts/login/", {"username": "x"}, CONTENT_LENGTH=str(2**30))
     assert response.status_code == 413
+
+
+def test_a_nul_character_in_a_cookie_or_header_is_refused_before_the_session_is_read():
+    browser = Client()
+    browser.cookies["sessionid"] = "abcdefgh\x00x"
+    assert browser.get("/").status_code == 400
+    agent = Client(HTTP_USER_AGENT="curl\x00")
+    assert agent.post("/accounts/login/", {"username": "x", "password": "y"}).status_code == 400
+
+
+def test_the_refusals_carry_the_security_headers(client):
+    refused = client.get("/staff/?q=%00")
+    assert refused["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in refused["Content-Security-Policy"]

@@ -114,3 +114,32 @@ def test_passwords_sent_at_once_are_each_counted_before_the_next_is_checked(
     assert CountingArgon2.checked == 5, "the fifth wrong password locks; no more are tried"
     assert sorted(answers) == [200] * 4 + [429] * 8, answers
     assert sign_in(user.username, PASSWORD, "203.0.113.5").status_code == 429
+
+
+def test_a_colleague_who_signed_in_here_before_is_not_locked_out_with_the_guesser(settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = "5/15m"
+    colleague = MembershipFactory().user
+    office_browser = Client()
+    assert sign_in(colleague.username, PASSWORD, "203.0.113.5", office_browser).status_code == 302
+    office_browser.post("/accounts/logout/")
+    guessed = MembershipFactory().user
+    for _ in range(4):
+        assert sign_in(guessed.username, "wrong", "203.0.113.5").status_code == 200
+    assert sign_in(guessed.username, "wrong", "203.0.113.5").status_code == 429
+
+    assert sign_in(colleague.username, PASSWORD, "203.0.113.5", office_browser).status_code == 302
+    stranger = sign_in(colleague.username, PASSWORD, "203.0.113.5")
+    assert stranger.status_code == 429, "a browser that never signed in here is held to it"
+
+
+def test_the_admin_has_no_second_door_around_these_limits(settings, superuser):
+    response = Client().post(
+        "/admin/login/?next=/admin/", {"username": superuser.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+
+
+def test_a_signed_in_person_who_may_not_use_the_admin_is_told_so_without_a_loop(client):
+    client.force_login(MembershipFactory().user)
+    assert client.get("/admin/", follow=True).status_code == 403

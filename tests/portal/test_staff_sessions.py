@@ -98,8 +98,24 @@ def test_an_htmx_request_after_the_timeout_sends_the_whole_page_to_sign_in(clien
         {"username": staff("MOL", Role.INTAKE_OFFICER).username, "password": PASSWORD},
     )
     clock.advance(django_settings.STAFF_IDLE_MINUTES * 60 + 1)
-    response = client.get("/staff/?tab=all", HTTP_HX_REQUEST="true")
-    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    response = client.get(
+        "/staff/?tab=all&q=x",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/staff/?tab=all",
+    )
+    # Back to the page the person was on, not to the fragment htmx asked for.
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fstaff%2F%3Ftab%3Dall"
+
+
+def test_a_form_sent_after_the_timeout_leads_to_sign_in_without_coming_back_to_it(client, clock):
+    client.post(
+        "/accounts/login/",
+        {"username": staff("MOL", Role.INTAKE_OFFICER).username, "password": PASSWORD},
+    )
+    clock.advance(django_settings.STAFF_IDLE_MINUTES * 60 + 1)
+    response = client.post("/staff/assign/", {"cases": "RP-2569-ABCDEF"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
 
 
 def test_htmx_keeps_no_copy_of_pages_in_the_browser(client):

@@ -215,3 +215,23 @@ class TestSentAtOnce:
 
         assert sorted(answers) == [302] * 5 + [429] * 7, answers
         assert Case.objects.count() == 5
+
+
+def test_a_limit_on_the_file_cache_outlives_the_cache_s_default_timeout(settings, tmp_path):
+    """The embedded default: Django's file cache writes an incremented value back with its
+    default timeout, which would end a daily limit after five minutes (one second here)."""
+    import time
+
+    from referrals import throttle
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+            "TIMEOUT": 1,
+        }
+    }
+    assert throttle.Allowance("test", "2/d", "0812345678").take()
+    assert throttle.Allowance("test", "2/d", "0812345678").take()
+    time.sleep(1.2)
+    assert not throttle.Allowance("test", "2/d", "0812345678").take()

@@ -12,6 +12,7 @@ from django.test import Client
 from agencies.models import Role
 from referrals import notifications, services
 from referrals.models import Case, CaseStatus, Notification
+from referrals.services import email_link
 from tests.referrals.factories import case_in, staff, submit
 from tests.referrals.public_helpers import (
     in_thai,
@@ -98,15 +99,15 @@ def test_a_link_that_is_not_this_request_s_own_confirms_nothing(tampered, monkey
     case, secret = submit(citizen_email=EMAIL)
     other, _ = submit(citizen_email="someone@example.org")
     if tampered == "another request":
-        token = services.citizen.email_confirmation_token(other)
+        token = email_link.token(other)
     elif tampered == "changed address":
-        token = services.citizen.email_confirmation_token(case)
+        token = email_link.token(case)
         Case.objects.filter(pk=case.pk).update(citizen_email="new@example.org")
     elif tampered == "forged":
         token = signing.dumps([case.pk, "0" * 24], salt="something-else")
     else:
-        token = services.citizen.email_confirmation_token(case)
-        monkeypatch.setattr(services.citizen, "EMAIL_LINK_DAYS", -1)
+        token = email_link.token(case)
+        monkeypatch.setattr(email_link, "LINK_DAYS", -1)
     browser = Client()
     open_case(browser, case.reference, secret)
 
@@ -118,7 +119,15 @@ def test_a_link_that_is_not_this_request_s_own_confirms_nothing(tampered, monkey
 
 def test_after_opening_a_request_the_browser_goes_nowhere_but_that_request(client):
     case, secret = submit()
-    for elsewhere in ("https://evil.example/", "//evil.example/", "/staff/", "/track/"):
+    own = f"/track/{case.reference}/"
+    for elsewhere in (
+        "https://evil.example/",
+        "//evil.example/",
+        "/staff/",
+        "/track/",
+        f"{own}/evil.example/",
+        f"{own}x\r\nSet-Cookie: a=b",
+    ):
         response = client.post(
             "/track/", {"reference": case.reference, "secret": secret, "next": elsewhere}
         )
@@ -152,3 +161,16 @@ def test_a_lost_link_can_be_sent_again_once_an_hour_until_the_address_is_confirm
     assert refused.status_code == 400
     assert in_thai("There is no email address to confirm on this request.") in refused.text
     assert links.count() == 2
+
+
+def test_an_address_given_before_confirmation_began_gets_the_link_at_the_next_news():
+    case = case_in(CaseStatus.IN_PROGRESS, citizen_email=EMAIL)
+    Notification.objects.filter(case=case).delete()  # as for a request sent before
+    supervisor = staff("MOL", Role.SUPERVISOR)
+
+    services.request_information(case, supervisor, "ขอสำเนาสัญญาจ้าง")
+    services.receive_information(Case.objects.get(pk=case.pk), supervisor, "ได้รับแล้ว")
+
+    assert citizen_updates(case) == 0, "no news to an address nobody confirmed"
+    [link] = Notification.objects.filter(case=case, kind="case_received")
+    assert link.recipient == EMAIL and "token" in link.context

@@ -272,3 +272,29 @@ def test_the_periodic_sender_sends_only_what_waited_over_30_seconds(outbox):
     }
     assert notifications.deliver_pending() == 0
     assert len(outbox) == 1
+
+
+def test_emails_queued_with_a_secret_before_this_release_lose_it_and_are_not_sent():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    case, _secret = submit(citizen_email=EMAIL)
+    old = Notification.objects.get(case=case)
+    Notification.objects.filter(pk=old.pk).update(context={"secret_encrypted": "gAAAA-old"})
+    sent = Notification.objects.create(
+        kind="citizen_update",
+        case=case,
+        channel=Notification.Channel.EMAIL,
+        recipient=EMAIL,
+        status=Notification.Status.SENT,
+        context={"secret_encrypted": "gAAAA-older", "event_kind": "accepted"},
+        idempotency_key="old-update",
+    )
+
+    import_module("referrals.migrations.0012_no_secret_in_the_outbox").forget_secrets(apps, None)
+
+    old, sent = Notification.objects.get(pk=old.pk), Notification.objects.get(pk=sent.pk)
+    assert "secret_encrypted" not in old.context and "secret_encrypted" not in sent.context
+    assert (old.status, sent.status) == (Notification.Status.FAILED, Notification.Status.SENT)
+    assert notifications.deliver(old.pk) is False

