@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agencies.models import District, Role
 from referrals import services
-from referrals.models import Case, CaseStatus, Rating
+from referrals.models import Case, CaseStatus, Notification, Rating
 from tests.browser.conftest import PHONE
 from tests.referrals.factories import staff
 
@@ -175,6 +175,15 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     expect(status).to_have_text("ได้รับเรื่องแล้ว")
     check_page(phone, "case new", page_problems)
     shoot(phone, screenshot_dir, "citizen-3-tracked")
+
+    # 3b. The link in the email confirms the address, on the device that opened the request.
+    token = Notification.objects.get(case=case, kind="case_received").context["token"]
+    phone.goto(live_server.url + f"/track/{reference}/confirm-email/{token}/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("ยืนยันอีเมลของท่าน")
+    check_page(phone, "confirm email", page_problems)
+    phone.get_by_role("button", name="ยืนยันอีเมลของฉัน").click()
+    expect(phone.get_by_role("status")).to_contain_text("ความคืบหน้าของคำขอนี้จะส่งไปที่อีเมล")
+    assert Case.objects.get(pk=case.pk).citizen_email_confirmed_at is not None
 
     # 4. The lead agency's intake officer accepts the case and writes two notes.
     officer = staff("MOL", Role.INTAKE_OFFICER)
