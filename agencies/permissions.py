@@ -130,17 +130,32 @@ class StaffProfile:
         return {agency for agency, held in self.roles.items() if held & roles}
 
 
+def working_memberships() -> QuerySet[Membership]:
+    """The memberships through which people work cases: active, of an active user, in an
+    active agency. An inspector works no case, even with a membership left over from a
+    former post. The one definition of "staff" for permissions, notifications and
+    escalations alike."""
+    return Membership.objects.filter(
+        is_active=True, user__is_active=True, agency__is_active=True
+    ).exclude(user__inspector__is_active=True)
+
+
+def arrival_roles(restricted: bool) -> frozenset:
+    """Who takes up what arrives at an agency (a new case, a referral, a transfer): those
+    who triage (``can(..., Action.TRIAGE, ...)``); for a restricted case, those of them who
+    may see it."""
+    return COORDINATORS & MANAGERS if restricted else COORDINATORS
+
+
 def staff_profile(user) -> StaffProfile:
     cached = getattr(user, "_staff_profile", None)
     if cached is not None:
         return cached
     profile = StaffProfile(user_id=user.pk)
     if user.is_authenticated and user.is_active:
-        # An inspector works no case, even with a membership left over from a former post.
-        for agency_id, group_id, role in (
-            Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
-            .exclude(user__inspector__is_active=True)
-            .values_list("agency_id", "agency__group_id", "role")
+        memberships = working_memberships().filter(user=user)
+        for agency_id, group_id, role in memberships.values_list(
+            "agency_id", "agency__group_id", "role"
         ):
             profile.roles.setdefault(agency_id, set()).add(role)
             profile.groups[agency_id] = group_id

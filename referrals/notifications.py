@@ -30,7 +30,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Membership, Role
+from agencies import permissions
+from agencies.models import Agency
 from referrals.models import Case, DeadlineKind, EventKind, Notification, NotificationPreferences
 
 logger = logging.getLogger(__name__)
@@ -66,16 +67,15 @@ STAFF_KINDS = {
 
 
 def staff_of(agency_id: int, roles) -> list:
-    """The active members of an agency holding one of ``roles`` (inspectors excluded)."""
+    """The people working in an agency in one of ``roles`` (see
+    ``permissions.working_memberships``)."""
     return list(
         get_user_model()
         .objects.filter(
-            pk__in=Membership.objects.filter(
-                agency_id=agency_id, role__in=roles, is_active=True
-            ).values("user_id"),
-            is_active=True,
+            pk__in=permissions.working_memberships()
+            .filter(agency_id=agency_id, role__in=roles)
+            .values("user_id")
         )
-        .exclude(inspector__is_active=True)
         .order_by("pk")
     )
 
@@ -89,11 +89,9 @@ def case_handlers(case: Case) -> list:
 
 
 def triage_staff(agency_id: int, restricted: bool = False) -> list:
-    """Intake officers and supervisors; only supervisors for a restricted case, which
-    intake officers do not see (see agencies/permissions.py)."""
-    if restricted:
-        return staff_of(agency_id, [Role.SUPERVISOR])
-    return staff_of(agency_id, [Role.INTAKE_OFFICER, Role.SUPERVISOR])
+    """Those of an agency who take up a case or referral arriving there (see
+    ``permissions.arrival_roles``)."""
+    return staff_of(agency_id, permissions.arrival_roles(restricted))
 
 
 # --- Queueing --------------------------------------------------------------------------------

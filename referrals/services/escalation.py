@@ -16,7 +16,8 @@ from django.db.models import Count, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, Role
+from agencies import permissions
+from agencies.models import Agency, Role
 from referrals.business_time import current_calendar
 from referrals.models import (
     OPEN_CASE_STATUSES,
@@ -52,10 +53,8 @@ class Recipients:
         self.by_role: dict[tuple[int, str], list] = defaultdict(list)
         users = set()
         for membership in (
-            Membership.objects.filter(
-                agency_id__in=agency_ids, is_active=True, user__is_active=True
-            )
-            .exclude(user__inspector__is_active=True)
+            permissions.working_memberships()
+            .filter(agency_id__in=agency_ids)
             .select_related("user")
             .order_by("user_id")
         ):

@@ -21,11 +21,12 @@ from django.core import mail
 from django.test import RequestFactory
 from django.utils import timezone
 
-from agencies.models import Agency, Role
-from agencies.permissions import CitizenAccess
+from agencies import permissions
+from agencies.models import Agency, Inspector, Role
+from agencies.permissions import Action, CitizenAccess
 from referrals import notifications, services, tasks
 from referrals.context_processors import notifications as bell
-from referrals.models import EventKind, Notification
+from referrals.models import Category, EventKind, Notification
 from referrals.notifications import STAFF_KINDS
 from referrals.services import inbox
 from tests.referrals.clock import team
@@ -99,26 +100,42 @@ def with_webhook(code: str, url: str = "http://127.0.0.1:9/hook") -> Agency:
 def test_a_new_case_reaches_the_lead_agencys_triage_staff_in_the_portal_and_by_email(mol, moph):
     case, _secret = submit()
 
-    assert told("new_case") == ids(mol.intake, mol.supervisor)
-    [email] = Notification.objects.filter(kind="new_case", channel=EMAIL)
-    assert (email.user, email.recipient, email.status) == (
-        mol.supervisor,
-        mol.supervisor.email,
-        S.PENDING,
-    )
+    assert told("new_case") == ids(mol.intake, mol.supervisor, mol.cceo)
+    emails = Notification.objects.filter(kind="new_case", channel=EMAIL).order_by("user_id")
+    assert [(e.user, e.recipient, e.status) for e in emails] == [
+        (mol.supervisor, mol.supervisor.email, S.PENDING),
+        (mol.cceo, mol.cceo.email, S.PENDING),
+    ]
     rows = Notification.objects.filter(kind="new_case")
     assert {(r.case_id, r.agency_id) for r in rows} == {(case.pk, agency("MOL").pk)}
     assert {r.status for r in rows.filter(channel=PORTAL)} == {S.SENT}
     assert not rows.filter(channel=WEBHOOK).exists()
 
 
-def test_a_new_restricted_case_is_announced_to_the_supervisors_alone():
+def test_a_new_restricted_case_is_announced_to_the_supervisors_and_cceos_alone():
     msdhs = team("MSDHS")
 
     submit("domestic-violence")
 
-    assert told("new_case") == [msdhs.supervisor.pk]
-    assert told("new_case", EMAIL) == [msdhs.supervisor.pk]
+    assert told("new_case") == ids(msdhs.supervisor, msdhs.cceo)
+    assert told("new_case", EMAIL) == ids(msdhs.supervisor, msdhs.cceo)
+
+
+@pytest.mark.parametrize("category", ["unpaid-wages", "witness-protection"])
+def test_a_new_case_reaches_exactly_those_who_may_triage_it(category):
+    """The rule of who is told and the rule of who may triage are one: a CCEO may triage,
+    so a CCEO is told; an inspector with a membership left over works no case."""
+    lead = Category.objects.get(code=category).lead_agency.code
+    people = [staff(lead, role) for role in Role]
+    inspector = staff(lead, Role.INTAKE_OFFICER)
+    Inspector.objects.create(user=inspector)
+    people.append(inspector)
+
+    case, _secret = submit(category)
+
+    may_triage = [u for u in people if permissions.can(fresh(u), Action.TRIAGE, case)]
+    assert may_triage, "someone must be able to triage it"
+    assert told("new_case") == ids(*may_triage)
 
 
 def test_a_new_case_reaches_the_agencys_own_system_when_it_has_a_webhook(mol):
@@ -144,8 +161,8 @@ def test_a_referral_reaches_the_receiving_agency(mol, moph):
     with_webhook("MOPH")
     case, _boss, referral = referred(mol)
 
-    assert told("referral_received") == ids(moph.intake, moph.supervisor)
-    assert told("referral_received", EMAIL) == [moph.supervisor.pk]
+    assert told("referral_received") == ids(moph.intake, moph.supervisor, moph.cceo)
+    assert told("referral_received", EMAIL) == ids(moph.supervisor, moph.cceo)
     rows = Notification.objects.filter(kind="referral_received")
     assert {(r.case_id, r.agency_id) for r in rows} == {(case.pk, agency("MOPH").pk)}
     assert {r.context.get("from_agency") for r in rows.exclude(channel=WEBHOOK)} == {"MOL"}
@@ -153,20 +170,20 @@ def test_a_referral_reaches_the_receiving_agency(mol, moph):
     assert (hook.context["case"], hook.context["referral"]) == (case.reference, referral.pk)
 
 
-def test_a_referral_of_a_restricted_case_is_announced_to_the_receiving_supervisors_alone(mol, moph):
+def test_a_referral_of_a_restricted_case_is_announced_to_the_receiving_managers_alone(mol, moph):
     case, _boss, _referral = referred(mol, "domestic-violence")
     assert case.is_restricted
 
-    assert told("referral_received") == [moph.supervisor.pk]
+    assert told("referral_received") == ids(moph.supervisor, moph.cceo)
     assert not Notification.objects.filter(user=moph.intake).exists()
 
 
-def test_a_cancelled_referral_of_a_restricted_case_is_announced_to_the_supervisors_alone(mol, moph):
+def test_a_cancelled_referral_of_a_restricted_case_is_announced_to_the_managers_alone(mol, moph):
     _case, boss, referral = referred(mol, "domestic-violence")
 
     services.cancel_referral(referral, boss, "ไม่ต้องการแล้ว")
 
-    assert told("referral_update") == [moph.supervisor.pk]
+    assert told("referral_update") == ids(moph.supervisor, moph.cceo)
     assert not Notification.objects.filter(user=moph.intake, kind="referral_update").exists()
 
 
@@ -198,8 +215,8 @@ def test_the_answer_to_a_referral_reaches_the_lead_agency(mol, moph, answer):
 
     what = answer(referral, moph.officer, boss)
 
-    assert updates(what) == ids(mol.intake, mol.supervisor)
-    assert updates(what, EMAIL) == [mol.supervisor.pk]
+    assert updates(what) == ids(mol.intake, mol.supervisor, mol.cceo)
+    assert updates(what, EMAIL) == ids(mol.supervisor, mol.cceo)
     moph_people = [moph.intake, moph.supervisor, moph.cceo, moph.officer]
     assert not Notification.objects.filter(kind="referral_update", user__in=moph_people).exists()
     hooks = Notification.objects.filter(kind="referral_update", channel=WEBHOOK)
@@ -222,8 +239,8 @@ def test_a_cancelled_referral_reaches_the_receiving_agency(mol, moph):
 
     services.cancel_referral(referral, boss, "ไม่ต้องการแล้ว")
 
-    assert updates(EventKind.REFERRAL_CANCELLED) == ids(moph.intake, moph.supervisor)
-    assert updates(EventKind.REFERRAL_CANCELLED, EMAIL) == [moph.supervisor.pk]
+    assert updates(EventKind.REFERRAL_CANCELLED) == ids(moph.intake, moph.supervisor, moph.cceo)
+    assert updates(EventKind.REFERRAL_CANCELLED, EMAIL) == ids(moph.supervisor, moph.cceo)
     mol_people = [mol.intake, mol.supervisor, mol.cceo, mol.officer]
     assert not Notification.objects.filter(kind="referral_update", user__in=mol_people).exists()
 
@@ -258,7 +275,7 @@ def test_information_from_the_citizen_reaches_those_who_handle_the_case(mol, ass
 
     services.add_information(case, CitizenAccess(case.pk), "แนบสัญญาจ้างแล้ว")
 
-    handlers = [mol.officer] if assigned else [mol.intake, mol.supervisor]
+    handlers = [mol.officer] if assigned else [mol.intake, mol.supervisor, mol.cceo]
     assert told("information_received") == ids(*handlers)
     assert told("information_received", EMAIL) == ids(*[u for u in handlers if u != mol.intake])
 
@@ -274,9 +291,9 @@ def test_a_kind_turned_off_by_email_still_reaches_the_portal(mol):
     services.request_information(case, mol.supervisor, "ขอสำเนาสัญญาจ้าง")
     services.add_information(case, CitizenAccess(case.pk), "แนบสัญญาจ้างแล้ว")
 
-    assert told("new_case") == ids(mol.intake, mol.supervisor)
-    assert told("new_case", EMAIL) == []
-    assert told("information_received", EMAIL) == [mol.supervisor.pk]
+    assert told("new_case") == ids(mol.intake, mol.supervisor, mol.cceo)
+    assert told("new_case", EMAIL) == [mol.cceo.pk]
+    assert told("information_received", EMAIL) == ids(mol.supervisor, mol.cceo)
 
 
 def test_an_officer_without_any_email_kind_gets_the_portal_alone(mol):
@@ -299,7 +316,7 @@ def test_each_email_is_written_in_its_recipients_language(outbox, mol):
         assert notifications.deliver(row.pk) is True
 
     emails = {email.to[0]: email for email in outbox}
-    assert set(emails) == {thai_reader.email, english_reader.email}
+    assert set(emails) == {thai_reader.email, english_reader.email, mol.cceo.email}
     english, thai = emails[english_reader.email], emails[thai_reader.email]
     assert english.subject == f"New case {case.reference} for your agency"
     assert "A new case has reached your agency and waits for triage." in english.body
@@ -329,7 +346,7 @@ def test_the_same_event_queued_twice_is_written_once(mol):
 
 def test_delivering_an_email_twice_sends_it_once(outbox, mol):
     submit()
-    row = Notification.objects.get(kind="new_case", channel=EMAIL)
+    row = Notification.objects.get(kind="new_case", channel=EMAIL, user=mol.supervisor)
 
     assert notifications.deliver(row.pk) is True
     assert notifications.deliver(row.pk) is False
