@@ -6,9 +6,13 @@ direct foreign-key table, not the generic one). Staff see a case only when one o
 agencies holds that permission; everything else follows from their role there:
 
 - intake officers, case officers, supervisors and CCEOs of an involved agency see the case
-  and its personal data and add notes; agency administrators manage members, not cases;
+  and its personal data, print its slip and add notes; agency administrators manage
+  members, not cases; the officer who recorded a request may print its slip even when it
+  went to another agency;
 - restricted cases are seen only by the officer assigned, and the supervisors and CCEOs of
   the involved agencies;
+- staff take up what arrives at their agency (``arrival_roles``) and are given cases
+  (``assignable``) by the same rules as they triage and work them;
 - the lead agency's intake officers, supervisors and CCEOs triage, transfer, ask the
   citizen, refer, resolve and close; its case officers ask, refer, resolve and close the
   cases assigned to them (triage and transfer stay with intake and supervisors); its
@@ -36,6 +40,7 @@ This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -51,6 +56,7 @@ class Action(StrEnum):
     VIEW = "view"
     VIEW_PERSONAL_DATA = "view_personal_data"
     VIEW_ATTACHMENT = "view_attachment"
+    PRINT_SLIP = "print_slip"
     NOTE = "note"
     ASSIGN = "assign"
     TRIAGE = "triage"
@@ -81,7 +87,9 @@ class Action(StrEnum):
 HANDLERS = frozenset({Role.INTAKE_OFFICER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.CCEO})
 MANAGERS = frozenset({Role.SUPERVISOR, Role.CCEO})
 COORDINATORS = frozenset({Role.INTAKE_OFFICER, Role.SUPERVISOR, Role.CCEO})
-READ_ACTIONS = frozenset({Action.VIEW, Action.VIEW_PERSONAL_DATA, Action.VIEW_ATTACHMENT})
+READ_ACTIONS = frozenset(
+    {Action.VIEW, Action.VIEW_PERSONAL_DATA, Action.VIEW_ATTACHMENT, Action.PRINT_SLIP}
+)
 LEAD_WORK = frozenset(
     {Action.REQUEST_INFORMATION, Action.REFER, Action.CANCEL_REFERRAL, Action.RESOLVE, Action.CLOSE}
 )
@@ -145,6 +153,16 @@ def arrival_roles(restricted: bool) -> frozenset:
     who triage (``can(..., Action.TRIAGE, ...)``); for a restricted case, those of them who
     may see it."""
     return COORDINATORS & MANAGERS if restricted else COORDINATORS
+
+
+def assignable(agency_id: int) -> QuerySet:
+    """Who may be given a case led by the agency: the people working there in a role that
+    handles cases (an agency administrator manages members, not cases)."""
+    return get_user_model().objects.filter(
+        pk__in=working_memberships()
+        .filter(agency_id=agency_id, role__in=HANDLERS)
+        .values("user_id")
+    )
 
 
 def staff_profile(user) -> StaffProfile:
@@ -317,6 +335,13 @@ def can(user, action: Action, case, referral=None) -> bool:
         roles = staff_profile(user).roles_in(case.lead_agency_id)
         return bool(roles & MANAGERS) if case.is_restricted else Role.AGENCY_ADMIN in roles
     profile = staff_profile(user)
+    if (
+        action == Action.PRINT_SLIP
+        and case.created_by_id is not None
+        and case.created_by_id == profile.user_id
+        and profile.agencies_with(HANDLERS)
+    ):
+        return True  # the officer who recorded it, even when it went to another agency
     if not _sees(profile, case):
         return False
     if action in READ_ACTIONS or action == Action.NOTE:

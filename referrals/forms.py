@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, District, Membership, Province, Subdistrict
-from agencies.permissions import HANDLERS
+from agencies import permissions
+from agencies.models import Agency, District, Province, Subdistrict
 from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
 from referrals.public.forms import place_code
@@ -64,16 +64,7 @@ class OfficerChoiceField(forms.ModelChoiceField):
 
 
 def officers_of(agency_id):
-    return (
-        get_user_model()
-        .objects.filter(
-            pk__in=Membership.objects.filter(
-                agency_id=agency_id, is_active=True, role__in=HANDLERS
-            ).values("user_id"),
-            is_active=True,
-        )
-        .order_by("first_name", "username")
-    )
+    return permissions.assignable(agency_id).order_by("first_name", "username")
 
 
 class AssignForm(VersionedForm):

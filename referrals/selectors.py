@@ -204,8 +204,9 @@ def _search(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     return cases.filter(citizen_name__icontains=text)
 
 
-def case_for(user, reference: str) -> Case | None:
-    """The case with this reference if ``user`` may see it; None otherwise (answered 404)."""
+def case_for(user, reference: str, action: Action = Action.VIEW) -> Case | None:
+    """The case with this reference if ``user`` may take ``action`` on it (see it, by
+    default); None otherwise (answered 404)."""
     # Few joins: planning a nine-table join cost more than running it. The optional
     # places, office and original case load by primary key when the page shows them.
     reference = (reference or "").strip().upper()
@@ -217,7 +218,7 @@ def case_for(user, reference: str) -> Case | None:
         ).get(reference=reference)
     except Case.DoesNotExist:
         return None
-    if not permissions.can(user, Action.VIEW, case):
+    if not permissions.can(user, action, case):
         return None
     return case
 

@@ -479,12 +479,12 @@ def _add_errors(form, error: ValidationError):
 def slip(request, reference):
     """The printable slip with the tracking code and, right after recording, the secret.
 
-    The officer who recorded the request may print it even when the case is routed to
-    another agency, which they otherwise do not see.
+    Who may print it is the permission module's (the officer who recorded the request may,
+    even when it went to another agency).
     """
-    case = Case.objects.select_related("category", "lead_agency").filter(
-        reference=reference.upper(), created_by=request.user
-    ).first() or _case_or_404(request.user, reference)
+    case = selectors.case_for(request.user, reference, Action.PRINT_SLIP)
+    if case is None:
+        raise Http404(_("No such case."))
     slips = request.session.get(SLIP_SESSION_KEY, {})
     secret = slips.pop(case.reference, None)
     request.session[SLIP_SESSION_KEY] = slips

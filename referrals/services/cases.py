@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import permissions
-from agencies.models import Agency, Membership
+from agencies.models import Agency
 from agencies.permissions import HANDLERS, Action
 from referrals.errors import TransitionNotAllowed
 from referrals.models import (
@@ -208,9 +208,7 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
     move(case, "assign", CASE_TRANSITIONS)
     if (
         officer is not None
-        and not Membership.objects.filter(
-            user=officer, agency_id=case.lead_agency_id, is_active=True, role__in=HANDLERS
-        ).exists()
+        and not permissions.assignable(case.lead_agency_id).filter(pk=officer.pk).exists()
     ):
         raise TransitionNotAllowed(_("Choose an officer of the lead agency."))
     previous = case.assigned_to

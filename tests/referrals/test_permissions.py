@@ -29,11 +29,11 @@ from agencies import permissions
 from agencies.models import Role
 from agencies.permissions import Action, CitizenAccess
 from referrals import services
-from referrals.errors import CaseNotFound, NotPermitted
+from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.models import Case, CaseStatus, ReferralStatus
 from tests.factories import InspectorFactory, MembershipFactory
 from tests.matrix import matrix_rows
-from tests.referrals.factories import agency, case_in, fresh, referral_in, staff
+from tests.referrals.factories import agency, case_in, fresh, new_case_data, referral_in, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +357,35 @@ def test_a_former_administrator_decides_no_erasure():
     admin.memberships.update(is_active=False)
 
     assert not permissions.can(fresh(admin), Action.DECIDE_ERASURE, case)
+
+
+def test_the_officer_who_recorded_a_request_may_print_its_slip_wherever_it_went():
+    recorder = staff("MOJ", Role.INTAKE_OFFICER)
+    colleague = staff("MOJ", Role.INTAKE_OFFICER)
+    case, _secret = services.create_case(
+        new_case_data("domestic-violence", channel="phone"), by=recorder
+    )
+    assert case.lead_agency.code == "MSDHS" and case.is_restricted
+
+    assert permissions.can(recorder, Action.PRINT_SLIP, case)
+    assert not permissions.can(recorder, Action.VIEW, case), "the slip, not the case"
+    assert not permissions.can(colleague, Action.PRINT_SLIP, case)
+    assert permissions.can(staff("MSDHS", Role.SUPERVISOR), Action.PRINT_SLIP, case)
+    assert not permissions.can(staff("MSDHS", Role.INTAKE_OFFICER), Action.PRINT_SLIP, case)
+
+
+def test_cases_are_given_only_to_people_who_work_cases_in_the_lead_agency():
+    case = case_in(CaseStatus.IN_PROGRESS)
+    boss = staff("MOL", Role.SUPERVISOR)
+    officer = staff("MOL", Role.CASE_OFFICER)
+    admin = staff("MOL", Role.AGENCY_ADMIN)
+    inspector = staff("MOL", Role.CASE_OFFICER)
+    InspectorFactory(user=inspector)
+    elsewhere = staff("MOPH", Role.CASE_OFFICER)
+
+    assert set(permissions.assignable(case.lead_agency_id)) >= {boss, officer}
+    for user in (admin, inspector, elsewhere):
+        assert user not in permissions.assignable(case.lead_agency_id)
+        with pytest.raises(WorkflowError):
+            services.assign_case(case, boss, user)
+    assert services.assign_case(case, boss, officer).assigned_to == officer
