@@ -216,6 +216,15 @@ class DashboardScope:
     def covers(self, agency_id: int) -> bool:
         return self.agency_ids is None or agency_id in self.agency_ids
 
+    def listable(self, cases: QuerySet, restricted: bool = False) -> QuerySet:
+        """The cases of a figure this reader may see listed one by one: an inspector never
+        sees a restricted case (witness protection, trafficking, violence) named, though
+        the figures count it; an agency's supervisors and CCEOs see their agency's.
+        ``restricted``: the ones held back instead."""
+        if not self.is_national:
+            return cases.none() if restricted else cases
+        return cases.filter(is_restricted=restricted)
+
 
 def is_inspector(user) -> bool:
     """Whether the user is an active ministry inspector (read once per request)."""
@@ -239,6 +248,19 @@ def dashboard_scope(user) -> DashboardScope | None:
         return DashboardScope(agency_ids=None)
     managed = staff_profile(user).agencies_with(MANAGERS)
     return DashboardScope(agency_ids=frozenset(managed)) if managed else None
+
+
+def plan_projects(user, projects: QuerySet) -> QuerySet:
+    """The projects of the action plan an agency administrator keeps at /plan/: those
+    their agencies lead or take part in, or answer for an activity or indicator of."""
+    agencies = administered_agency_ids(user)
+    involved = projects.model.objects.filter(
+        Q(lead_agency__in=agencies)
+        | Q(participating_agencies__in=agencies)
+        | Q(activities__responsible_agency__in=agencies)
+        | Q(indicators__responsible_agency__in=agencies)
+    )
+    return projects.filter(pk__in=involved.values("pk"))
 
 
 def may_manage_project(user, project) -> bool:

@@ -7,7 +7,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,21 +30,11 @@ def plan_admin_required(view):
     return wrapper
 
 
-def _involving(agencies):
-    return (
-        Q(lead_agency__in=agencies)
-        | Q(participating_agencies__in=agencies)
-        | Q(activities__responsible_agency__in=agencies)
-        | Q(indicators__responsible_agency__in=agencies)
-    )
-
-
 @require_http_methods(["GET", "HEAD"])
 @plan_admin_required
 def project_list(request):
-    agencies = permissions.administered_agency_ids(request.user)
     projects = (
-        Project.objects.filter(pk__in=Project.objects.filter(_involving(agencies)).values("pk"))
+        permissions.plan_projects(request.user, Project.objects.all())
         .select_related("strategy", "lead_agency")
         .order_by("strategy__number", "code")
     )
@@ -76,11 +65,10 @@ def project_edit(request, code=None):
 @require_http_methods(["GET", "HEAD"])
 @plan_admin_required
 def project_detail(request, code):
-    agencies = permissions.administered_agency_ids(request.user)
     project = get_object_or_404(
-        Project.objects.filter(_involving(agencies))
-        .distinct()
-        .select_related("strategy", "lead_agency"),
+        permissions.plan_projects(request.user, Project.objects.all()).select_related(
+            "strategy", "lead_agency"
+        ),
         code=code,
     )
     activities = project.activities.select_related("responsible_agency")

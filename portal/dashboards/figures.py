@@ -264,7 +264,7 @@ def contested_cases(selection: Selection, scope: DashboardScope) -> list[Contest
     # Only what the list shows: the cases are pickled into the page's snapshot, which must
     # never hold a name, contact or description (nor outlive their erasure with them).
     cases = (
-        listable(Case.objects.filter(pk__in=ids), scope)
+        scope.listable(Case.objects.filter(pk__in=ids))
         .select_related("category", "province", "lead_agency")
         .only(
             "reference",
@@ -286,17 +286,6 @@ def contested_cases(selection: Selection, scope: DashboardScope) -> list[Contest
 
 
 # --- The cases behind a figure ------------------------------------------------------------
-
-
-def listable(cases, scope: DashboardScope, restricted: bool = False):
-    """The cases a reader may see listed, one by one: an inspector never sees a restricted
-    case (witness protection, trafficking, violence) named, though the figures count it;
-    an agency's supervisors and CCEOs see their agency's. ``restricted``: the ones held
-    back instead."""
-    if not scope.is_national:
-        return cases.none() if restricted else cases
-    return cases.filter(is_restricted=restricted)
-
 
 DRILL_FIGURES = ("received", "open", "overdue", "resolved", "in_time", "late")
 
@@ -324,7 +313,7 @@ def cases_behind(
     now=None,
     restricted: bool = False,
 ):
-    """The cases a figure counts that the reader may see listed (``listable``), newest
+    """The cases a figure counts that the reader may see listed (``scope.listable``), newest
     first, with only the columns a dashboard may show (no name, contact, identity or
     description). ``referred`` is (from agency, to agency): the cases with such a referral
     in the period. ``restricted``: the restricted cases held back from the list instead."""
@@ -344,7 +333,7 @@ def cases_behind(
         cases = cases.filter(district=district)
     if provinces is not None:
         cases = cases.filter(province_id__in=provinces)
-    cases = listable(cases, scope, restricted)
+    cases = scope.listable(cases, restricted)
     return (
         cases.select_related("category", "province", "district", "lead_agency")
         .only(
