@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from agencies import permissions
 from agencies.models import Agency, Province
 from agencies.permissions import Action
-from referrals import identity
+from referrals import actions, identity
 from referrals.models import (
     OPEN_CASE_STATUSES,
     Case,
@@ -32,7 +32,7 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed
+from referrals.transitions import CASE_TRANSITIONS, allowed
 
 logger = logging.getLogger(__name__)
 
@@ -239,40 +239,11 @@ def case_page(case: Case) -> dict:
     }
 
 
-CASE_ACTIONS = {
-    "accept": Action.TRIAGE,
-    "reject": Action.TRIAGE,
-    "mark_duplicate": Action.TRIAGE,
-    "transfer": Action.TRANSFER,
-    "assign": Action.ASSIGN,
-    "classify": Action.TRIAGE,
-    "request_information": Action.REQUEST_INFORMATION,
-    "receive_information": Action.REQUEST_INFORMATION,
-    "refer": Action.REFER,
-    "resolve": Action.RESOLVE,
-    "close": Action.CLOSE,
-    "reopen": Action.REOPEN,
-    "restrict": Action.RESTRICT,
-}
-REFERRAL_ACTIONS = {
-    "accept": Action.ANSWER_REFERRAL,
-    "decline": Action.ANSWER_REFERRAL,
-    "complete": Action.COMPLETE_REFERRAL,
-    "cancel": Action.CANCEL_REFERRAL,
-}
-
-
 def available_actions(user, case: Case) -> set[str]:
     """The case actions this user may take now: allowed by role and by the case's state."""
-    names = {
-        name
-        for name, action in CASE_ACTIONS.items()
-        if allowed(CASE_TRANSITIONS, name, case.status) and permissions.can(user, action, case)
-    }
+    names = actions.possible(user, case)
     if "reopen" in names and not reopenable(case):
         names.discard("reopen")
-    if permissions.can(user, Action.NOTE, case):
-        names |= {"note", "attach"}
     return names
 
 
@@ -288,12 +259,7 @@ def reopenable(case: Case) -> bool:
 
 
 def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:
-    return {
-        name
-        for name, action in REFERRAL_ACTIONS.items()
-        if allowed(REFERRAL_TRANSITIONS, name, referral.status)
-        and permissions.can(user, action, case, referral)
-    }
+    return actions.possible(user, case, referral)
 
 
 def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]]:

@@ -169,6 +169,10 @@ def bulk_assign(request):
 
 @dataclass(frozen=True)
 class CaseAction:
+    """How the staff pages take an action of the registry (``referrals.actions``): the
+    form that collects its input, the service that does it, and what the person is told.
+    Who may take it, and from which status, is the registry's alone."""
+
     form: type
     run: Callable
     done: str

@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agencies.permissions import Action
+from referrals import actions
 from referrals.models import Attachment, Case, EventKind
-from referrals.services._common import record, require
+from referrals.services._common import record
 from referrals.services.cases import acting_agency
 from referrals.uploads import checked_file
 
@@ -98,7 +98,7 @@ def remove_files(attachments: list[Attachment]) -> None:
 @transaction.atomic
 def add_attachment(case: Case, by, uploaded) -> Attachment:
     """Store a checked copy of an uploaded image or PDF and note it on the timeline."""
-    require(by, Action.NOTE, case)
+    actions.take(by, "attach", case)
     content, content_type, digest = checked_file(uploaded)
     upload = CheckedUpload((uploaded.name or "file")[-255:], content, content_type, digest)
     (attachment,) = store_uploads(case, [upload], by, agency=acting_agency(by, case))

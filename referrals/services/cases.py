@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import HANDLERS, Action
+from referrals import actions
 from referrals.errors import TransitionNotAllowed
 from referrals.models import (
     OPEN_REFERRAL_STATUSES,
@@ -33,14 +34,12 @@ from referrals.selectors import reopenable
 from referrals.services import deadlines, email_link
 from referrals.services._common import (
     lock_case,
-    move,
     record,
     require,
     required_text,
     save_case,
     save_referral,
 )
-from referrals.transitions import CASE_TRANSITIONS
 
 
 def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None = None) -> None:
@@ -98,8 +97,7 @@ def acting_agency(user, case: Case) -> Agency | None:
 def accept_case(case: Case, by, expected_version: int | None = None) -> Case:
     """Triage: the lead agency takes the case on (new -> in progress)."""
     case = lock_case(case, expected_version)
-    require(by, Action.TRIAGE, case)
-    move(case, "accept", CASE_TRANSITIONS)
+    actions.take(by, "accept", case)
     case.acknowledged_at = case.acknowledged_at or timezone.now()
     save_case(case, "status", "acknowledged_at")
     record(case, EventKind.ACCEPTED, by, agency=case.lead_agency, public=True)
@@ -111,8 +109,7 @@ def reject_case(case: Case, by, reason: str, expected_version: int | None = None
     """Triage: out of scope of every MOU agency; the reason (and where to go) is public."""
     reason = required_text(reason, _("Say why, and where the person can get help instead."))
     case = lock_case(case, expected_version)
-    require(by, Action.TRIAGE, case)
-    move(case, "reject", CASE_TRANSITIONS)
+    actions.take(by, "reject", case)
     cancel_open_referrals(case, by, reason)
     case.public_answer = reason
     case.closed_at = timezone.now()
@@ -130,14 +127,13 @@ def mark_duplicate(
 ) -> Case:
     """Join the case to an earlier one the user can see (None: no such case for them)."""
     case = lock_case(case, expected_version)
-    require(by, Action.TRIAGE, case)
+    actions.take(by, "mark_duplicate", case)
     if original is None or original.pk == case.pk or not permissions.can(by, Action.VIEW, original):
         raise TransitionNotAllowed(_("Choose another case that your agency handles."))
     if original.status == CaseStatus.DUPLICATE:
         raise TransitionNotAllowed(
             _("That case is itself a duplicate: join this one to its original.")
         )
-    move(case, "mark_duplicate", CASE_TRANSITIONS)
     cancel_open_referrals(
         case, by, _("Joined to case %(reference)s.") % {"reference": original.reference}
     )
@@ -165,10 +161,9 @@ def transfer_case(
     """
     reason = required_text(reason, _("Say why the other agency should lead."))
     case = lock_case(case, expected_version)
-    require(by, Action.TRANSFER, case)
+    actions.take(by, "transfer", case)
     if to_agency.pk == case.lead_agency_id:
         raise TransitionNotAllowed(_("The case is already led by this agency."))
-    move(case, "transfer", CASE_TRANSITIONS)
     # An agency that was helping and now leads no longer needs its own referral.
     cancel_open_referrals(case, by, _("This agency now leads the case."), to_agency=to_agency)
     former = case.lead_agency
@@ -204,8 +199,7 @@ def transfer_case(
 def assign_case(case: Case, by, officer, expected_version: int | None = None) -> Case:
     """Give the case to an officer of the lead agency (or take it back with None)."""
     case = lock_case(case, expected_version)
-    require(by, Action.ASSIGN, case)
-    move(case, "assign", CASE_TRANSITIONS)
+    actions.take(by, "assign", case)
     if (
         officer is not None
         and not permissions.assignable(case.lead_agency_id).filter(pk=officer.pk).exists()
@@ -251,8 +245,7 @@ def classify_case(
     policy of the new category and priority; a restricted category restricts the case
     (never the other way: lifting a restriction is a supervisor's decision)."""
     case = lock_case(case, expected_version)
-    require(by, Action.TRIAGE, case)
-    move(case, "classify", CASE_TRANSITIONS)
+    actions.take(by, "classify", case)
     if priority not in Priority.values:
         raise TransitionNotAllowed(_("Unknown priority."))
     project_id = case.project_id if project is UNCHANGED else getattr(project, "pk", None)
@@ -275,7 +268,7 @@ def classify_case(
 def add_note(case: Case, by, text: str, public: bool = False) -> Case:
     """A note on the timeline: internal to the agencies, or shown to the citizen."""
     text = required_text(text, _("Write the note."))
-    require(by, Action.NOTE, case)
+    actions.take(by, "note", case)
     record(case, EventKind.NOTE, by, agency=acting_agency(by, case), public=public, message=text)
     return case
 
@@ -285,8 +278,7 @@ def request_information(case: Case, by, question: str, expected_version: int | N
     """Ask the citizen for information; the case waits (and its SLA clock pauses)."""
     question = required_text(question, _("Write what the person should tell us."))
     case = lock_case(case, expected_version)
-    require(by, Action.REQUEST_INFORMATION, case)
-    move(case, "request_information", CASE_TRANSITIONS)
+    actions.take(by, "request_information", case)
     save_case(case, "status")
     event = record(
         case,
@@ -305,8 +297,7 @@ def receive_information(case: Case, by, answer: str, expected_version: int | Non
     """The citizen answered (recorded by an officer who took the call); work resumes."""
     answer = required_text(answer, _("Write what the person told us."))
     case = lock_case(case, expected_version)
-    require(by, Action.REQUEST_INFORMATION, case)
-    move(case, "receive_information", CASE_TRANSITIONS)
+    actions.take(by, "receive_information", case)
     save_case(case, "status")
     record(
         case,
@@ -331,8 +322,7 @@ def resolve_case(
     overrides with a reason: the referrals still open are then cancelled with it."""
     answer = required_text(answer, _("Tell the person what was done for them."))
     case = lock_case(case, expected_version)
-    require(by, Action.RESOLVE, case)
-    move(case, "resolve", CASE_TRANSITIONS)
+    actions.take(by, "resolve", case)
     override_reason = (override_reason or "").strip()
     if case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES).exists():
         if not override_reason:
@@ -364,8 +354,7 @@ def resolve_case(
 def close_case(case: Case, by, expected_version: int | None = None) -> Case:
     """Close a resolved case (confirmed by the citizen, or no answer in time)."""
     case = lock_case(case, expected_version)
-    require(by, Action.CLOSE, case)
-    move(case, "close", CASE_TRANSITIONS)
+    actions.take(by, "close", case)
     case.closed_at = timezone.now()
     save_case(case, "status", "closed_at")
     record(case, EventKind.CLOSED, by, agency=case.lead_agency, public=True)
@@ -377,8 +366,7 @@ def reopen_case(case: Case, by, reason: str, expected_version: int | None = None
     """Reopen a resolved or closed case within CASE_REOPEN_DAYS of its resolution."""
     reason = required_text(reason, _("Say why the case is reopened."))
     case = lock_case(case, expected_version)
-    require(by, Action.REOPEN, case)
-    move(case, "reopen", CASE_TRANSITIONS)
+    actions.take(by, "reopen", case)
     if case.anonymised_at is not None:
         raise TransitionNotAllowed(_("The personal data of this case is erased: it stays closed."))
     if not reopenable(case):
@@ -400,8 +388,7 @@ def set_restricted(
     """A supervisor limits (or opens) who sees the case, with a reason."""
     reason = required_text(reason, _("Say why access changes."))
     case = lock_case(case, expected_version)
-    require(by, Action.RESTRICT, case)
-    move(case, "restrict", CASE_TRANSITIONS)
+    actions.take(by, "restrict", case)
     if case.is_restricted == restricted:
         raise TransitionNotAllowed(_("Nothing to change."))
     case.is_restricted = restricted

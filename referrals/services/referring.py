@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import Agency
-from agencies.permissions import Action
+from referrals import actions
 from referrals.errors import TransitionNotAllowed
 from referrals.models import Case, EventKind, Referral
 from referrals.notifications import (
@@ -24,14 +24,11 @@ from referrals.services import deadlines
 from referrals.services._common import (
     lock_case,
     lock_referral,
-    move,
     record,
-    require,
     required_text,
     save_case,
     save_referral,
 )
-from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS
 
 
 @transaction.atomic
@@ -47,8 +44,7 @@ def refer_case(
     if not to_agencies:
         raise ValidationError(_("Choose at least one agency."))
     case = lock_case(case, expected_version)
-    require(by, Action.REFER, case)
-    move(case, "refer", CASE_TRANSITIONS)
+    actions.take(by, "refer", case)
     if any(agency.pk == case.lead_agency_id for agency in to_agencies):
         raise TransitionNotAllowed(_("The lead agency cannot refer the case to itself."))
     busy = set(
@@ -103,19 +99,10 @@ def refer_case(
     return referrals
 
 
-PERMISSION_FOR = {
-    "accept": Action.ANSWER_REFERRAL,
-    "decline": Action.ANSWER_REFERRAL,
-    "complete": Action.COMPLETE_REFERRAL,
-    "cancel": Action.CANCEL_REFERRAL,
-}
-
-
 def _answer(referral, by, action, kind, expected_version, **changes) -> Referral:
     referral = lock_referral(referral, expected_version)
     case = referral.case
-    require(by, PERMISSION_FOR[action], case, referral)
-    move(referral, action, REFERRAL_TRANSITIONS)
+    actions.take(by, action, case, referral)
     now = timezone.now()
     if action in ("accept", "decline"):
         referral.answered_by, referral.answered_at = by, now

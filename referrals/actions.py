@@ -1,0 +1,74 @@
+"""The registry of what staff do to a case or a referral: each action's name, the
+permission it needs (``agencies.permissions.Action``) and its row of the transition table.
+
+The services take an action through ``take`` (the permission, then the move), the
+selectors ask ``possible`` what a user may do next, and the staff pages bind each name to
+its form and service in a table a test holds to this one; so an action's rule is written
+here once, and a page cannot offer what its service would refuse.
+"""
+
+from agencies import permissions
+from agencies.permissions import Action
+from referrals.errors import CaseNotFound, NotPermitted
+from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed, next_status
+
+# On a case. "note" and "attach" keep its status and need no transition.
+CASE = {
+    "accept": Action.TRIAGE,
+    "reject": Action.TRIAGE,
+    "mark_duplicate": Action.TRIAGE,
+    "classify": Action.TRIAGE,
+    "transfer": Action.TRANSFER,
+    "assign": Action.ASSIGN,
+    "request_information": Action.REQUEST_INFORMATION,
+    "receive_information": Action.REQUEST_INFORMATION,
+    "refer": Action.REFER,
+    "resolve": Action.RESOLVE,
+    "close": Action.CLOSE,
+    "reopen": Action.REOPEN,
+    "restrict": Action.RESTRICT,
+    "note": Action.NOTE,
+    "attach": Action.NOTE,
+}
+# On a referral, by the agency it was sent to (accept, decline, complete) or the lead
+# agency that sent it (cancel).
+REFERRAL = {
+    "accept": Action.ANSWER_REFERRAL,
+    "decline": Action.ANSWER_REFERRAL,
+    "complete": Action.COMPLETE_REFERRAL,
+    "cancel": Action.CANCEL_REFERRAL,
+}
+
+
+def take(by, name: str, case, referral=None) -> None:
+    """Check that ``by`` may take action ``name`` on the case (or its ``referral``), and
+    make its move: CaseNotFound (404) for a case they may not see, NotPermitted beyond
+    their role, TransitionNotAllowed from the wrong status. The caller saves."""
+    rules, table, target = (
+        (CASE, CASE_TRANSITIONS, case)
+        if referral is None
+        else (REFERRAL, REFERRAL_TRANSITIONS, referral)
+    )
+    if not permissions.can(by, Action.VIEW, case):
+        raise CaseNotFound()
+    if not permissions.can(by, rules[name], case, referral):
+        raise NotPermitted()
+    if name in table:
+        target.status = next_status(table, name, target.status, target.get_status_display())
+
+
+def possible(user, case, referral=None) -> set[str]:
+    """The actions ``user`` may take now on the case (or its ``referral``): allowed by
+    role and by status. (Whether the person's data still allows a reopening is the
+    selectors' to add.)"""
+    rules, table, target = (
+        (CASE, CASE_TRANSITIONS, case)
+        if referral is None
+        else (REFERRAL, REFERRAL_TRANSITIONS, referral)
+    )
+    return {
+        name
+        for name, permission in rules.items()
+        if (name not in table or allowed(table, name, target.status))
+        and permissions.can(user, permission, case, referral)
+    }
