@@ -4,12 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WorkflowError(Exception):
-    """An action that cannot be taken now; ``message`` says why, in the user's language."""
+    """An action that cannot be taken now; ``message`` says why, in the user's language,
+    and ``field`` names the input it is about when there is one (a form shows the message
+    beside that field, the API under its name)."""
 
     default_message = _("This action cannot be taken.")
 
-    def __init__(self, message=None):
+    def __init__(self, message=None, field: str | None = None):
         self.message = message or self.default_message
+        self.field = field
         super().__init__(str(self.message))
 
 

@@ -403,7 +403,8 @@ def referral_action(request, pk, action):
 
 
 def _perform(request, case, form, run, done, referral=None):
-    """Run a service on a valid form; show its refusal as a message, in the user's language."""
+    """Run a service on a valid form; show its refusal in the user's language, beside the
+    field it is about when it names one, else as a message."""
     if form.is_valid():
         try:
             run(form.cleaned_data)
@@ -412,8 +413,10 @@ def _perform(request, case, form, run, done, referral=None):
         except NotPermitted as error:
             raise PermissionDenied(error.message) from error
         except WorkflowError as error:
-            messages.error(request, error.message)
-            return redirect(case)
+            if error.field not in form.fields:
+                messages.error(request, error.message)
+                return redirect(case)
+            form.add_error(error.field, error.message)  # beside what was chosen
         except ValidationError as error:
             form.add_error(None, error)
         else:

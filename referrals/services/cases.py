@@ -129,7 +129,9 @@ def mark_duplicate(
     case = lock_case(case, expected_version)
     actions.take(by, "mark_duplicate", case)
     if original is None or original.pk == case.pk or not permissions.can(by, Action.VIEW, original):
-        raise TransitionNotAllowed(_("Choose another case that your agency handles."))
+        raise TransitionNotAllowed(
+            _("Choose another case that your agency handles."), field="original"
+        )
     if original.status == CaseStatus.DUPLICATE:
         raise TransitionNotAllowed(
             _("That case is itself a duplicate: join this one to its original.")
@@ -163,7 +165,7 @@ def transfer_case(
     case = lock_case(case, expected_version)
     actions.take(by, "transfer", case)
     if to_agency.pk == case.lead_agency_id:
-        raise TransitionNotAllowed(_("The case is already led by this agency."))
+        raise TransitionNotAllowed(_("The case is already led by this agency."), field="to_agency")
     # An agency that was helping and now leads no longer needs its own referral.
     cancel_open_referrals(case, by, _("This agency now leads the case."), to_agency=to_agency)
     former = case.lead_agency
@@ -204,7 +206,7 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
         officer is not None
         and not permissions.assignable(case.lead_agency_id).filter(pk=officer.pk).exists()
     ):
-        raise TransitionNotAllowed(_("Choose an officer of the lead agency."))
+        raise TransitionNotAllowed(_("Choose an officer of the lead agency."), field="officer")
     previous = case.assigned_to
     case.assigned_to = officer
     save_case(case, "assigned_to")
@@ -247,7 +249,7 @@ def classify_case(
     case = lock_case(case, expected_version)
     actions.take(by, "classify", case)
     if priority not in Priority.values:
-        raise TransitionNotAllowed(_("Unknown priority."))
+        raise TransitionNotAllowed(_("Unknown priority."), field="priority")
     project_id = case.project_id if project is UNCHANGED else getattr(project, "pk", None)
     if (category.pk, priority, project_id) == (case.category_id, case.priority, case.project_id):
         raise TransitionNotAllowed(_("Nothing to change."))

@@ -13,7 +13,7 @@ from agencies import permissions
 from agencies.models import Agency
 from referrals import actions
 from referrals.errors import TransitionNotAllowed
-from referrals.models import Case, EventKind, Referral
+from referrals.models import OPEN_REFERRAL_STATUSES, Case, EventKind, Referral
 from referrals.notifications import (
     case_handlers,
     notify_agency_system,
@@ -46,16 +46,19 @@ def refer_case(
     case = lock_case(case, expected_version)
     actions.take(by, "refer", case)
     if any(agency.pk == case.lead_agency_id for agency in to_agencies):
-        raise TransitionNotAllowed(_("The lead agency cannot refer the case to itself."))
+        raise TransitionNotAllowed(
+            _("The lead agency cannot refer the case to itself."), field="to_agencies"
+        )
     busy = set(
         case.referrals.filter(
-            to_agency__in=to_agencies, status__in=["pending", "accepted"]
+            to_agency__in=to_agencies, status__in=OPEN_REFERRAL_STATUSES
         ).values_list("to_agency__code", flat=True)
     )
     if busy:
         raise TransitionNotAllowed(
             _("Already referred and not yet closed: %(agencies)s.")
-            % {"agencies": ", ".join(sorted(busy))}
+            % {"agencies": ", ".join(sorted(busy))},
+            field="to_agencies",
         )
     referrals = []
     try:

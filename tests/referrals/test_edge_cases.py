@@ -65,16 +65,18 @@ def test_a_case_cannot_be_joined_to_a_duplicate():
     assert fresh(first).status == CaseStatus.NEW
 
 
-def test_a_mistyped_original_reference_is_a_message_not_a_404(client):
+def test_a_mistyped_original_reference_is_said_beside_it_not_a_404(client):
     case, _ = submit()
     client.force_login(staff("MOL", Role.INTAKE_OFFICER))
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "mark_duplicate"]),
         {"mark_duplicate-version": case.version, "mark_duplicate-original": "RP-2569-ZZZZZZ"},
-        follow=True,
     )
-    assert response.status_code == 200
-    assert "โปรดเลือกเรื่องอื่นที่หน่วยงานของท่านดูแล" in response.text
+    assert response.status_code == 400
+    start = response.text.index('<div class="field has-error')
+    field = response.text[start : response.text.index("</div>", start)]
+    assert 'name="mark_duplicate-original"' in field
+    assert "โปรดเลือกเรื่องอื่นที่หน่วยงานของท่านดูแล" in field
     assert fresh(case).status == CaseStatus.NEW
 
 

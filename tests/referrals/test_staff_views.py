@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from agencies.models import Role
+from agencies.models import Agency, Role
 from referrals.models import (
     Case,
     CaseEvent,
@@ -583,3 +583,27 @@ def test_every_referral_form_refuses_an_empty_answer(client, status, action, fie
     assert response.status_code == 400
     assert 'class="errorlist' in response.text
     assert fresh(referral).status == status
+
+
+def test_a_refusal_about_one_field_is_shown_beside_that_field(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    supervisor = staff("MOL", Role.SUPERVISOR)
+    referral_in(ReferralStatus.PENDING, case, to="MOPH", by=supervisor)
+    client = signed_in(client, supervisor)
+    moph = Agency.objects.get(code="MOPH")
+
+    response = client.post(
+        case_url(case, "refer"),
+        {
+            "refer-to_agencies": [moph.pk],
+            "refer-reason": "ขอให้ตรวจสุขภาพอีกครั้ง",
+            "refer-version": fresh(case).version,
+        },
+    )
+
+    assert response.status_code == 400
+    start = response.text.index('<div class="field has-error')
+    field = response.text[start : response.text.index('<div class="field', start + 1)]
+    assert 'name="refer-to_agencies"' in field
+    assert "ส่งต่อไปแล้วและยังไม่ปิด: MOPH" in field
+    assert case.referrals.count() == 1
