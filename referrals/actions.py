@@ -39,6 +39,30 @@ REFERRAL = {
     "cancel": Action.CANCEL_REFERRAL,
 }
 
+# The citizen's, on the tracking page (a ``permissions.CitizenAccess``): "answer" is adding
+# information to a case that waits for it; the page's forms are the first seven.
+CITIZEN = {
+    "add_information": Action.ADD_INFORMATION,
+    "withdraw": Action.WITHDRAW,
+    "rate": Action.RATE,
+    "confirm_close": Action.CONFIRM_CLOSE,
+    "ask_reopen": Action.ASK_REOPEN,
+    "request_erasure": Action.REQUEST_ERASURE,
+    "send_email_link": Action.CONFIRM_EMAIL,
+    "answer": Action.ADD_INFORMATION,
+    "confirm_email": Action.CONFIRM_EMAIL,
+    "export_data": Action.EXPORT_DATA,
+}
+CITIZEN_FORMS = (
+    "add_information",
+    "withdraw",
+    "rate",
+    "confirm_close",
+    "ask_reopen",
+    "request_erasure",
+    "send_email_link",
+)
+
 
 def take(by, name: str, case, referral=None) -> None:
     """Check that ``by`` may take action ``name`` on the case (or its ``referral``), and
@@ -72,3 +96,25 @@ def possible(user, case, referral=None) -> set[str]:
         if (name not in table or allowed(table, name, target.status))
         and permissions.can(user, permission, case, referral)
     }
+
+
+def take_as_citizen(citizen, name: str, case) -> None:
+    """The citizen's action ``name`` on their case: CaseNotFound (404) for any other case,
+    TransitionNotAllowed from the wrong status, else its move. The caller saves."""
+    if not permissions.can(citizen, CITIZEN[name], case):
+        raise CaseNotFound()
+    if name in CASE_TRANSITIONS:
+        case.status = next_status(CASE_TRANSITIONS, name, case.status, case.get_status_display())
+
+
+def possible_for_citizen(case) -> set[str]:
+    """The tracking page's forms that the case's status allows (the selectors add what
+    its data says: already rated, already erased ...)."""
+    names = {
+        name
+        for name in CITIZEN_FORMS
+        if name not in CASE_TRANSITIONS or allowed(CASE_TRANSITIONS, name, case.status)
+    }
+    if allowed(CASE_TRANSITIONS, "answer", case.status):
+        names.add("add_information")
+    return names

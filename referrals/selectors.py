@@ -32,7 +32,6 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-from referrals.transitions import CASE_TRANSITIONS, allowed
 
 logger = logging.getLogger(__name__)
 
@@ -360,13 +359,7 @@ def agencies_helping(case: Case) -> list[Agency]:
 
 def citizen_actions(case: Case) -> set[str]:
     """What the citizen may do now on the tracking page."""
-    names = {
-        name
-        for name in ("withdraw", "rate", "confirm_close", "ask_reopen", "request_erasure")
-        if allowed(CASE_TRANSITIONS, name, case.status)
-    }
-    if case.status in OPEN_CASE_STATUSES and case.status != CaseStatus.WITHDRAWN:
-        names.add("add_information")
+    names = actions.possible_for_citizen(case)
     if "rate" in names and (
         case.anonymised_at is not None or Rating.objects.filter(case=case).exists()
     ):
@@ -378,8 +371,8 @@ def citizen_actions(case: Case) -> set[str]:
         or case.erasure_requests.filter(status=ErasureRequest.Status.PENDING).exists()
     ):
         names.discard("request_erasure")
-    if case.citizen_email and case.citizen_email_confirmed_at is None:
-        names.add("send_email_link")
+    if not case.citizen_email or case.citizen_email_confirmed_at is not None:
+        names.discard("send_email_link")
     return names
 
 

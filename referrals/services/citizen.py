@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.permissions import Action, CitizenAccess
+from referrals import actions
 from referrals.errors import CaseNotFound, TransitionNotAllowed
 from referrals.models import (
     Attachment,
@@ -31,17 +32,18 @@ from referrals.models import (
 from referrals.notifications import case_handlers, not_told_since, notify_staff
 from referrals.selectors import personal_data_export, reopenable
 from referrals.services import email_link
-from referrals.services._common import lock_case, move, record, required_text, save_case
+from referrals.services._common import lock_case, record, required_text, save_case
 from referrals.services.access_log import Read, record_access
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
 from referrals.services.cases import cancel_open_referrals
-from referrals.transitions import CASE_TRANSITIONS
 
 MAX_TEXT = 5000
 
 
-def _citizen_lock(case: Case, citizen: CitizenAccess, action: Action, expected_version=None):
-    if not permissions.can(citizen, action, case):
+def _citizen_lock(case: Case, citizen: CitizenAccess, name: str, expected_version=None):
+    """The case locked for the citizen's action ``name`` (see referrals.actions), after
+    checking that it is theirs: anyone else learns nothing of it."""
+    if not permissions.can(citizen, actions.CITIZEN[name], case):
         raise CaseNotFound()
     return lock_case(case, expected_version)
 
@@ -69,9 +71,9 @@ def add_information(
     stored = []
     try:
         with transaction.atomic():
-            case = _citizen_lock(case, citizen, Action.ADD_INFORMATION, expected_version)
+            case = _citizen_lock(case, citizen, "add_information", expected_version)
             answering = case.status == CaseStatus.WAITING_CITIZEN
-            move(case, "answer" if answering else "add_information", CASE_TRANSITIONS)
+            actions.take_as_citizen(citizen, "answer" if answering else "add_information", case)
             save_case(case, "status")
             event = record(
                 case,
@@ -134,7 +136,7 @@ def _within_daily_files(case: Case, adding: int) -> None:
 def send_email_link(case: Case, citizen: CitizenAccess) -> Case:
     """Send the confirmation link again (lost, or too old): at most once an hour, so that
     the page cannot be used to fill someone's mailbox."""
-    case = _citizen_lock(case, citizen, Action.CONFIRM_EMAIL)
+    case = _citizen_lock(case, citizen, "send_email_link")
     if not case.citizen_email or case.citizen_email_confirmed_at is not None:
         raise ValidationError(_("There is no email address to confirm on this request."))
     hour = int(timezone.now().timestamp() // 3600)
@@ -147,7 +149,7 @@ def confirm_email(case: Case, citizen: CitizenAccess, token: str) -> Case:
     """The citizen opened the link sent to their address, in a browser that holds the
     request's secret: the address is theirs, and from now on it receives the request's
     news. Idempotent; a link for another request or address, or an old one, is refused."""
-    case = _citizen_lock(case, citizen, Action.CONFIRM_EMAIL)
+    case = _citizen_lock(case, citizen, "confirm_email")
     if not email_link.confirms(token, case):
         raise ValidationError(
             _("This confirmation link is not valid or is too old."), code="bad_link"
@@ -164,8 +166,8 @@ def confirm_email(case: Case, citizen: CitizenAccess, token: str) -> Case:
 def withdraw_case(case: Case, citizen: CitizenAccess, reason: str = "", expected_version=None):
     """The citizen no longer needs help: the case ends, and so do its open referrals."""
     reason = (reason or "").strip()[:MAX_TEXT]
-    case = _citizen_lock(case, citizen, Action.WITHDRAW, expected_version)
-    move(case, "withdraw", CASE_TRANSITIONS)
+    case = _citizen_lock(case, citizen, "withdraw", expected_version)
+    actions.take_as_citizen(citizen, "withdraw", case)
     cancel_open_referrals(case, None, reason or _("The citizen withdrew the request."))
     case.closed_at = timezone.now()
     save_case(case, "status", "closed_at")
@@ -209,8 +211,8 @@ def rate_case(
         errors["comment"] = [_("Keep the text under %(limit)s characters.") % {"limit": MAX_TEXT}]
     if errors:
         raise ValidationError(errors)
-    case = _citizen_lock(case, citizen, Action.RATE)
-    move(case, "rate", CASE_TRANSITIONS)
+    case = _citizen_lock(case, citizen, "rate")
+    actions.take_as_citizen(citizen, "rate", case)
     if case.anonymised_at is not None:
         raise TransitionNotAllowed(_("The personal data of this request is already erased."))
     if Rating.objects.filter(case=case).exists():
@@ -223,8 +225,8 @@ def rate_case(
 @transaction.atomic
 def confirm_close(case: Case, citizen: CitizenAccess, expected_version=None) -> Case:
     """The citizen confirms the help given: the case is closed."""
-    case = _citizen_lock(case, citizen, Action.CONFIRM_CLOSE, expected_version)
-    move(case, "confirm_close", CASE_TRANSITIONS)
+    case = _citizen_lock(case, citizen, "confirm_close", expected_version)
+    actions.take_as_citizen(citizen, "confirm_close", case)
     case.closed_at = timezone.now()
     save_case(case, "status", "closed_at")
     record(case, EventKind.CLOSED, None, public=True, by_citizen=True)
@@ -235,8 +237,8 @@ def confirm_close(case: Case, citizen: CitizenAccess, expected_version=None) -> 
 def ask_reopen(case: Case, citizen: CitizenAccess, reason: str, expected_version=None) -> Case:
     """The problem is not solved: the case goes back to the lead agency, with the reason."""
     reason = _limited(reason, _("Tell us what is still not solved."))
-    case = _citizen_lock(case, citizen, Action.ASK_REOPEN, expected_version)
-    move(case, "ask_reopen", CASE_TRANSITIONS)
+    case = _citizen_lock(case, citizen, "ask_reopen", expected_version)
+    actions.take_as_citizen(citizen, "ask_reopen", case)
     if not reopenable(case):
         raise TransitionNotAllowed(
             _("This request can no longer be reopened: please submit a new one.")
@@ -250,8 +252,7 @@ def ask_reopen(case: Case, citizen: CitizenAccess, reason: str, expected_version
 @transaction.atomic
 def export_personal_data(case: Case, citizen: CitizenAccess) -> dict:
     """Everything the portal holds about the citizen in this case; the access is logged."""
-    if not permissions.can(citizen, Action.EXPORT_DATA, case):
-        raise CaseNotFound()
+    actions.take_as_citizen(citizen, "export_data", case)
     record_access(case, None, Read.CITIZEN_EXPORT)
     return personal_data_export(case)
 
@@ -260,8 +261,8 @@ def export_personal_data(case: Case, citizen: CitizenAccess) -> dict:
 def request_erasure(case: Case, citizen: CitizenAccess, reason: str = "") -> ErasureRequest:
     """Ask the lead agency to erase the personal data of a finished case."""
     reason = (reason or "").strip()[:MAX_TEXT]
-    case = _citizen_lock(case, citizen, Action.REQUEST_ERASURE)
-    move(case, "request_erasure", CASE_TRANSITIONS)
+    case = _citizen_lock(case, citizen, "request_erasure")
+    actions.take_as_citizen(citizen, "request_erasure", case)
     if case.anonymised_at is not None:
         raise TransitionNotAllowed(_("The personal data of this request is already erased."))
     try:

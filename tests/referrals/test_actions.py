@@ -56,3 +56,10 @@ def test_what_the_page_offers_on_a_referral_is_what_the_service_allows():
     with pytest.raises(WorkflowError):
         services.cancel_referral(referral, helper, "ไม่ต้องการแล้ว")
     assert services.accept_referral(referral, helper).status == ReferralStatus.ACCEPTED
+
+
+def test_the_tracking_page_binds_exactly_the_registrys_forms_for_citizens():
+    from referrals.public import following
+
+    assert set(following.CITIZEN_FORMS) == set(actions.CITIZEN_FORMS)
+    assert set(actions.CITIZEN_FORMS) <= set(actions.CITIZEN)
