@@ -5,9 +5,9 @@ permission checks and a timeline event), so their admin pages show and never wri
 """
 
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from referrals import notifications
 from referrals.models import (
     Attachment,
     Case,
@@ -196,13 +196,7 @@ class NotificationAdmin(RecordsPersonalDataReads):
 
     @admin.action(description=_("Send the failed ones again"))
     def send_again(self, request, queryset):
-        # Only failures: a row still "sending" may have gone out, and sent ones did.
-        count = queryset.filter(status=Notification.Status.FAILED).update(
-            status=Notification.Status.PENDING,
-            attempts=0,
-            next_attempt_at=timezone.now(),
-            claimed_at=None,
-        )
+        count = notifications.send_again(queryset)
         self.message_user(
             request,
             _("%(count)s notifications will be sent again within a minute.") % {"count": count},

@@ -458,6 +458,15 @@ def deliver_pending(older_than: timedelta = timedelta(seconds=30), limit: int = 
     return sum(deliver(pk) for pk in ids)
 
 
+def send_again(rows) -> int:
+    """Put the failed ones of ``rows`` back in the queue for the periodic sender (from the
+    admin); how many. Only failures: a row still "sending" may have gone out, and a sent
+    one did."""
+    return rows.filter(status=S.FAILED).update(
+        status=S.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
+    )
+
+
 def give_up_stalled(now=None) -> int:
     """Mark as failed what a worker claimed and never finished: it may or may not have
     gone out, so it is not sent again; the admin shows it for a person to check."""
