@@ -16,6 +16,21 @@ def staff(code: str, role: str):
     return MembershipFactory(agency=Agency.objects.get(code=code), role=role).user
 
 
+def somyings_case():
+    """A request for legal aid sent from the web in Chiang Mai, led by MOJ."""
+    case, _secret = create_case(
+        NewCase(
+            citizen_name="สมหญิง ใจงาม",
+            citizen_phone="0812345678",
+            category=Category.objects.get(code="legal-aid"),
+            province=Province.objects.get(code="50"),
+            description="ถูกเลิกจ้างโดยไม่ได้รับค่าจ้างสามเดือน และไม่มีที่พักอาศัย",
+            channel=Channel.WEB,
+        )
+    )
+    return case
+
+
 def sign_in(browser, live_server, user, console_errors):
     context = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -33,16 +48,7 @@ def test_a_case_is_triaged_referred_answered_by_two_agencies_and_resolved(
     browser, live_server, reference_data, screenshot_dir
 ):
     console_errors: list[str] = []
-    case, _secret = create_case(
-        NewCase(
-            citizen_name="สมหญิง ใจงาม",
-            citizen_phone="0812345678",
-            category=Category.objects.get(code="legal-aid"),
-            province=Province.objects.get(code="50"),
-            description="ถูกเลิกจ้างโดยไม่ได้รับค่าจ้างสามเดือน และไม่มีที่พักอาศัย",
-            channel=Channel.WEB,
-        )
-    )
+    case = somyings_case()
     intake = staff("MOJ", Role.INTAKE_OFFICER)
     labour = staff("MOL", Role.CASE_OFFICER)
     social = staff("MSDHS", Role.SUPERVISOR)
@@ -104,16 +110,7 @@ def test_the_browser_keeps_no_copy_of_the_queue_after_htmx_searches_and_signing_
     browser, live_server, reference_data
 ):
     console_errors: list[str] = []
-    case, _secret = create_case(
-        NewCase(
-            citizen_name="สมหญิง ใจงาม",
-            citizen_phone="0812345678",
-            category=Category.objects.get(code="legal-aid"),
-            province=Province.objects.get(code="50"),
-            description="ถูกเลิกจ้างโดยไม่ได้รับค่าจ้าง",
-            channel=Channel.WEB,
-        )
-    )
+    case = somyings_case()
     page = sign_in(browser, live_server, staff("MOJ", Role.INTAKE_OFFICER), console_errors)
     page.get_by_role("link", name="ทั้งหมดของเรา").click()
     # Each search pushes an address; htmx used to keep a copy of the page it left.
