@@ -109,20 +109,13 @@ def _empty_form_page(request, max_mb: int):
     """The page everyone gets first, drawn once per language and kept in the cache with
     stand-ins for the CSRF token and the submission token, which are filled in per visitor.
     (The page most people will ever see: it should cost about what a trivial view does.)"""
-    key = selectors.request_page_cache_key(get_language())
-    try:
-        page = cache.get(key)
-    except Exception:
-        logger.warning("Cache unreachable: the request page is drawn afresh")
-        page = None
-    if page is None:
+
+    def draw():
         form = forms.PublicRequestForm(max_mb=max_mb)
         context = {**_form_context(form), "csrf_token": CSRF_MARK, "submission": SUBMISSION_MARK}
-        page = render_to_string("public/new_request.html", context, request)
-        try:
-            cache.set(key, page, 600)
-        except Exception:
-            logger.warning("Cache unreachable: the request page is not kept")
+        return render_to_string("public/new_request.html", context, request)
+
+    page = _kept(selectors.request_page_cache_key(get_language()), draw)
     # Every form of the page (the language switcher's too) carries the CSRF token.
     page = page.replace(CSRF_MARK, get_token(request)).replace(SUBMISSION_MARK, uuid.uuid4().hex, 1)
     return HttpResponse(page)
@@ -161,18 +154,26 @@ def _form_body(form) -> str:
     }
     if form.is_bound:
         return render_to_string("public/_request_form_body.html", context)
-    key = selectors.request_form_cache_key(get_language())
+    return _kept(
+        selectors.request_form_cache_key(get_language()),
+        lambda: render_to_string("public/_request_form_body.html", context),
+    )
+
+
+def _kept(key: str, draw) -> str:
+    """What ``draw`` returns, kept in the cache for ten minutes under ``key``; a cache that
+    cannot be reached only costs the drawing."""
     try:
         html = cache.get(key)
     except Exception:
-        logger.warning("Cache unreachable: the request form is drawn afresh")
+        logger.warning("Cache unreachable: %s is drawn afresh", key)
         html = None
     if html is None:
-        html = render_to_string("public/_request_form_body.html", context)
+        html = draw()
         try:
             cache.set(key, html, 600)
         except Exception:
-            logger.warning("Cache unreachable: the request form is not kept")
+            logger.warning("Cache unreachable: %s is not kept", key)
     return html
 
 

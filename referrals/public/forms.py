@@ -122,7 +122,10 @@ class PublicRequestForm(PlaceChoices, forms.Form):
         label=_("Email (optional)"),
         required=False,
         max_length=254,
-        help_text=_("We send your reference code and secret to it."),
+        help_text=_(
+            "We send it a link to confirm that it is yours, then the news of your request. "
+            "Your secret is never sent by email."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     national_id = forms.CharField(

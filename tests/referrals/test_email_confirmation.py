@@ -174,3 +174,15 @@ def test_an_address_given_before_confirmation_began_gets_the_link_at_the_next_ne
     assert citizen_updates(case) == 0, "no news to an address nobody confirmed"
     [link] = Notification.objects.filter(case=case, kind="case_received")
     assert link.recipient == EMAIL and "token" in link.context
+
+
+def test_the_form_says_what_the_email_address_gets_and_that_the_secret_is_never_sent(client):
+    page = client.get("/requests/new/").text
+    assert (
+        in_thai(
+            "We send it a link to confirm that it is yours, then the news of your request. "
+            "Your secret is never sent by email."
+        )
+        in page
+    )
+    assert "เราจะส่งเลขที่เรื่องและรหัสยืนยันไปที่อีเมลนี้" not in page
