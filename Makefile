@@ -60,6 +60,8 @@ DELIVERY_BENCH_ARGS ?= $(BENCH_ARGS)
 # Then every dashboard page served to its readers and computed from the cases, and the
 # Celery refresh of the dashboards' snapshots; DASHBOARD_BENCH_ARGS="--runs 10".
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
+# Then the REST API and Open311 at a million cases (bench/api.py); API_BENCH_ARGS.
+API_BENCH_ARGS ?= $(BENCH_ARGS)
 # Last, what checking an uploaded picture or PDF costs (bench/uploads.py; no database).
 bench: $(STAMP)
 	$(BIN)/python bench/staff_pages.py $(BENCH_ARGS)
@@ -67,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sla_sweep.py $(SLA_BENCH_ARGS)
 	$(BIN)/python bench/delivery.py $(DELIVERY_BENCH_ARGS)
 	$(BIN)/python bench/dashboards.py $(DASHBOARD_BENCH_ARGS)
+	$(BIN)/python bench/api.py $(API_BENCH_ARGS)
 	$(BIN)/python bench/uploads.py
 
 # Extract translatable strings into locale/th and compile them (needs Debian's gettext).

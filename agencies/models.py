@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 from agencies.bilingual import BilingualName
 
@@ -216,3 +217,47 @@ class Inspector(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class AgencyApiKey(AbstractAPIKey):
+    """A key with which one agency's own system calls the portal's API.
+
+    Stored hashed (djangorestframework-api-key): the key itself is shown once, when it is
+    made. It acts for its agency with the rules of ``agencies.permissions.SystemCaller``;
+    it is revoked or left to expire, never deleted once it has acted (the timeline names it).
+    """
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="api_keys", verbose_name=_("agency")
+    )
+    can_write = models.BooleanField(
+        _("may change cases"),
+        default=False,
+        help_text=_("Without it the key only reads: cases, referrals, timelines and files."),
+    )
+    can_see_restricted = models.BooleanField(
+        _("may see restricted cases"),
+        default=False,
+        help_text=_(
+            "Restricted cases (witness protection, trafficking, violence) stay hidden from "
+            "the key unless this is granted."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.revoked and not self.has_expired and self.agency.is_active

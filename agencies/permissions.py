@@ -18,12 +18,20 @@ agencies holds that permission; everything else follows from their role there:
   cases assigned to them (triage and transfer stay with intake and supervisors); its
   supervisors and CCEOs also assign, override a resolution, reopen and restrict;
 - the receiving agency's staff answer and complete a referral to it;
+- an agency's own system, calling the API with one of the agency's keys (a
+  ``SystemCaller``, never a person), sees what the agency is involved in, restricted cases
+  only when the key is granted them; a key that may write takes the coordinators' work
+  for its agency (triage, transfer, ask, refer, resolve, close, notes and files when it
+  leads; answer and complete a referral to it) and records new cases from its channel;
+  assigning officers, overriding, reopening, restricting and erasure stay with people;
 - inspectors see no case here (their dashboards show figures without personal data);
 - the citizen, who has no account, proves they hold the case's reference code and
   verification secret (a ``CitizenAccess``): they follow that case alone, add information,
   withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure,
   and confirm that the email address given with it is theirs;
   no member of staff takes these actions in their name;
+- an agency's administrators make, list and revoke the keys of its systems (the system
+  administrator too, in the admin);
 - the lead agency's administrators decide the requests to erase a citizen's data (its
   supervisors and CCEOs, for a restricted case);
 - the dashboards: inspectors read every agency's figures, an agency's supervisors and
@@ -123,6 +131,28 @@ class CitizenAccess:
     pk = None
 
 
+@dataclass(frozen=True)
+class SystemCaller:
+    """An agency's own system, calling the API with one of the agency's keys.
+
+    Made only by the API's key authentication once the key is checked (unrevoked,
+    unexpired, its agency active). It is not a person: it has no account, and the timeline
+    names the key.
+    """
+
+    agency_id: int
+    group_id: int
+    key_id: str
+    name: str
+    can_write: bool = False
+    can_see_restricted: bool = False
+    is_authenticated = False
+    pk = None
+
+
+SYSTEM_READS = frozenset({Action.VIEW, Action.VIEW_PERSONAL_DATA, Action.VIEW_ATTACHMENT})
+
+
 @dataclass
 class StaffProfile:
     """A user's roles by agency, read once per request."""
@@ -166,6 +196,8 @@ def assignable(agency_id: int) -> QuerySet:
 
 
 def staff_profile(user) -> StaffProfile:
+    if isinstance(user, SystemCaller | CitizenAccess):
+        return StaffProfile(user_id=None)  # no person: no membership, no role
     cached = getattr(user, "_staff_profile", None)
     if cached is not None:
         return cached
@@ -181,6 +213,21 @@ def staff_profile(user) -> StaffProfile:
     return profile
 
 
+def working_agency_ids(user) -> set[int]:
+    """The agencies for which ``user`` (a member of staff or a system) works cases."""
+    if isinstance(user, SystemCaller):
+        return {user.agency_id}
+    return staff_profile(user).agencies_with(HANDLERS)
+
+
+def may_create_case(user) -> bool:
+    """Record a new case for a citizen: intake officers, supervisors and CCEOs (by phone,
+    at a counter, from the 1111 center), and a system whose key may write (channel API)."""
+    if isinstance(user, SystemCaller):
+        return user.can_write
+    return may_record_intake(user)
+
+
 def is_staff_member(user) -> bool:
     return bool(staff_profile(user).agencies_with(HANDLERS))
 
@@ -188,6 +235,14 @@ def is_staff_member(user) -> bool:
 def administered_agency_ids(user) -> set[int]:
     """The agencies whose members (and citizens' erasure requests) ``user`` manages."""
     return staff_profile(user).agencies_with(frozenset({Role.AGENCY_ADMIN}))
+
+
+def may_manage_api_keys(user, agency_id: int) -> bool:
+    """Make, list and revoke an agency's API keys: its administrators, and the system
+    administrator (in the Django admin)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return agency_id in administered_agency_ids(user)
 
 
 def erasure_scope(user) -> Q:
@@ -352,6 +407,8 @@ def can(user, action: Action, case, referral=None) -> bool:
         return action in CITIZEN_ACTIONS and user.case_id == case.pk
     if action in CITIZEN_ACTIONS:
         return False
+    if isinstance(user, SystemCaller):
+        return _system_may(user, action, case, referral)
     if action == Action.DECIDE_ERASURE:
         # A restricted case stays with those who may see it: the supervisors and CCEOs.
         roles = staff_profile(user).roles_in(case.lead_agency_id)
@@ -381,33 +438,81 @@ def can(user, action: Action, case, referral=None) -> bool:
     return False
 
 
-def visible_cases(user, queryset: QuerySet) -> QuerySet:
-    """The cases of ``queryset`` that ``user`` may see, by the same rules as ``can``.
+def public_cases(queryset: QuerySet) -> QuerySet:
+    """The cases anyone may know of by reference and status (Open311's public reading, with
+    no personal data): never a restricted one (witness protection, trafficking, violence)."""
+    return queryset.filter(is_restricted=False)
+
+
+def reads_personal_data_of_visible(user) -> bool:
+    """Whether the cases ``visible_cases`` gives ``user`` may be listed with the person's
+    name and contact details: every caller who may see a case may read them
+    (``Action.VIEW_PERSONAL_DATA`` is granted with ``Action.VIEW``), as the queue shows."""
+    return isinstance(user, SystemCaller) or bool(staff_profile(user).agencies_with(HANDLERS))
+
+
+def _system_may(caller: SystemCaller, action: Action, case, referral) -> bool:
+    if caller.agency_id not in involved_agency_ids(case):
+        return False
+    if case.is_restricted and not caller.can_see_restricted:
+        return False
+    if action in SYSTEM_READS:
+        return True
+    if not caller.can_write:
+        return False
+    if action == Action.NOTE:
+        return True
+    if action in (Action.TRIAGE, Action.TRANSFER) or action in LEAD_WORK:
+        return case.lead_agency_id == caller.agency_id
+    if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
+        return referral is not None and referral.to_agency_id == caller.agency_id
+    return False
+
+
+def visible_cases(user, queryset: QuerySet, through: str = "") -> QuerySet:
+    """The cases of ``queryset`` that ``user`` may see, by the same rules as ``can``;
+    with ``through`` (a foreign key to the case, such as "case"), the rows of another
+    model whose case they may see.
 
     Written as correlated EXISTS on the guardian table's (group, permission, case) index,
     so that a page of the newest cases probes a few dozen rows whatever the table's size.
     """
+    prefix = f"{through}__" if through else ""
+    case_model = (
+        queryset.model._meta.get_field(through).related_model if through else queryset.model
+    )
+    model = get_group_obj_perms_model(case_model)
+    permission = _view_permission(case_model)
+
+    def granted_to_groups(groups):
+        return Exists(
+            model.objects.filter(
+                content_object_id=OuterRef(f"{through}_id" if through else "pk"),
+                permission=permission,
+                group_id__in=groups,
+            )
+        )
+
+    if isinstance(user, SystemCaller):
+        visible = queryset.filter(granted_to_groups([user.group_id]))
+        if user.can_see_restricted:
+            return visible
+        return visible.filter(**{f"{prefix}is_restricted": False})
     profile = staff_profile(user)
     working = profile.agencies_with(HANDLERS)
     if not working:
         return queryset.none()
-    model = get_group_obj_perms_model(queryset.model)
-    permission = _view_permission(queryset.model)
 
     def granted_to(agencies):
-        return Exists(
-            model.objects.filter(
-                content_object_id=OuterRef("pk"),
-                permission=permission,
-                group_id__in=[profile.groups[agency] for agency in agencies],
-            )
-        )
+        return granted_to_groups([profile.groups[agency] for agency in agencies])
 
     visible = queryset.filter(granted_to(working))
     managed = profile.agencies_with(MANAGERS)
     if managed >= working:
         return visible  # a supervisor or CCEO wherever they work sees restricted cases too
-    open_to_user = Q(is_restricted=False) | Q(assigned_to_id=profile.user_id)
+    open_to_user = Q(**{f"{prefix}is_restricted": False}) | Q(
+        **{f"{prefix}assigned_to_id": profile.user_id}
+    )
     if managed:
         open_to_user |= granted_to(managed)
     return visible.filter(open_to_user)

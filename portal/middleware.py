@@ -12,8 +12,11 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django_htmx.http import HttpResponseClientRedirect
 
+from api.shapes import error_response
+from open311 import formats as open311_formats
 from referrals.services.attachments import MAX_FILES_PER_SUBMISSION
 
 
@@ -28,9 +31,38 @@ class ThaiFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         supported = {code for code, _name in settings.LANGUAGES}
+        if for_machines(request) and chosen not in supported:
+            # Other systems say which language they want their messages in.
+            chosen = _accepted_language(request, supported)
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+MACHINE_PATHS = ("/api/", "/open311/")
+
+
+def for_machines(request) -> bool:
+    """The API and Open311: answered in their own formats, in the language asked for."""
+    return request.path_info.startswith(MACHINE_PATHS)
+
+
+def machine_error(request, status: int, message):
+    """A refusal in the format of the interface asked: Open311's error list, or the API's
+    one shape."""
+    if request.path_info.startswith("/open311/"):
+        return open311_formats.errors(
+            open311_formats.format_of(request.path_info), status, [message]
+        )
+    return error_response(status, message)
+
+
+def _accepted_language(request, supported) -> str | None:
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        base = code.split("-")[0].lower()
+        if base in supported:
+            return base
+    return None
 
 
 def _has_nul(values) -> bool:
@@ -53,9 +85,13 @@ class RequestLimitsMiddleware:
 
     def __call__(self, request):
         if self._too_large(request):
+            if for_machines(request):
+                return machine_error(request, 413, _("The request is too large."))
             context = {"max_mb": self.max_mb(), "max_files": MAX_FILES_PER_SUBMISSION}
             return render(request, "413.html", context, status=413)
         if self._has_nul(request):
+            if for_machines(request):
+                return machine_error(request, 400, _("The request holds a NUL character."))
             # Answered as to a stranger: the session key itself may be what is refused.
             request.session = import_module(settings.SESSION_ENGINE).SessionStore()
             request.user = AnonymousUser()

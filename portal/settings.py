@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "axes",
     "csp",
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
     "agencies",
     "strategies",
     "referrals",
+    "api",
+    "open311",
     "portal",
 ]
 
@@ -213,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * max(DASHBOARD_SNAPSHOT_MINUTES, 1) / 2,
         # A refresh that waited longer than its period is replaced by the next one.
         "options": {"expires": 60.0 * max(DASHBOARD_SNAPSHOT_MINUTES, 1) / 2},
+    },
+    "forget-idempotency-keys": {
+        "task": "api.tasks.forget_idempotency_keys",
+        "schedule": crontab(minute=23),
     },
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
@@ -404,9 +413,48 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.AgencyKeyAuthentication",
+        "api.authentication.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.IsCaller"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.access.CallerThrottle"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.handle",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests a key (or a member of staff) may make; counted first, like the citizens' limits.
+API_RATE_PER_CALLER = env.str("API_RATE_PER_CALLER", default="1200/m")
+# How long a create's Idempotency-Key is remembered (with the secret it answered).
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Multi-agency case referral portal API",
+    "DESCRIPTION": (
+        "Cases, referrals, timelines and files of the eight-agency MOU, for agencies' "
+        "systems (API key: `Authorization: Api-Key <key>`) and their staff (session). "
+        "Every error answers `{code, message, fields}` in the language of Accept-Language."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The description is public, like the standard's: it holds no data, only the shapes.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatus": "referrals.models.CaseStatus",
+        "ReferralStatus": "referrals.models.ReferralStatus",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------

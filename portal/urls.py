@@ -14,10 +14,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/api-keys/", include("api.page_urls")),
     path("staff/", include("referrals.staff_urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("plan/", include("strategies.urls")),
     path("stats/", dashboard_views.public_stats, name="public_stats"),
+    path("api/v1/", include("api.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("", include("referrals.public.urls")),
     # The admin signs in through the portal's sign-in and its limits, not a second door.
     path("admin/login/", views.admin_sign_in),

@@ -228,7 +228,9 @@ def case_page(case: Case) -> dict:
         case.referrals.select_related("to_agency", "to_office", "from_agency", "answered_by")
     )
     events = list(
-        CaseEvent.objects.filter(case=case).select_related("actor", "actor_agency", "referral")
+        CaseEvent.objects.filter(case=case).select_related(
+            "actor", "actor_key", "actor_agency", "referral"
+        )
     )
     return {
         "referrals": referrals,

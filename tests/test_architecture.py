@@ -1,4 +1,5 @@
-"""Imports run one way: portal -> referrals -> strategies -> agencies. Nothing imports portal."""
+"""Imports run one way: portal -> open311 -> api -> referrals -> strategies -> agencies.
+Nothing imports portal."""
 
 import ast
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["agencies", "strategies", "referrals", "portal"]  # lowest first
+LAYERS = ["agencies", "strategies", "referrals", "api", "open311", "portal"]  # lowest first
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -90,6 +90,9 @@ class CaseStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+OPEN_CASE_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN})
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("Web form")
     PHONE = "phone", _("Phone")
@@ -212,6 +215,14 @@ class Case(models.Model):
         related_name="recorded_cases",
         verbose_name=_("recorded by"),
     )
+    created_by_key = models.ForeignKey(
+        "agencies.AgencyApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by the system"),
+    )
     created_at = models.DateTimeField(_("submitted"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
@@ -251,7 +262,7 @@ class Case(models.Model):
             # "Assigned to me", newest first, reads only the officer's open cases.
             models.Index(
                 fields=["assigned_to", "-created_at"],
-                condition=models.Q(status__in=["new", "in_progress", "waiting_citizen"]),
+                condition=models.Q(status__in=[s for s in CaseStatus if s in OPEN_CASE_STATUSES]),
                 name="case_open_assignee_created",
             ),
             models.Index(fields=["citizen_phone"], name="case_phone"),
@@ -303,9 +314,6 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_CASE_STATUSES
-
-
-OPEN_CASE_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN})
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -408,7 +416,9 @@ class Referral(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "to_agency"],
-                condition=models.Q(status__in=["pending", "accepted"]),
+                condition=models.Q(
+                    status__in=[s for s in ReferralStatus if s in OPEN_REFERRAL_STATUSES]
+                ),
                 name="one_open_referral_per_agency",
             )
         ]
@@ -472,6 +482,23 @@ class AppendOnlyError(Exception):
     pass
 
 
+class CurrentTransaction(models.Func):
+    """The id of the transaction that writes the row (PostgreSQL's ``pg_current_xact_id``).
+
+    The changes feed reads events in the order of their transactions and only those older
+    than every transaction still running, so that an event committed late is never skipped.
+    SQLite writes one transaction at a time: there, ids alone give that order (NULL here).
+    """
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return "NULL", []
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
 class CaseEvent(models.Model):
     """One line of a case's timeline. Append-only: it is written once and never changed."""
 
@@ -495,6 +522,15 @@ class CaseEvent(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
+    # An agency's system acting through the API (its key), when no person did.
+    actor_key = models.ForeignKey(
+        "agencies.AgencyApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("system"),
+    )
     actor_agency = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
@@ -508,6 +544,9 @@ class CaseEvent(models.Model):
     message = models.TextField(_("message"), blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+    transaction_id = models.BigIntegerField(
+        null=True, blank=True, editable=False, db_default=CurrentTransaction()
+    )
 
     objects = CaseEventQuerySet.as_manager()
 
@@ -521,6 +560,8 @@ class CaseEvent(models.Model):
             models.Index(
                 fields=["case"], condition=models.Q(kind="transferred"), name="event_transfers"
             ),
+            # The API's changes feed, in the order the events were committed.
+            models.Index(fields=["transaction_id", "id"], name="event_feed"),
         ]
 
     def __str__(self) -> str:
@@ -594,6 +635,15 @@ class PersonalDataAccess(models.Model):
         related_name="+",
         verbose_name=_("who"),
         help_text=_("Empty when the citizen themselves downloaded their data."),
+    )
+    api_key = models.ForeignKey(
+        "agencies.AgencyApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("system"),
+        help_text=_("The agency's system that read it through the API."),
     )
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="+", verbose_name=_("case")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from agencies import permissions
-from agencies.permissions import Action
+from agencies.permissions import Action, SystemCaller
 from referrals.errors import CaseNotFound, NotPermitted, StaleObject
 from referrals.models import Case, CaseEvent, Referral
 from referrals.services import deadlines
@@ -69,7 +69,8 @@ def record(
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
-        actor=by if by is not None and by.is_authenticated else None,
+        actor=person(by),
+        actor_key_id=by.key_id if isinstance(by, SystemCaller) else None,
         actor_agency=agency,
         is_public=public,
         by_citizen=by_citizen,
@@ -77,6 +78,12 @@ def record(
         referral=referral,
         payload=payload,
     )
+
+
+def person(by):
+    """The account behind ``by``, for the columns that name a person: None for the
+    citizen and for an agency's system (whose key the timeline names instead)."""
+    return by if by is not None and by.is_authenticated else None
 
 
 def required_text(value: str, message) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from referrals import actions
 from referrals.models import Attachment, Case, EventKind
-from referrals.services._common import record
+from referrals.services._common import person, record
 from referrals.services.cases import acting_agency
 from referrals.uploads import checked_file
 
@@ -70,7 +70,7 @@ def store_uploads(
                 content_type=upload.content_type,
                 size=upload.content.size,
                 sha256=upload.sha256,
-                uploaded_by=by if by is not None and by.is_authenticated else None,
+                uploaded_by=person(by),
             )
             attachment.file.save("upload", upload.content, save=False)
             stored.append(attachment)
@@ -99,7 +99,8 @@ def remove_files(attachments: list[Attachment]) -> None:
 def add_attachment(case: Case, by, uploaded) -> Attachment:
     """Store a checked copy of an uploaded image or PDF and note it on the timeline."""
     actions.take(by, "attach", case)
-    content, content_type, digest = checked_file(uploaded)
-    upload = CheckedUpload((uploaded.name or "file")[-255:], content, content_type, digest)
-    (attachment,) = store_uploads(case, [upload], by, agency=acting_agency(by, case))
+    uploads = check_uploads([uploaded], field="file")
+    if not uploads:
+        raise ValidationError({"file": _("Choose a file.")})
+    (attachment,) = store_uploads(case, uploads, by, agency=acting_agency(by, case))
     return attachment

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import Agency
-from agencies.permissions import HANDLERS, Action
+from agencies.permissions import Action
 from referrals import actions
 from referrals.errors import TransitionNotAllowed
 from referrals.models import (
@@ -85,9 +85,9 @@ def tell_citizen(case: Case, event) -> None:
 
 
 def acting_agency(user, case: Case) -> Agency | None:
-    """The agency on whose behalf ``user`` acts on ``case``: the lead agency if theirs."""
-    profile = permissions.staff_profile(user)
-    involved = permissions.involved_agency_ids(case) & profile.agencies_with(HANDLERS)
+    """The agency on whose behalf ``user`` (a person or a system) acts on ``case``: the
+    lead agency if theirs."""
+    involved = permissions.involved_agency_ids(case) & permissions.working_agency_ids(user)
     if case.lead_agency_id in involved:
         return case.lead_agency
     return Agency.objects.filter(pk__in=involved).order_by("sort_order").first()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import District, Office, Province, Subdistrict
+from agencies.permissions import SystemCaller
 from referrals import identity
 from referrals.errors import NotPermitted
 from referrals.models import Case, Category, Channel, EventKind, PossibleDuplicate, Priority
@@ -21,10 +22,18 @@ from referrals.notifications import (
     triage_staff,
 )
 from referrals.services import deadlines, email_link
-from referrals.services._common import record
+from referrals.services._common import person, record
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
 
-STAFF_CHANNELS = {Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111}
+STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111})
+
+
+def channels_of(by) -> frozenset:
+    """The channels through which ``by`` records cases: an agency's system its own (the
+    API); an intake officer those where a person took the request (phone, counter, 1111)."""
+    return frozenset({Channel.API}) if isinstance(by, SystemCaller) else STAFF_CHANNELS
+
+
 MAX_DESCRIPTION = 5000
 MAX_NAME = Case._meta.get_field("citizen_name").max_length
 MAX_EMAIL = Case._meta.get_field("citizen_email").max_length
@@ -135,18 +144,19 @@ def _free_reference(now) -> str:
 def create_case(data: NewCase, by=None) -> tuple[Case, str]:
     """Save a new case, routed to the category's lead agency and its office in the province.
 
-    Returns the case and its verification secret, which is shown once and stored only as a
-    keyed hash (and, when the citizen gave an email address, sent to it). ``by`` is the
-    intake officer recording it on the citizen's behalf (then the channel must be the
-    phone, a counter or the 1111 center), or None for the citizen or a system. Earlier
+    Returns the case and its verification secret, which is shown once (never sent) and
+    stored only as a keyed hash. ``by`` is the intake officer recording it on the
+    citizen's behalf (then the channel must be the phone, a counter or the 1111 center), an
+    agency's system through the API (a ``SystemCaller``: channel API), or None for the
+    citizen on the web form. Earlier
     cases of the same person are linked as possible duplicates for the triage officer.
     Raises ValidationError with a message per field; nothing is saved then, not even the
     files.
     """
-    if by is not None and (
-        not permissions.may_record_intake(by) or data.channel not in STAFF_CHANNELS
-    ):
+    if by is not None and not permissions.may_create_case(by):
         raise NotPermitted()
+    if by is not None and data.channel not in channels_of(by):
+        raise ValidationError({"channel": [_("This channel is not yours to record.")]})
     clean = _validated(data)
     lead = data.category.lead_agency
     secret = identity.new_secret()
@@ -179,7 +189,8 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 is_restricted=data.category.is_restricted,
                 privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
                 sensitive_consent_at=now if data.sensitive_consent else None,
-                created_by=by,
+                created_by=person(by),
+                created_by_key_id=by.key_id if isinstance(by, SystemCaller) else None,
                 created_at=now,
             )
             permissions.grant_case_access(case, lead)

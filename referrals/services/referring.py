@@ -24,6 +24,7 @@ from referrals.services import deadlines
 from referrals.services._common import (
     lock_case,
     lock_referral,
+    person,
     record,
     required_text,
     save_case,
@@ -70,7 +71,7 @@ def refer_case(
                     to_agency=agency,
                     to_office=agency.offices.filter(province=case.province, is_active=True).first(),
                     reason=reason,
-                    created_by=by,
+                    created_by=person(by),
                 )
                 permissions.grant_case_access(case, agency)
                 event = record(
@@ -108,7 +109,7 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
     actions.take(by, action, case, referral)
     now = timezone.now()
     if action in ("accept", "decline"):
-        referral.answered_by, referral.answered_at = by, now
+        referral.answered_by, referral.answered_at = person(by), now
     if action != "accept":
         referral.closed_at = now
     for name, value in changes.items():

@@ -241,8 +241,9 @@ def test_an_intake_officer_records_a_phone_call_but_not_a_web_form():
     assert case.created_by == officer
     assert last_event(case).actor == officer
 
-    with pytest.raises(NotPermitted):
+    with pytest.raises(ValidationError) as refused:
         submit(by=officer, channel=Channel.WEB)
+    assert list(refused.value.message_dict) == ["channel"]
     with pytest.raises(NotPermitted):
         submit(by=staff("MOL", Role.CASE_OFFICER), channel=Channel.PHONE)
 
@@ -971,7 +972,8 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_nothing_is_kept(media,
     with pytest.raises(ValidationError) as error:
         services.add_attachment(case, staff("MOL"), upload)
 
-    assert error.value.code == code
+    [refusal] = error.value.error_dict["file"]  # shown beside the form's file field
+    assert refusal.code == code
     assert not Attachment.objects.exists()
     assert EventKind.ATTACHMENT_ADDED not in kinds(case)
     assert not any(media.rglob("*.*"))
@@ -986,7 +988,8 @@ def test_a_file_over_the_size_limit_is_refused(media, settings):
     with pytest.raises(ValidationError) as error:
         services.add_attachment(case, staff("MOL"), SimpleUploadedFile("big.jpg", photo))
 
-    assert error.value.code == "too_large"
+    [refusal] = error.value.error_dict["file"]
+    assert refusal.code == "too_large"
     assert not Attachment.objects.exists()
 
 

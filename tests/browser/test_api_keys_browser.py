@@ -1,0 +1,73 @@
+"""An agency administrator makes a key for their system on a phone, copies it, then
+revokes it: no JavaScript needed for the confirmation, nothing wider than the screen.
+
+Fields and buttons are found by their names and addresses, not their words: the page's
+Thai wording is the translators'.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from agencies.models import Agency, AgencyApiKey, Role
+from tests.factories import PASSWORD, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+KEYS = "/staff/api-keys/"
+
+
+def fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_an_admin_makes_a_key_sees_it_once_and_revokes_it_on_a_phone(
+    page, live_server, reference_data, console_errors, screenshot
+):
+    admin = MembershipFactory(agency=Agency.objects.get(code="MOL"), role=Role.AGENCY_ADMIN).user
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("ชื่อผู้ใช้").fill(admin.username)
+    page.get_by_label("รหัสผ่าน").fill(PASSWORD)
+    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    page.locator(f'main a[href="{KEYS}"]').click()
+    expect(page).to_have_url(live_server.url + KEYS)
+
+    make = page.locator(f'form[action="{KEYS}"]')
+    make.locator('[name="name"]').fill("ระบบรับเรื่องของกรมการจัดหางาน")
+    make.locator('[name="can_write"]').check()
+    make.locator('[name="expires_on"]').fill(
+        (timezone.localdate() + timedelta(days=90)).isoformat()
+    )
+    make.locator('button[type="submit"]').click()
+
+    shown = page.locator("#new-key-text")
+    expect(shown).to_be_visible()
+    raw = shown.input_value()
+    key = AgencyApiKey.objects.get()
+    assert raw.startswith(f"{key.prefix}.") and raw not in key.hashed_key
+    assert key.can_write and not key.can_see_restricted and key.expiry_date is not None
+    assert fits_the_screen(page)
+    screenshot("made")
+
+    page.goto(live_server.url + KEYS)
+    expect(page.locator("#new-key-text")).to_have_count(0)
+    assert raw not in page.content()
+
+    card = page.locator("article", has=page.locator(f"#key-{key.prefix}"))
+    revoke = card.locator(f'form[action="{KEYS}{key.prefix}/revoke/"] button')
+    expect(revoke).to_be_hidden()  # inside the closed disclosure: one more step to confirm
+    card.locator("summary").click()
+    expect(revoke).to_be_visible()
+    assert fits_the_screen(page)
+    screenshot("confirm")
+    revoke.click()
+
+    expect(page).to_have_url(live_server.url + KEYS)
+    expect(page.locator("main .messages")).to_contain_text(key.prefix)
+    expect(card.locator("form")).to_have_count(0)
+    key.refresh_from_db()
+    assert key.revoked and key.revoked_at is not None
+    assert fits_the_screen(page)
+    screenshot("revoked")
+    assert console_errors == []
