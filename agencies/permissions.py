@@ -21,8 +21,9 @@ agencies holds that permission; everything else follows from their role there:
 - an agency's own system, calling the API with one of the agency's keys (a
   ``SystemCaller``, never a person), sees what the agency is involved in, restricted cases
   only when the key is granted them; a key that may write takes the coordinators' work
-  for its agency (triage, transfer, ask, refer, resolve, close, notes and files when it
-  leads; answer and complete a referral to it) and records new cases from its channel;
+  for its agency (triage, transfer, ask, refer, resolve and close when it leads; answer
+  and complete a referral to it; notes and files on every case it sees, as the agency's
+  staff) and records new cases from its channel;
   assigning officers, overriding, reopening, restricting and erasure stay with people;
 - inspectors see no case here (their dashboards show figures without personal data);
 - the citizen, who has no account, proves they hold the case's reference code and

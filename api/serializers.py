@@ -96,7 +96,9 @@ class CaseSerializer(serializers.ModelSerializer):
 
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lead_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     citizen = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
 
@@ -224,7 +226,9 @@ class CreatedCaseSerializer(CaseSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    agency = serializers.SlugRelatedField(source="actor_agency", slug_field="code", read_only=True)
+    agency = serializers.SlugRelatedField(
+        source="actor_agency", slug_field="code", read_only=True, allow_null=True
+    )
     who = serializers.SerializerMethodField()
 
     class Meta:

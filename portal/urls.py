@@ -26,3 +26,5 @@ urlpatterns = [
     path("admin/login/", views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "portal.views.not_found"

@@ -5,12 +5,14 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agencies import permissions
 from agencies.selectors import memberships_of
 from portal.health import run_checks
+from portal.middleware import for_machines, machine_error
 from referrals import identity, throttle
 from referrals.selectors import help_categories
 
@@ -126,3 +128,10 @@ def admin_sign_in(request):
         raise PermissionDenied(_("This account may not open the administration."))
     query = request.GET.urlencode()
     return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
+
+
+def not_found(request, exception=None):
+    """404: the API and Open311 answer in their own formats, the pages with the page."""
+    if for_machines(request):
+        return machine_error(request, 404, _("Not found."))
+    return defaults.page_not_found(request, exception)

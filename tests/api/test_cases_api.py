@@ -339,3 +339,16 @@ def test_a_key_over_its_rate_is_answered_429_with_retry_after(real_cache):
     _other, other = api_key("MOL")
     with override_settings(API_RATE_PER_CALLER="3/m"):
         assert key_client(other).get("/api/v1/provinces/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/referrals/0.5/", "/api/v1/no-such-thing/", "/api/v1/cases/x/files/y/"]
+)
+def test_an_api_address_that_matches_nothing_answers_404_in_the_one_shape(path):
+    _key, raw = api_key("MOL")
+
+    answer = key_client(raw).get(path)
+
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["code"] == "not_found"

@@ -92,9 +92,7 @@ def test_a_body_over_the_limit_is_413(fmt, raw_key):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_body_over_the_portals_own_limit_is_413_in_the_standards_format(
-    fmt, raw_key, settings
-):
+def test_a_body_over_the_portals_own_limit_is_413_in_the_standards_format(fmt, raw_key, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024  # the portal's guard: about 1 MB here
 
     answer = post(fmt, sent(raw_key, description="x" * 2_000_000))

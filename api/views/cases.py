@@ -1,8 +1,4 @@
-"""The REST API at /api/v1/: thin views over the selectors, the services and the
-permission module, for agencies' systems (API keys) and staff (their session)."""
-
-import hashlib
-import json
+"""Cases: the list, a new case, one case, its actions, its timeline and its files."""
 
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
@@ -14,134 +10,29 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, generics, mixins, status, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies import permissions
-from agencies.models import Agency, District, Office, Province, Subdistrict
+from agencies.models import Agency
 from agencies.permissions import Action
 from api import actions as api_actions
 from api import serializers
-from api.access import CallerThrottle, IsCaller
-from api.errors import Conflict, PreconditionFailed
+from api.errors import Conflict
 from api.services import IdempotencyMismatch, create_case_once, fingerprint
-from referrals import actions, changes, selectors
+from api.views.common import (
+    ApiView,
+    NewestFirst,
+    etag_of,
+    expected_version,
+    matches,
+)
+from referrals import actions, selectors
 from referrals.forms import QueueFilterForm
-from referrals.models import Case, CaseEvent, Referral
+from referrals.models import Case, CaseEvent
 from referrals.selectors import Tab
 from referrals.services import NewCase
 from referrals.services.access_log import Read, record_access
-
-# --- Callers, limits, pages ------------------------------------------------------------
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class ByCode(CursorPagination):
-    ordering = "code"
-    page_size = 200
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
-class ById(ByCode):
-    ordering = "id"
-
-
-def etag_of(data) -> str:
-    """The ETag of a representation: a digest of what the caller would read."""
-    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
-
-
-def _matches(header: str, tag: str) -> bool:
-    tags = {part.strip().removeprefix("W/") for part in header.split(",")}
-    return "*" in tags or tag in tags
-
-
-class ApiView:
-    """What every view of the API shares: callers, limits, the one error shape."""
-
-    permission_classes = [IsCaller]
-    throttle_classes = [CallerThrottle]
-
-
-# --- Reference data --------------------------------------------------------------------
-
-
-class ReferenceViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
-    lookup_field = "code"
-    pagination_class = ByCode
-    filter_by: dict = {}
-
-    def get_queryset(self):
-        queryset = self.queryset
-        for parameter, field in self.filter_by.items():
-            value = self.request.query_params.get(parameter)
-            if value:
-                queryset = queryset.filter(**{field: value})
-        return queryset
-
-
-def _filters(*names, help_text=""):
-    return extend_schema(
-        parameters=[OpenApiParameter(name, str, description=help_text) for name in names]
-    )
-
-
-@extend_schema(tags=["reference data"])
-class AgencyViewSet(ReferenceViewSet):
-    queryset = Agency.objects.filter(is_active=True)
-    serializer_class = serializers.AgencySerializer
-
-
-@extend_schema(tags=["reference data"])
-@_filters("agency", "province")
-class OfficeViewSet(ReferenceViewSet):
-    queryset = Office.objects.filter(is_active=True, agency__is_active=True).select_related(
-        "agency"
-    )
-    serializer_class = serializers.OfficeSerializer
-    lookup_field = "pk"
-    pagination_class = ById
-    filter_by = {"agency": "agency__code", "province": "province_id"}
-
-
-@extend_schema(tags=["reference data"])
-class CategoryViewSet(ReferenceViewSet):
-    queryset = selectors.help_categories().select_related("strategy")
-    serializer_class = serializers.CategorySerializer
-
-
-@extend_schema(tags=["reference data"])
-class ProvinceViewSet(ReferenceViewSet):
-    queryset = Province.objects.all()
-    serializer_class = serializers.ProvinceSerializer
-
-
-@extend_schema(tags=["reference data"])
-@_filters("province")
-class DistrictViewSet(ReferenceViewSet):
-    queryset = District.objects.all()
-    serializer_class = serializers.DistrictSerializer
-    filter_by = {"province": "province_id"}
-
-
-@extend_schema(tags=["reference data"])
-@_filters("district")
-class SubdistrictViewSet(ReferenceViewSet):
-    queryset = Subdistrict.objects.all()
-    serializer_class = serializers.SubdistrictSerializer
-    filter_by = {"district": "district_id"}
-
-
-# --- Cases -----------------------------------------------------------------------------
 
 API_TABS = [Tab.ALL, Tab.NEW, Tab.MINE, Tab.WAITING, Tab.OVERDUE]
 
@@ -257,20 +148,10 @@ class CaseViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         case = _case_or_404(request.user, reference)
         data = case_detail(request, case)
         tag = etag_of(data)
-        if _matches(request.headers.get("If-None-Match", ""), tag):
+        if matches(request.headers.get("If-None-Match", ""), tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
         record_access(case, request.user, Read.VIEW_CASE)
         return Response(data, headers={"ETag": tag})
-
-
-def _expected_version(request, current_tag, data, version_now) -> int | None:
-    """The version the caller saw: from If-Match (412 if the ETag changed) or the body."""
-    if_match = request.headers.get("If-Match")
-    if if_match is not None and current_tag is not None:
-        if not _matches(if_match, current_tag()):
-            raise PreconditionFailed()
-        return data.get("version") or version_now
-    return data.get("version")
 
 
 class CaseActionView(ApiView, generics.GenericAPIView):
@@ -283,7 +164,7 @@ class CaseActionView(ApiView, generics.GenericAPIView):
         case = _case_or_404(request.user, reference)
         incoming = spec.serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        expected = _expected_version(
+        expected = expected_version(
             request,
             lambda: etag_of(case_detail(request, case)),
             incoming.validated_data,
@@ -346,7 +227,13 @@ class CaseFilesView(ApiView, generics.ListAPIView):
         return case.attachments.all()
 
 
-@extend_schema(tags=["files"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+@extend_schema(
+    tags=["files"],
+    responses={
+        (200, content_type): OpenApiTypes.BINARY
+        for content_type in ("image/jpeg", "image/png", "application/pdf")
+    },
+)
 class CaseFileView(ApiView, APIView):
     """One file's content, with the same permission and read log as the case page."""
 
@@ -362,119 +249,3 @@ class CaseFileView(ApiView, APIView):
             filename=file.original_name,
             content_type=file.content_type,
         )
-
-
-# --- Referrals -------------------------------------------------------------------------
-
-
-@extend_schema(tags=["referrals"])
-class ReferralViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
-    """Referrals to or from the caller's agencies, on cases they may see."""
-
-    serializer_class = serializers.ReferralSerializer
-    pagination_class = NewestFirst
-    queryset = Referral.objects.none()  # typed path parameters for the schema
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("direction", str, enum=["incoming", "outgoing"]),
-            OpenApiParameter("status", str),
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    def get_queryset(self):
-        working = permissions.working_agency_ids(self.request.user)
-        referrals = Referral.objects.select_related("case", "from_agency", "to_agency")
-        direction = self.request.query_params.get("direction")
-        if direction == "incoming":
-            referrals = referrals.filter(to_agency__in=working)
-        elif direction == "outgoing":
-            referrals = referrals.filter(from_agency__in=working)
-        elif direction:
-            raise exceptions.ValidationError({"direction": [_("incoming or outgoing.")]})
-        else:
-            referrals = referrals.filter(to_agency__in=working) | referrals.filter(
-                from_agency__in=working
-            )
-        if self.request.query_params.get("status"):
-            referrals = referrals.filter(status=self.request.query_params["status"])
-        return permissions.visible_cases(self.request.user, referrals, through="case")
-
-
-def _referral_or_404(request, pk) -> Referral:
-    referral = ReferralViewSet(request=request).get_queryset().filter(pk=pk).first()
-    if referral is None:
-        raise exceptions.NotFound(_("No such referral."))
-    return referral
-
-
-class ReferralActionView(ApiView, generics.GenericAPIView):
-    action_name = ""
-
-    def post(self, request, pk):
-        spec = api_actions.REFERRAL_ACTIONS[self.action_name]
-        referral = _referral_or_404(request, pk)
-        incoming = spec.serializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-
-        def current_tag():
-            return etag_of(serializers.ReferralSerializer(referral).data)
-
-        expected = _expected_version(
-            request, current_tag, incoming.validated_data, referral.version
-        )
-        referral = spec.run(referral, request.user, incoming.validated_data, expected)
-        data = serializers.ReferralSerializer(referral).data
-        return Response(data, headers={"ETag": etag_of(data)})
-
-
-def referral_action_views() -> dict:
-    views = {}
-    for name, spec in api_actions.REFERRAL_ACTIONS.items():
-        view = type(
-            f"Referral{name.title()}View",
-            (ReferralActionView,),
-            {"action_name": name, "serializer_class": spec.serializer},
-        )
-        views[name] = extend_schema_view(
-            post=extend_schema(
-                tags=["referrals"],
-                operation_id=f"referrals_{name}",
-                request=spec.serializer,
-                responses={200: serializers.ReferralSerializer},
-                parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
-            )
-        )(view)
-    return views
-
-
-# --- Changes feed ----------------------------------------------------------------------
-
-
-@extend_schema(
-    tags=["changes"],
-    parameters=[
-        OpenApiParameter(
-            "after", str, description=_("The cursor of the last page (start with 0.0).")
-        ),
-        OpenApiParameter("limit", int, description=_("At most 500 (100 by default).")),
-    ],
-    responses=serializers.FeedPageSerializer,
-)
-class ChangesView(ApiView, APIView):
-    """Every timeline event of the cases the caller may see, in the order written: ask
-    again with the cursor ``next`` to stay in step; no event is missed or repeated."""
-
-    def get(self, request):
-        after = request.query_params.get("after") or changes.START
-        if not changes.valid_cursor(after):
-            raise exceptions.ValidationError({"after": [_("Not a cursor of this feed.")]})
-        try:
-            limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
-        except ValueError as error:
-            raise exceptions.ValidationError({"limit": [_("A whole number.")]}) from error
-        page = changes.changes(request.user, after, limit)
-        events = serializers.EventSerializer(page.events, many=True).data
-        return Response({"results": events, "next": page.cursor})
