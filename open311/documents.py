@@ -7,9 +7,10 @@ asked). Times are W3C date-times with the offset of Bangkok, as the standard req
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.bilingual import pick
 from agencies.models import Agency, Province
 from open311.formats import MEDIA_TYPES
-from referrals.models import Case, Category
+from referrals.models import OPEN_CASE_STATUSES, Case, Category
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The portal serves one jurisdiction; a client may send this id or none.
@@ -17,10 +18,6 @@ JURISDICTION_ID = "th.mou-referral"
 # When this interface or the shape of its service definitions last changed: clients keep
 # the services and definitions they read until it moves.
 CHANGESET = "2026-12-06T00:00:00+07:00"
-
-
-def w3(moment) -> str | None:
-    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
 def discovery(endpoint_url: str, coordinator: Agency | None) -> dict:
@@ -167,18 +164,30 @@ def created(case: Case, secret: str, tracking_url: str) -> list[dict]:
     ]
 
 
-def service_request(case: Case) -> dict:
-    """A case as the public sees it: no personal data, not even the description."""
+def service_request(row: dict, moments: "Moments | None" = None) -> dict:
+    """A case as the public sees it, from its public columns (``selectors.PUBLIC_COLUMNS``):
+    no personal data, not even the description."""
+    moments = moments or Moments()
     return {
-        "service_request_id": case.reference,
-        "status": "open" if case.is_open else "closed",
-        "status_notes": case.status_notes or None,
-        "service_name": case.category.name,
-        "service_code": case.category.code,
+        "service_request_id": row["reference"],
+        "status": "open" if row["status"] in OPEN_CASE_STATUSES else "closed",
+        "status_notes": row["status_notes"] or None,
+        "service_name": pick(row["category__name_th"], row["category__name_en"]),
+        "service_code": row["category__code"],
         "description": None,
-        "agency_responsible": case.lead_agency.name,
+        "agency_responsible": pick(row["lead_agency__name_th"], row["lead_agency__name_en"]),
         "service_notice": None,
-        "requested_datetime": w3(case.created_at),
-        "updated_datetime": w3(case.updated_at),
-        "expected_datetime": w3(case.due_at),
+        "requested_datetime": moments.w3(row["created_at"]),
+        "updated_datetime": moments.w3(row["updated_at"]),
+        "expected_datetime": moments.w3(row["due_at"]),
     }
+
+
+class Moments:
+    """W3C times in the active time zone, read once for a whole list."""
+
+    def __init__(self):
+        self.zone = timezone.get_current_timezone()
+
+    def w3(self, moment) -> str | None:
+        return moment.astimezone(self.zone).isoformat(timespec="seconds") if moment else None

@@ -104,7 +104,8 @@ def service_requests(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
     found = selectors.public_requests(parsing.request_filters(request.GET))
-    document = [documents.service_request(case) for case in found]
+    moments = documents.Moments()
+    document = [documents.service_request(row, moments) for row in found]
     return formats.respond(fmt, "service_requests", document)
 
 

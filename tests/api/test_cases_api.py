@@ -1,11 +1,14 @@
 """The REST API's cases through HTTP, as an agency's back office uses them: create once,
 read with ETags, act with the version seen, files, errors in one shape and language."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.test import override_settings
 
 from agencies.models import Role
 from api import actions as api_actions
+from api import serializers
 from referrals import actions
 from referrals.models import Case, CaseEvent, CaseStatus, PersonalDataAccess
 from tests.api.helpers import NEW_CASE, api_key, key_client, staff_client
@@ -352,3 +355,21 @@ def test_an_api_address_that_matches_nothing_answers_404_in_the_one_shape(path):
     assert answer.status_code == 404
     assert answer["Content-Type"] == "application/json"
     assert answer.json()["code"] == "not_found"
+
+
+def test_a_case_is_written_with_exactly_the_fields_the_schema_describes():
+    case = case_in(CaseStatus.IN_PROGRESS)
+    referral_in("pending", case)
+    _key, raw = api_key("MOL")
+    client = key_client(raw)
+
+    listed = client.get("/api/v1/cases/").json()["results"][0]
+    detail = client.get(f"/api/v1/cases/{case.reference}/").json()
+    created = client.post("/api/v1/cases/", NEW_CASE, format="json").json()
+
+    assert list(listed) == serializers.CaseSerializer.Meta.fields
+    assert list(detail) == serializers.CaseDetailSerializer.Meta.fields
+    assert list(created) == serializers.CreatedCaseSerializer.Meta.fields
+    assert detail["referrals"][0]["to_agency"] == "MOPH"
+    submitted = fresh(case).created_at.astimezone(ZoneInfo("Asia/Bangkok"))
+    assert detail["created_at"] == submitted.isoformat()
