@@ -87,6 +87,7 @@ def make_key(agency_code: str) -> str:
         agency=Agency.objects.get(code=agency_code),
         name=f"bench-{datetime.now(UTC):%Y%m%d%H%M%S}",
         can_write=True,
+        can_see_restricted=True,  # the representative case may be a restricted one
     )
     return raw
 

@@ -1,5 +1,6 @@
-"""The changes feed on PostgreSQL: every event of the cases a caller sees, page after page,
-none missed (even one committed after a later one) and none repeated."""
+"""What the API promises across transactions, on PostgreSQL: the changes feed serves every
+event of the cases a caller sees, page after page, none missed (even one committed after a
+later one) and none repeated; and one create sent twice at once makes one case."""
 
 import threading
 
@@ -8,9 +9,9 @@ from django.db import connection, transaction
 
 from agencies.models import Role
 from referrals import services
-from referrals.models import CaseEvent, CaseStatus
-from tests.api.helpers import api_key, key_client
-from tests.referrals.factories import case_in, staff
+from referrals.models import Case, CaseEvent, CaseStatus
+from tests.api.helpers import NEW_CASE, api_key, key_client
+from tests.referrals.factories import at_once, case_in, staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -98,3 +99,18 @@ def test_a_cursor_that_is_not_the_feeds_is_refused(reference_data):
 
     assert answer.status_code == 400
     assert "after" in answer.json()["fields"]
+
+
+def test_the_same_create_sent_twice_at_once_makes_one_case(reference_data):
+    _key, raw = api_key("MOL")
+
+    def send():
+        return key_client(raw).post(
+            "/api/v1/cases/", NEW_CASE, format="json", HTTP_IDEMPOTENCY_KEY="retry-1"
+        )
+
+    first, second = at_once(send, send)
+
+    assert first.status_code == second.status_code == 201
+    assert first.json()["reference"] == second.json()["reference"]
+    assert Case.objects.count() == 1
