@@ -436,8 +436,9 @@ API_RATE_PER_CALLER = env.str("API_RATE_PER_CALLER", default="1200/m")
 # How long a create's Idempotency-Key is remembered (with the secret it answered).
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Multi-agency case referral portal API",
-    "DESCRIPTION": (
+    # In the reader's language, as the rest of the description (Thai unless English).
+    "TITLE": _("Multi-agency case referral portal API"),
+    "DESCRIPTION": _(
         "Cases, referrals, timelines and files of the eight-agency MOU, for agencies' "
         "systems (API key: `Authorization: Api-Key <key>`) and their staff (session). "
         "Every error answers `{code, message, fields}` in the language of Accept-Language."

@@ -30,8 +30,8 @@ def test_redoc_renders_the_description_without_errors(page, live_server, console
 
     page.goto(live_server.url + "/api/v1/redoc/")
 
-    expect(page.get_by_text("Multi-agency case referral portal API").first).to_be_visible(
-        timeout=15000
-    )
+    # The browser asks for Thai: the description is in Thai.
+    title = "API ของระบบส่งต่อความช่วยเหลือประชาชนระหว่างหน่วยงาน"
+    expect(page.get_by_text(title).first).to_be_visible(timeout=15000)
     assert console_errors == []
     assert [url for url in outside if not url.startswith(("blob:", "data:"))] == []
