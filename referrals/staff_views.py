@@ -426,7 +426,7 @@ def _perform(request, case, form, run, done, referral=None):
                 return redirect("staff:queue")  # e.g. now restricted, beyond this user
             return redirect(case)
     case.refresh_from_db()
-    return _render_case(request, case, bound=form, bound_referral=referral, status=400)
+    return _render_case(request, case, bound=form, bound_referral=referral)
 
 
 @require_safe
@@ -473,7 +473,7 @@ def intake(request):
             slips[case.reference] = secret
             request.session[SLIP_SESSION_KEY] = slips
             return redirect("staff:slip", reference=case.reference)
-    return render(request, "staff/intake.html", {"form": form}, status=400)
+    return render(request, "staff/intake.html", {"form": form})
 
 
 def _add_errors(form, error: ValidationError):
@@ -549,7 +549,6 @@ def erasure_requests(request):
         request,
         "staff/erasure_requests.html",
         {"rows": rows},
-        status=400 if bound is not None else 200,
     )
 
 
@@ -571,7 +570,6 @@ def notifications(request):
         ],
     }
     form = forms.NotificationPreferencesForm(initial=initial)
-    status = 200
     if request.method == "POST" and "read_all" in request.POST:
         inbox.mark_read(request.user)
         return redirect("staff:notifications")
@@ -583,7 +581,6 @@ def notifications(request):
             )
             messages.success(request, _("Your choices are saved."))
             return redirect("staff:notifications")
-        status = 400
     rows = list(
         Notification.objects.filter(user=request.user, channel=Notification.Channel.IN_PORTAL)
         .select_related("case", "case__category", "case__province", "agency", "user")
@@ -593,7 +590,7 @@ def notifications(request):
     for row in rows:
         row.language = language  # shown in the reader's language of the moment
         row.subject = render_subject(row)
-    return render(request, "staff/notifications.html", {"rows": rows, "form": form}, status=status)
+    return render(request, "staff/notifications.html", {"rows": rows, "form": form})
 
 
 @require_POST

@@ -81,7 +81,7 @@ def new_request(request):
             if case is not None:
                 return redirect("public:received", reference=case.reference)
             phone.give_back()
-        return render(request, "public/new_request.html", context, status=400)
+        return render(request, "public/new_request.html", context)
     if request.method != "POST" and _same_for_everyone(request):
         return _empty_form_page(request, max_mb)
     form = forms.PublicRequestForm(request.POST or None, max_mb=max_mb)

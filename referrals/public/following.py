@@ -87,7 +87,7 @@ def track(request):
                 retry_after=spent.retry_after,
             )
         if not form.is_valid():
-            return render(request, "public/track.html", context, status=400)
+            return render(request, "public/track.html", context)
         case = selectors.case_for_citizen(
             form.cleaned_data["reference"], form.cleaned_data["secret"]
         )
@@ -106,7 +106,7 @@ def track(request):
             "both and try again."
         ),
     )
-    return render(request, "public/track.html", context, status=400)
+    return render(request, "public/track.html", context)
 
 
 def _case_path(case) -> str:
@@ -276,7 +276,7 @@ def case_action(request, reference, action):
             messages.success(request, CITIZEN_DONE[action])
             return redirect("public:case", reference=case.reference)
     case.refresh_from_db()
-    return _render_case(request, case, bound=form, status=400)
+    return _render_case(request, case, bound=form)
 
 
 @never_cache

@@ -106,7 +106,7 @@ def test_refusing_needs_a_reason_that_the_citizen_then_reads(erasure):
     client = signed_in(staff("MOL", Role.AGENCY_ADMIN))
 
     without_reason = decide(client, erasure, "refuse", note="  ")
-    assert without_reason.status_code == 400
+    assert without_reason.status_code == 200
     assert field_errors(without_reason, f"e{erasure.pk}-note")
     assert alert(without_reason)
     assert fresh(erasure).status == ErasureRequest.Status.PENDING
@@ -129,7 +129,7 @@ def test_refusing_needs_a_reason_that_the_citizen_then_reads(erasure):
 
 def test_a_decision_must_be_chosen(erasure):
     response = decide(signed_in(staff("MOL", Role.AGENCY_ADMIN)), erasure, "")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert field_errors(response, f"e{erasure.pk}-decision")
     assert fresh(erasure).status == ErasureRequest.Status.PENDING
 

@@ -251,7 +251,7 @@ def test_the_form_explains_why_a_pdf_with_a_script_is_refused(client, media):
 
     response = client.post(NEW_REQUEST, request_form(files=[png(), script]))
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert field_errors(response, "files") == ["สัญญา.pdf: " + in_thai(ACTIVE_CONTENT)]
     assert stored_files(media) == []
 
@@ -449,6 +449,6 @@ def test_the_form_says_a_png_of_40_megapixels_is_too_large(client, media, png_of
 
     response = client.post(NEW_REQUEST, request_form(files=[big, pdf()]))
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert field_errors(response, "files") == ["แผนที่.png: " + in_thai(TOO_LARGE)]
     assert stored_files(media) == []
