@@ -1,7 +1,11 @@
-"""Template filters for Thai readers: dates in the Buddhist Era."""
+"""Template filters for Thai readers: dates in the Buddhist Era, hotline numbers to call."""
+
+import re
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -35,3 +39,17 @@ def thai_month(value):
     if (get_language() or "th").startswith("th"):
         return f"{THAI_MONTHS[value.month - 1]} {value.year + 543}"
     return formats.date_format(value, "M Y")
+
+
+# The numbers a person in Thailand calls for help: police, social assistance, the
+# Government Complaint Center. Three or four digits standing alone in a sentence.
+HOTLINES = re.compile(r"(?<![0-9A-Za-z/-])(191|1300|1111)(?![0-9A-Za-z/])")
+
+
+@register.filter(needs_autoescape=True)
+def hotlines(text, autoescape=True):
+    """The text, escaped, with each hotline number a ``tel:`` link a phone can call."""
+    escaped = conditional_escape(text) if autoescape else str(text)
+    return mark_safe(  # noqa: S308 - the text is escaped above; only our own link is added
+        HOTLINES.sub(r'<a class="tel" href="tel:\1">\1</a>', str(escaped))
+    )
