@@ -7,6 +7,7 @@ for a referral to be answered and 120 to be resolved; an urgent case a quarter o
 Fiscal year 2569 runs from 1 October 2025 to 30 September 2026.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -873,3 +874,12 @@ def test_a_single_small_count_of_a_column_withholds_the_next_smallest_of_that_co
     ]
     # Only the counts that add up to a total are withheld beside a small one.
     assert [r["resolve_median"] for r in published] == [None, 6 * HOUR, 5 * HOUR, 20 * HOUR]
+
+
+def test_the_satisfaction_tile_counts_ratings_not_points_in_thai(client, year):
+    client.force_login(InspectorFactory().user)
+
+    page = client.get("/dashboards/?fy=2569").content.decode()
+
+    assert re.search(r"ความพึงพอใจ \(ประเมิน \d+ ครั้ง\)", page)
+    assert "คะแนน)" not in page
