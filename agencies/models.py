@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
-from agencies.bilingual import BilingualName
+from agencies.bilingual import BilingualName, pick
 
 
 class Province(BilingualName):
@@ -60,6 +60,12 @@ class Agency(BilingualName):
     """
 
     code = models.CharField(_("code"), max_length=10, unique=True)
+    short_name_th = models.CharField(
+        _("Thai abbreviation"),
+        max_length=20,
+        blank=True,
+        help_text=_("As Thai readers know it (ยธ., สธ., ตร. ...); English pages show the code."),
+    )
     is_coordinator = models.BooleanField(
         _("coordinating agency"),
         default=False,
@@ -89,6 +95,12 @@ class Agency(BilingualName):
         ordering = ["sort_order", "code"]
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
+
+    @property
+    def short_name(self) -> str:
+        """The agency in a few letters, for tables: its Thai abbreviation on Thai pages, its
+        code on English ones."""
+        return pick(self.short_name_th or self.code, self.code)
 
     @staticmethod
     def group_name(code: str) -> str:

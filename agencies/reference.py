@@ -8,20 +8,22 @@ only the geography is refreshed from ``geothai``.
 
 import geothai
 
-# (code, Thai name, English name), in the order of the MOU; the first coordinates it.
+# (code, Thai name, English name, Thai abbreviation), in the order of the MOU; the first
+# coordinates it. Thai readers know the ministries by their Thai abbreviations.
 AGENCIES = [
-    ("MOJ", "กระทรวงยุติธรรม", "Ministry of Justice"),
-    ("MDES", "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม", "Ministry of Digital Economy and Society"),
+    ("MOJ", "กระทรวงยุติธรรม", "Ministry of Justice", "ยธ."),
+    ("MDES", "กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม", "Ministry of Digital Economy and Society", "ดศ."),
     (
         "MSDHS",
         "กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์",
         "Ministry of Social Development and Human Security",
+        "พม.",
     ),
-    ("MOI", "กระทรวงมหาดไทย", "Ministry of Interior"),
-    ("MOL", "กระทรวงแรงงาน", "Ministry of Labour"),
-    ("MOE", "กระทรวงศึกษาธิการ", "Ministry of Education"),
-    ("MOPH", "กระทรวงสาธารณสุข", "Ministry of Public Health"),
-    ("RTP", "สำนักงานตำรวจแห่งชาติ", "Royal Thai Police"),
+    ("MOI", "กระทรวงมหาดไทย", "Ministry of Interior", "มท."),
+    ("MOL", "กระทรวงแรงงาน", "Ministry of Labour", "รง."),
+    ("MOE", "กระทรวงศึกษาธิการ", "Ministry of Education", "ศธ."),
+    ("MOPH", "กระทรวงสาธารณสุข", "Ministry of Public Health", "สธ."),
+    ("RTP", "สำนักงานตำรวจแห่งชาติ", "Royal Thai Police", "ตร."),
 ]
 COORDINATOR = "MOJ"
 
@@ -29,9 +31,10 @@ COORDINATOR = "MOJ"
 def sync_agencies(apps) -> None:
     Agency = apps.get_model("agencies", "Agency")
     Group = apps.get_model("auth", "Group")
-    for order, (code, name_th, name_en) in enumerate(AGENCIES, start=1):
+    has_short_name = any(f.name == "short_name_th" for f in Agency._meta.get_fields())
+    for order, (code, name_th, name_en, short_th) in enumerate(AGENCIES, start=1):
         group, _ = Group.objects.get_or_create(name=f"agency:{code}")
-        Agency.objects.get_or_create(
+        agency, _created = Agency.objects.get_or_create(
             code=code,
             defaults={
                 "name_th": name_th,
@@ -41,6 +44,8 @@ def sync_agencies(apps) -> None:
                 "group": group,
             },
         )
+        if has_short_name and not agency.short_name_th:  # an administrator's edit stays
+            Agency.objects.filter(pk=agency.pk).update(short_name_th=short_th)
 
 
 def _upsert(model, rows: list[dict], fields: list[str]) -> None:

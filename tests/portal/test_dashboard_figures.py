@@ -883,3 +883,25 @@ def test_the_satisfaction_tile_counts_ratings_not_points_in_thai(client, year):
 
     assert re.search(r"ความพึงพอใจ \(ประเมิน \d+ ครั้ง\)", page)
     assert "คะแนน)" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "not_shown"),
+    [
+        ("th", ["ยธ.", "สธ.", "ตร.", "รง."], [">MOJ<", ">MOPH<"]),
+        ("en", [">MOJ<", ">MOPH<"], ["สธ."]),
+    ],
+)
+def test_the_referral_matrix_names_the_agencies_as_readers_know_them(
+    client, year, language, shown, not_shown
+):
+    client.force_login(InspectorFactory().user)
+    client.cookies["django_language"] = language
+
+    page = client.get("/dashboards/agencies/?fy=2569").content.decode()
+    matrix = page[page.index("<thead>") :]
+
+    for text in shown:
+        assert text in matrix
+    for text in not_shown:
+        assert text not in matrix
