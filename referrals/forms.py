@@ -32,6 +32,21 @@ class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), widget=TEXT, max_length=2000)
 
 
+class DeclineForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why your agency cannot help"),
+        widget=TEXT,
+        max_length=2000,
+        help_text=_("The lead agency reads it; the citizen does not."),
+    )
+
+
+class CancelReferralForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why this agency's help is no longer needed"), widget=TEXT, max_length=2000
+    )
+
+
 class RejectForm(VersionedForm):
     reason = forms.CharField(
         label=_("Why it is out of scope, and where to get help instead"),

@@ -232,6 +232,10 @@ def case_page(case: Case) -> dict:
             "actor", "actor_key", "actor_agency", "referral"
         )
     )
+    for event in events:
+        # What the tracking page shows of the line: that it happened, and its words only
+        # for the kinds written for the citizen (``public_timeline``).
+        event.citizen_reads_words = event.is_public and event.kind in WORDS_FOR_THE_CITIZEN
     return {
         "referrals": referrals,
         "events": events,

@@ -286,7 +286,7 @@ REFERRAL_ACTIONS = {
         gettext_lazy("The referral is accepted."),
     ),
     "decline": CaseAction(
-        forms.ReasonForm,
+        forms.DeclineForm,
         lambda referral, by, d: services.decline_referral(referral, by, d["reason"], _version(d)),
         gettext_lazy("The referral is declined."),
     ),
@@ -296,7 +296,7 @@ REFERRAL_ACTIONS = {
         gettext_lazy("The outcome is reported to the lead agency."),
     ),
     "cancel": CaseAction(
-        forms.ReasonForm,
+        forms.CancelReferralForm,
         lambda referral, by, d: services.cancel_referral(referral, by, d["reason"], _version(d)),
         gettext_lazy("The referral is cancelled."),
     ),
@@ -306,8 +306,9 @@ REFERRAL_ACTIONS = {
 def _action_forms(user, case, actions, bound=None) -> dict:
     """An unbound form for every action the user may take, and the bound one that failed."""
     built = {}
-    for name in actions:
-        spec = CASE_ACTIONS[name]
+    for name, spec in CASE_ACTIONS.items():  # in the registry's order, the same every time
+        if name not in actions:
+            continue
         kwargs = {"case": case} if spec.needs_case else {}
         # The access form proposes the change: restricting an open case, or opening it.
         initial = {"version": case.version, "restricted": not case.is_restricted}
@@ -325,11 +326,10 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
     referral_forms = []
     for referral in page["referrals"]:
         names = selectors.available_referral_actions(request.user, case, referral)
-        built = {
-            name: REFERRAL_ACTIONS[name].form(
-                initial={"version": referral.version}, prefix=f"r{referral.pk}-{name}"
-            )
-            for name in names
+        built = {  # in the registry's order: accept before decline, complete, cancel
+            name: spec.form(initial={"version": referral.version}, prefix=f"r{referral.pk}-{name}")
+            for name, spec in REFERRAL_ACTIONS.items()
+            if name in names
         }
         if bound is not None and bound_referral == referral.pk:
             built[bound.prefix.rsplit("-", 1)[1]] = bound
