@@ -53,3 +53,21 @@ def hotlines(text, autoescape=True):
     return mark_safe(  # noqa: S308 - the text is escaped above; only our own link is added
         HOTLINES.sub(r'<a class="tel" href="tel:\1">\1</a>', str(escaped))
     )
+
+
+@register.filter
+def error_summary(form) -> list[tuple[str, str]]:
+    """The lines of a form's error summary, each linking to its field: "label: message",
+    or the form's own short instruction for a field whose label is a whole sentence (a
+    consent) — ``short_errors`` — so that the summary says in one line what to do."""
+    short = getattr(form, "short_errors", {})
+    lines = []
+    for field in form:
+        if not field.errors:
+            continue
+        anchor = field.auto_id + ("_0" if field.widget_type == "radioselect" else "")
+        if field.name in short:
+            lines.append((anchor, str(short[field.name])))
+        else:
+            lines.extend((anchor, f"{field.label}: {error}") for error in field.errors)
+    return lines

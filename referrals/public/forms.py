@@ -150,6 +150,11 @@ class PublicRequestForm(PlaceChoices, forms.Form):
     # Hidden from people by the style sheet; robots fill it in.
     website = forms.CharField(label=_("Leave this field empty"), required=False)
 
+    # The summary at the top says what to do in one line; the full message stays by the box.
+    short_errors = {
+        "sensitive_consent": _("Tick the consent box in part 4, or call 1111 instead."),
+    }
+
     def __init__(self, *args, max_mb: int = 10, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = self.fields["files"].help_text % {"mb": max_mb}

@@ -30,6 +30,7 @@ from referrals.models import (
     Rating,
 )
 from referrals.public import asking, browser
+from referrals.public.forms import PublicRequestForm
 from tests.referrals.factories import agency, case_in, fresh, staff, submit
 from tests.referrals.public_helpers import (
     BANGKOK,
@@ -362,7 +363,11 @@ def test_a_bad_value_is_explained_next_to_its_field_and_in_the_summary(
     assert errors, f"no message next to {field}"
     summary = alert(response)
     assert summary.startswith(in_thai("Please correct the following:"))
-    for error in errors:
+    short = PublicRequestForm.short_errors.get(field)
+    if short:  # a consent: one short line of what to do, the full message by the box
+        assert in_thai(str(short)) in summary
+        assert not any(error in summary for error in errors)
+    for error in errors if not short else ():
         assert error in summary
     shown = page(response)
     targets = [attribute(a, "href") for a in find_all(find(shown, role="alert"), "a")]
