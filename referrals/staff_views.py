@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -70,6 +70,11 @@ def _case_or_404(user, reference: str) -> Case:
 @require_safe
 @staff_required
 def queue(request):
+    canonical = _short_query(request)
+    if canonical != request.GET.urlencode() and not request.htmx:
+        # A search sends every field of the form, empty ones too: the address keeps only
+        # what was chosen, so that it stays short enough to read, bookmark and share.
+        return redirect(f"{request.path}?{canonical}" if canonical else request.path)
     profile = permissions.staff_profile(request.user)
     agencies = list(Agency.objects.filter(pk__in=profile.agencies_with(HANDLERS)))
     agency = next((a for a in agencies if a.code == request.GET.get("agency")), agencies[0])
@@ -99,8 +104,23 @@ def queue(request):
     response = render(
         request, "staff/_queue_results.html" if partial else "staff/queue.html", context
     )
+    if partial:  # the address the browser shows: the short one, as without JavaScript
+        response["HX-Push-Url"] = f"{request.path}?{canonical}" if canonical else request.path
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+DEFAULT_QUERY = {"sort": "newest", "page": "1"}
+
+
+def _short_query(request) -> str:
+    """The queue's query without empty fields and defaults, in the order sent."""
+    kept = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        for value in values:
+            if value.strip() and DEFAULT_QUERY.get(name) != value:
+                kept.appendlist(name, value)
+    return kept.urlencode()
 
 
 TAB_LABELS = [

@@ -83,7 +83,9 @@ def test_a_case_is_triaged_referred_answered_by_two_agencies_and_resolved(
     page.get_by_role("link", name="ส่งต่อมาถึงเรา").click()
     page.get_by_role("link", name=case.reference).click()
     decline = page.locator("form", has=page.get_by_role("button", name="ปฏิเสธการส่งต่อ"))
-    decline.get_by_label("เหตุผล").fill("ผู้ร้องได้ที่พักจากญาติแล้ว ไม่ต้องการบ้านพักชั่วคราว")
+    decline.get_by_label("เหตุที่หน่วยงานของท่านช่วยเหลือไม่ได้").fill(
+        "ผู้ร้องได้ที่พักจากญาติแล้ว ไม่ต้องการบ้านพักชั่วคราว"
+    )
     decline.get_by_role("button", name="ปฏิเสธการส่งต่อ").click()
     expect(page.get_by_text("ปฏิเสธการส่งต่อแล้ว")).to_be_visible()
     page.screenshot(path=screenshot_dir / "3-social-declines.png", full_page=True)

@@ -187,7 +187,7 @@ def test_the_overdue_tab_lists_the_agencys_late_open_cases_most_overdue_first(cl
     theirs = made_at(MONDAY, "healthcare-access")  # led by MOPH, as late as ours
     client = signed_in(client, boss, "en")
 
-    response = client.get("/staff/", {"tab": "overdue", "sort": "newest"})
+    response = client.get("/staff/", {"tab": "overdue", "sort": "newest"}, follow=True)
 
     assert response.status_code == 200
     assert references_in_order(response) == [

@@ -57,3 +57,31 @@ def test_a_referral_offers_accept_first_and_asks_the_reason_only_for_declining(c
         why = gettext("Why your agency cannot help")
     decline_form = page[page.index(f"/referrals/{referral.pk}/decline/") :]
     assert why in decline_form[: decline_form.index("</form>")]
+
+
+def test_a_search_of_the_queue_keeps_a_short_address(client):
+    case = case_in(CaseStatus.NEW)
+    client.force_login(staff(case.lead_agency.code, Role.INTAKE_OFFICER))
+    form = {
+        "agency": case.lead_agency.code,
+        "tab": "all",
+        "q": case.reference,
+        "status": "",
+        "category": "",
+        "province": "",
+        "priority": "",
+        "created_from": "",
+        "created_to": "",
+        "sort": "newest",
+    }
+
+    sent = client.get("/staff/", form)
+    assert sent.status_code == 302
+    short = f"/staff/?agency={case.lead_agency.code}&tab=all&q={case.reference}"
+    assert sent["Location"] == short
+    assert case.reference in client.get(short).content.decode()
+
+    # The same search in place (htmx), from the short address: the browser shows it again.
+    again = client.get("/staff/", form, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=short)
+    assert again.status_code == 200
+    assert again["HX-Push-Url"] == short

@@ -89,7 +89,7 @@ def test_filters_search_and_sorting(client):
     assert references(client.get("/staff/", {"q": bangkok.reference.lower()})) == {
         bangkok.reference
     }
-    newest = client.get("/staff/", {"sort": "newest"}).text
+    newest = client.get("/staff/", {"sort": "newest"}, follow=True).text
     assert newest.index(chiang_mai.reference) < newest.index(bangkok.reference)
     urgent = client.get("/staff/", {"sort": "priority"}).text
     assert urgent.index(chiang_mai.reference) < urgent.index(bangkok.reference)
