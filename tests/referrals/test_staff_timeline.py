@@ -85,3 +85,21 @@ def test_a_search_of_the_queue_keeps_a_short_address(client):
     again = client.get("/staff/", form, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=short)
     assert again.status_code == 200
     assert again["HX-Push-Url"] == short
+
+
+def test_a_notice_after_an_action_says_its_kind_and_is_read_out(client):
+    case = case_in(CaseStatus.NEW)
+    client.force_login(staff(case.lead_agency.code, Role.SUPERVISOR))
+
+    done = client.post(
+        f"/staff/cases/{case.reference}/accept/", {"accept-version": case.version}, follow=True
+    )
+
+    notice = re.search(
+        r'<li class="success" role="status"><span class="kind">(.*?)</span>(.*?)</li>',
+        done.content.decode(),
+    )
+    assert notice, "no notice announced to screen readers"
+    with translation.override("th"):
+        assert notice[1] == gettext("Done")
+        assert notice[2] == gettext("The case is accepted into your agency.")
