@@ -66,6 +66,17 @@ class SignInView(auth_views.LoginView):
 
     redirect_authenticated_user = True
     DEVICE_COOKIE = "portal_known_device"
+
+    def get_default_redirect_url(self):
+        """Where each person works, unless they came from a page: staff to their queue,
+        inspectors to the dashboards, anyone else to the home page and its "your work"."""
+        user = self.request.user
+        if permissions.is_staff_member(user):
+            return reverse("staff:queue")
+        if permissions.dashboard_scope(user) is not None:
+            return reverse("dashboards:overview")
+        return super().get_default_redirect_url()
+
     DEVICE_SALT = "portal.sign-in.known-device"
     DEVICE_DAYS = 90
 

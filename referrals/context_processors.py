@@ -1,16 +1,24 @@
 from django.utils.functional import SimpleLazyObject
 
-from agencies.permissions import administered_agency_ids, dashboard_scope
+from agencies.permissions import (
+    administered_agency_ids,
+    dashboard_scope,
+    is_inspector,
+    is_staff_member,
+)
 from referrals.models import Notification
 
 
 def notifications(request):
-    """The unread count of the bell, whether the user reads dashboards, and whether they
-    manage their agency's API keys, each read only when a page shows it."""
+    """The unread count of the bell, whether the user works cases (the queue in the
+    header), reads dashboards, and manages their agency's API keys, each read only when a
+    page shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
+        # An inspector works no case; asked first, as the dashboards ask it too (cached).
+        "works_cases": SimpleLazyObject(lambda: not is_inspector(user) and is_staff_member(user)),
         "reads_dashboards": SimpleLazyObject(lambda: dashboard_scope(user) is not None),
         "manages_api_keys": SimpleLazyObject(lambda: bool(administered_agency_ids(user))),
         "unread_notifications": SimpleLazyObject(

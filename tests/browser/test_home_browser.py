@@ -55,6 +55,9 @@ def test_staff_sign_in_see_their_work_and_sign_out(
     screenshot("login")
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
 
+    # Staff land on their queue; the home page still says what their work is.
+    expect(page.get_by_role("link", name="รายการเรื่อง").first).to_be_visible()
+    page.get_by_role("link", name="ระบบส่งต่อความช่วยเหลือประชาชน").click()
     expect(page.get_by_role("heading", name="งานของท่าน")).to_be_visible()
     expect(page.get_by_text("เจ้าหน้าที่ผู้รับผิดชอบเรื่อง · กระทรวงยุติธรรม")).to_be_visible()
     screenshot("signed-in")

@@ -40,7 +40,11 @@ def sign_in(browser, live_server, user, console_errors):
     page.get_by_label("ชื่อผู้ใช้").fill(user.username)
     page.get_by_label("รหัสผ่าน").fill(PASSWORD)
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
-    page.get_by_role("link", name="เปิดรายการเรื่อง").click()
+    # Staff land on their queue, and the header leads back to it from anywhere.
+    expect(
+        page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="รายการเรื่อง")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("เรื่องของ")
     return page
 
 

@@ -12,9 +12,10 @@ def test_staff_sign_in_and_see_their_agency_and_role(client):
         {"username": membership.user.username, "password": PASSWORD},
         follow=True,
     )
-    assert response.redirect_chain[-1][0] == "/"
-    assert "เจ้าหน้าที่ผู้รับผิดชอบเรื่อง" in response.text  # case officer, in Thai
-    assert "กระทรวงยุติธรรม" in response.text
+    assert response.redirect_chain[-1][0] == "/staff/"  # their queue (tests/portal/test_landing)
+    home = client.get("/").content.decode()
+    assert "เจ้าหน้าที่ผู้รับผิดชอบเรื่อง" in home  # case officer, in Thai
+    assert "กระทรวงยุติธรรม" in home
 
 
 def test_a_wrong_password_is_refused_with_a_message_in_thai(client):
