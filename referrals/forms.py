@@ -15,11 +15,12 @@ from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
 from referrals.public.forms import place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
-from referrals.services.intake import STAFF_CHANNELS
+from referrals.services.intake import MAX_DESCRIPTION, STAFF_CHANNELS
+from referrals.widgets import CountedTextarea
 from strategies.fiscal import fiscal_year_of
 from strategies.models import Project, ProjectStatus
 
-TEXT = forms.Textarea(attrs={"rows": 3})
+TEXT = CountedTextarea(attrs={"rows": 3})
 
 
 class VersionedForm(forms.Form):
@@ -302,7 +303,9 @@ class IntakeForm(PlaceFieldsMixin, forms.Form):
         label=_("Help needed"), queryset=Category.objects.filter(is_active=True)
     )
     description = forms.CharField(
-        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5})
+        label=_("What happened"),
+        widget=CountedTextarea(attrs={"rows": 5}),
+        max_length=MAX_DESCRIPTION,
     )
     citizen_name = forms.CharField(label=_("Name of the person"), max_length=200)
     citizen_phone = forms.CharField(label=_("Phone"), max_length=20)

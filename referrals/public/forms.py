@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import District, Province, Subdistrict
 from referrals.selectors import category_cards, province_choices
+from referrals.services.intake import MAX_DESCRIPTION
+from referrals.widgets import CountedTextarea
 
-TEXT = forms.Textarea(attrs={"rows": 4})
+TEXT = CountedTextarea(attrs={"rows": 4})
 SCORES = [(str(n), str(n)) for n in range(1, 6)]
 
 
@@ -91,7 +93,8 @@ class PublicRequestForm(PlaceChoices, forms.Form):
     )
     description = forms.CharField(
         label=_("Tell us what happened and what help you need"),
-        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 5000}),
+        widget=CountedTextarea(attrs={"rows": 6}),
+        max_length=MAX_DESCRIPTION,
         error_messages={"required": _("Describe the problem in a few words.")},
     )
     province = forms.ChoiceField(

@@ -23,3 +23,34 @@ try {
 } catch (error) {
   // Storage refused (private mode): there is nothing to remove.
 }
+
+// Text boxes with a limit (data-max-length): a live count under the box, and a plain
+// warning once the text is too long; nothing typed or pasted is ever cut. Without this
+// script the server says the same when the form is sent.
+document.addEventListener("DOMContentLoaded", () => {
+  const texts = document.body.dataset;
+  document.querySelectorAll("textarea[data-max-length]").forEach((box) => {
+    const limit = Number(box.dataset.maxLength);
+    const counter = document.createElement("p");
+    counter.className = "hint counter";
+    counter.id = `${box.id || box.name}-counter`;
+    counter.setAttribute("aria-live", "polite");
+    box.after(counter);
+    box.setAttribute(
+      "aria-describedby",
+      [box.getAttribute("aria-describedby"), counter.id].filter(Boolean).join(" "),
+    );
+    const show = () => {
+      const left = limit - box.value.length;
+      const over = left < 0;
+      counter.textContent = (over ? texts.counterOver : texts.counterLeft).replace(
+        "%(count)s",
+        String(Math.abs(left)),
+      );
+      counter.classList.toggle("over", over);
+      box.setAttribute("aria-invalid", over ? "true" : "false");
+    };
+    box.addEventListener("input", show);
+    show();
+  });
+});

@@ -4,7 +4,15 @@ a page that answers a form is answered 200 (429 stays for real throttling)."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.referrals.public_helpers import isolate
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def counts_of_its_own(settings, tmp_path, monkeypatch):
+    """Wrong codes and limits counted for this test alone (see public_helpers.isolate)."""
+    isolate(settings, tmp_path, monkeypatch)
 
 
 def test_a_request_form_with_mistakes_is_answered_without_a_console_error(
@@ -37,4 +45,23 @@ def test_a_wrong_tracking_secret_is_answered_without_a_console_error(
 
     assert answer.value.status == 200
     expect(page.locator("[role=alert]").first).to_be_visible()
+    assert console_errors == []
+
+
+def test_a_long_description_is_counted_never_cut_and_refused_with_a_message(
+    page, live_server, reference_data, console_errors
+):
+    page.goto(live_server.url + "/requests/new/")
+    box = page.locator("textarea[name=description]")
+    counter = page.locator("#id_description-counter")
+    expect(counter).to_have_text("เหลืออีก 5000 ตัวอักษร")
+
+    box.fill("ก" * 5100)  # as a paste: the browser keeps all of it
+
+    assert len(box.input_value()) == 5100
+    expect(counter).to_have_text("ยาวเกินไป 100 ตัวอักษร โปรดตัดข้อความให้สั้นลงก่อนส่ง")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    page.locator("form[method=post] button[type=submit]").last.click()
+    expect(page.locator("#id_description_error")).to_contain_text("5000")
     assert console_errors == []
