@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def counts_of_its_own(settings, tmp_path, monkeypatch):
     """Wrong codes and limits counted for this test alone (see public_helpers.isolate)."""
-    isolate(settings, tmp_path, monkeypatch)
+    yield from isolate(settings, tmp_path, monkeypatch)
 
 
 def test_a_request_form_with_mistakes_is_answered_without_a_console_error(
