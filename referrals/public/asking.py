@@ -23,7 +23,7 @@ from agencies.models import District, Subdistrict
 from referrals import identity, selectors, services, throttle
 from referrals.models import Channel
 from referrals.public import browser, forms
-from referrals.public.answers import add_errors, too_many
+from referrals.public.answers import add_errors, ask_files_again, too_many
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ def new_request(request):
             if case is not None:
                 return redirect("public:received", reference=case.reference)
             phone.give_back()
+        ask_files_again(form, request)
         return render(request, "public/new_request.html", context)
     if request.method != "POST" and _same_for_everyone(request):
         return _empty_form_page(request, max_mb)

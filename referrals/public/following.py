@@ -22,7 +22,7 @@ from referrals import selectors, services, throttle
 from referrals.errors import CaseNotFound, WorkflowError
 from referrals.models import CaseStatus, EventKind
 from referrals.public import browser, forms
-from referrals.public.answers import add_errors, too_many
+from referrals.public.answers import add_errors, ask_files_again, too_many
 
 # What the citizen reads for each status (DESIGN.md, section 4), with what happens next.
 CITIZEN_STATUS = {
@@ -276,6 +276,7 @@ def case_action(request, reference, action):
             messages.success(request, CITIZEN_DONE[action])
             return redirect("public:case", reference=case.reference)
     case.refresh_from_db()
+    ask_files_again(form, request)
     return _render_case(request, case, bound=form)
 
 

@@ -1209,3 +1209,31 @@ def test_the_privacy_notice_names_the_legal_bases_and_how_long_data_is_kept(clie
     chosen = english(client).get("/privacy/")
     words = text(page(chosen))
     assert "section 24(4)" in words and "section 26" in words and "7 years" in words
+
+
+FILES_AGAIN = (
+    "The files you chose were not kept because of the mistake above: choose them again "
+    "before sending."
+)
+
+
+def test_files_chosen_before_a_mistake_are_asked_for_again_by_the_field_and_in_the_summary(
+    client, media
+):
+    data = request_form(description="", files=[png()])
+
+    response = client.post(NEW_REQUEST, data)
+
+    assert response.status_code == 200
+    assert field_errors(response, "files") == [in_thai(FILES_AGAIN)]
+    assert in_thai(FILES_AGAIN) in alert(response)
+    assert nothing_saved(media)
+
+
+def test_files_that_were_the_mistake_are_not_asked_for_twice(client, media):
+    data = request_form(files=[SimpleUploadedFile("photo.jpg", b"not a photo", "image/jpeg")])
+
+    response = client.post(NEW_REQUEST, data)
+
+    errors = field_errors(response, "files")
+    assert errors and in_thai(FILES_AGAIN) not in errors
