@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -29,6 +29,7 @@ from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import HANDLERS, MANAGERS, Action
 from referrals import forms, selectors, services
+from referrals.downloads import file_download
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
 from referrals.models import (
@@ -455,16 +456,10 @@ def attachment(request, reference, pk):
     case = _case_or_404(request.user, reference)
     if not permissions.can(request.user, Action.VIEW_ATTACHMENT, case):
         raise Http404
-    file = case.attachments.filter(pk=pk).first()
-    if file is None:
+    download = file_download(case, pk, request.user)
+    if download is None:
         raise Http404
-    record_access(case, request.user, Read.VIEW_ATTACHMENT)
-    return FileResponse(
-        file.file.open("rb"),
-        as_attachment=True,
-        filename=file.original_name,
-        content_type=file.content_type,
-    )
+    return download
 
 
 # --- Intake ---------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Cases: the list, a new case, one case, its actions, its timeline and its files."""
 
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -28,6 +27,7 @@ from api.views.common import (
     matches,
 )
 from referrals import actions, selectors
+from referrals.downloads import file_download
 from referrals.forms import QueueFilterForm
 from referrals.models import Case, CaseEvent
 from referrals.selectors import Tab
@@ -239,13 +239,7 @@ class CaseFileView(ApiView, APIView):
 
     def get(self, request, reference, pk):
         case = _case_or_404(request.user, reference, Action.VIEW_ATTACHMENT)
-        file = case.attachments.filter(pk=pk).first()
-        if file is None:
+        download = file_download(case, pk, request.user)
+        if download is None:
             raise exceptions.NotFound(_("No such file."))
-        record_access(case, request.user, Read.VIEW_ATTACHMENT)
-        return FileResponse(
-            file.file.open("rb"),
-            as_attachment=True,
-            filename=file.original_name,
-            content_type=file.content_type,
-        )
+        return download
