@@ -62,7 +62,8 @@ DELIVERY_BENCH_ARGS ?= $(BENCH_ARGS)
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
 # Then the REST API and Open311 at a million cases (bench/api.py); API_BENCH_ARGS.
 API_BENCH_ARGS ?= $(BENCH_ARGS)
-# Last, what checking an uploaded picture or PDF costs (bench/uploads.py; no database).
+# Then a staff sign-in, hash, POST and landing page (bench/sign_in.py, own SQLite database),
+# and last what checking an uploaded picture or PDF costs (bench/uploads.py; no database).
 bench: $(STAMP)
 	$(BIN)/python bench/staff_pages.py $(BENCH_ARGS)
 	$(BIN)/python bench/public_submit.py $(PUBLIC_BENCH_ARGS)
@@ -70,6 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/delivery.py $(DELIVERY_BENCH_ARGS)
 	$(BIN)/python bench/dashboards.py $(DASHBOARD_BENCH_ARGS)
 	$(BIN)/python bench/api.py $(API_BENCH_ARGS)
+	$(BIN)/python bench/sign_in.py
 	$(BIN)/python bench/uploads.py
 
 # Extract translatable strings into locale/th and compile them (needs Debian's gettext).
