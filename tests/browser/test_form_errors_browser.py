@@ -4,6 +4,8 @@ a page that answers a form is answered 200 (429 stays for real throttling)."""
 import pytest
 from playwright.sync_api import expect
 
+from agencies.models import Role
+from tests.browser.people import sign_in, somyings_case, staff
 from tests.referrals.public_helpers import isolate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,4 +66,23 @@ def test_a_long_description_is_counted_never_cut_and_refused_with_a_message(
     page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")
     page.locator("form[method=post] button[type=submit]").last.click()
     expect(page.locator("#id_description_error")).to_contain_text("5000")
+    assert console_errors == []
+
+
+def test_a_staff_form_sent_empty_is_checked_by_the_server_in_the_portals_words(
+    browser, live_server, reference_data
+):
+    """The browser's own check spoke the browser's language ("Please fill out this
+    field.") and never reached the server; every form leaves the checking to the portal."""
+    console_errors: list[str] = []
+    case = somyings_case()
+    page = sign_in(browser, live_server, staff("MOJ", Role.INTAKE_OFFICER), console_errors)
+    page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
+    note = page.locator("form", has=page.get_by_role("button", name="เพิ่มบันทึก"))
+
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        note.get_by_role("button", name="เพิ่มบันทึก").click()
+
+    assert answer.value.status == 200
+    expect(page.locator("#id_note-text_error")).to_have_text("ฟิลด์นี้จำเป็น")
     assert console_errors == []

@@ -2,7 +2,6 @@ import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 
 from portal.hashers import OWASP_ARGON2ID_MINIMUMS
-
 from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
