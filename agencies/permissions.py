@@ -16,7 +16,8 @@ agencies holds that permission; everything else follows from their role there:
 - the lead agency's intake officers, supervisors and CCEOs triage, transfer, ask the
   citizen, refer, resolve and close; its case officers ask, refer, resolve and close the
   cases assigned to them (triage and transfer stay with intake and supervisors); its
-  supervisors and CCEOs also assign, override a resolution, reopen and restrict;
+  supervisors and CCEOs also assign, override a resolution, reopen and restrict; anyone
+  of it who handles cases may take one that nobody works yet ("assign to me");
 - the receiving agency's staff answer and complete a referral to it;
 - an agency's own system, calling the API with one of the agency's keys (a
   ``SystemCaller``, never a person), sees what the agency is involved in, restricted cases
@@ -68,6 +69,7 @@ class Action(StrEnum):
     PRINT_SLIP = "print_slip"
     NOTE = "note"
     ASSIGN = "assign"
+    TAKE = "take"
     TRIAGE = "triage"
     TRANSFER = "transfer"
     REQUEST_INFORMATION = "request_information"
@@ -434,6 +436,8 @@ def can(user, action: Action, case, referral=None) -> bool:
         return bool(lead & COORDINATORS) or assigned
     if action in LEAD_MANAGEMENT:
         return bool(lead & MANAGERS)
+    if action == Action.TAKE:
+        return bool(lead & HANDLERS)
     if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
         return referral is not None and bool(profile.roles_in(referral.to_agency_id) & HANDLERS)
     return False

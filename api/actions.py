@@ -123,6 +123,7 @@ CASE_ACTIONS = {
         TransferSerializer,
         lambda c, by, d, v: services.transfer_case(c, by, d["to_agency"], d["reason"], v),
     ),
+    "take": ApiAction(VersionedSerializer, lambda c, by, d, v: services.take_case(c, by, v)),
     "assign": ApiAction(
         AssignSerializer, lambda c, by, d, v: services.assign_case(c, by, d["officer"], v)
     ),

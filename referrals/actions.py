@@ -10,6 +10,7 @@ here once, and a page cannot offer what its service would refuse.
 from agencies import permissions
 from agencies.permissions import Action
 from referrals.errors import CaseNotFound, NotPermitted
+from referrals.models import CaseStatus as S
 from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed, next_status
 
 # On a case. "note" and "attach" keep its status and need no transition.
@@ -20,6 +21,7 @@ CASE = {
     "classify": Action.TRIAGE,
     "transfer": Action.TRANSFER,
     "assign": Action.ASSIGN,
+    "take": Action.TAKE,
     "request_information": Action.REQUEST_INFORMATION,
     "receive_information": Action.REQUEST_INFORMATION,
     "refer": Action.REFER,
@@ -30,6 +32,16 @@ CASE = {
     "note": Action.NOTE,
     "attach": Action.NOTE,
 }
+# What usually comes next in each status: the case page leads with these (in this order)
+# among the actions the person may take, and folds the others away.
+NEXT_STEPS = {
+    S.NEW: ("accept", "transfer"),
+    S.IN_PROGRESS: ("refer", "resolve"),
+    S.WAITING_CITIZEN: ("receive_information",),
+    S.RESOLVED: ("close",),
+    S.CLOSED: ("reopen",),
+}
+
 # On a referral, by the agency it was sent to (accept, decline, complete) or the lead
 # agency that sent it (cancel).
 REFERRAL = {

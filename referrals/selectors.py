@@ -249,6 +249,8 @@ def available_actions(user, case: Case) -> set[str]:
     names = actions.possible(user, case)
     if "reopen" in names and not reopenable(case):
         names.discard("reopen")
+    if case.assigned_to_id is not None:
+        names.discard("take")  # someone works it: only a supervisor gives it to another
     return names
 
 

@@ -29,6 +29,7 @@ from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import HANDLERS, MANAGERS, Action
 from referrals import forms, selectors, services
+from referrals.actions import NEXT_STEPS
 from referrals.downloads import file_download
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
@@ -230,6 +231,11 @@ CASE_ACTIONS = {
         gettext_lazy("The lead is passed to the other agency."),
         needs_case=True,
     ),
+    "take": CaseAction(
+        forms.VersionedForm,
+        lambda case, by, d: services.take_case(case, by, _version(d)),
+        gettext_lazy("The case is yours: you work it from now on."),
+    ),
     "assign": CaseAction(
         forms.AssignForm,
         lambda case, by, d: services.assign_case(case, by, d["officer"], _version(d)),
@@ -357,12 +363,24 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         referral_forms.append((referral, built))
     record_access(case, request.user, Read.VIEW_CASE)
     duplicates = selectors.possible_duplicates(request.user, case)
+    case_forms = _action_forms(
+        request.user, case, actions, bound if bound_referral is None else None
+    )
+    take = case_forms.pop("take", None)  # beside who works the case, not a card
+    next_steps = [name for name in NEXT_STEPS.get(case.status, ()) if name in case_forms]
     context = {
         "case": case,
         "actions": actions,
-        "forms": _action_forms(
-            request.user, case, actions, bound if bound_referral is None else None
-        ),
+        "take_form": take,
+        # The one or two usual next steps lead; the rest fold away, unless nothing leads
+        # or the form with a mistake is among them.
+        "next_forms": {name: case_forms[name] for name in next_steps} or case_forms,
+        "more_forms": {n: f for n, f in case_forms.items() if n not in next_steps}
+        if next_steps
+        else {},
+        "more_open": bound is not None
+        and bound_referral is None
+        and bound.prefix not in next_steps,
         "referrals": referral_forms,
         "events": page["events"],
         "attachments": page["attachments"],

@@ -20,6 +20,7 @@ CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "mark_duplicate": ({S.NEW, S.IN_PROGRESS}, S.DUPLICATE),
     "transfer": ({S.NEW, S.IN_PROGRESS}, S.NEW),
     "assign": (WORKING, None),
+    "take": (WORKING, None),
     "classify": (WORKING, None),
     "restrict": (WORKING, None),
     "request_information": ({S.IN_PROGRESS}, S.WAITING_CITIZEN),

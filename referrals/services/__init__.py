@@ -14,6 +14,7 @@ from referrals.services.cases import (
     request_information,
     resolve_case,
     set_restricted,
+    take_case,
     transfer_case,
 )
 from referrals.services.citizen import (
@@ -69,6 +70,7 @@ __all__ = [
     "resolve_case",
     "send_email_link",
     "set_restricted",
+    "take_case",
     "transfer_case",
     "withdraw_case",
 ]

@@ -207,6 +207,30 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
         and not permissions.assignable(case.lead_agency_id).filter(pk=officer.pk).exists()
     ):
         raise TransitionNotAllowed(_("Choose an officer of the lead agency."), field="officer")
+    _give(case, by, officer)
+    return case
+
+
+@transaction.atomic
+def take_case(case: Case, by, expected_version: int | None = None) -> Case:
+    """The person works the case from now on ("assign to me"): anyone of the lead agency
+    who handles cases, while nobody works it. Giving it to someone else, or taking it
+    from them, is a supervisor's ``assign_case``."""
+    case = lock_case(case, expected_version)
+    actions.take(by, "take", case)
+    if case.assigned_to_id is not None:
+        holder = case.assigned_to
+        raise TransitionNotAllowed(
+            _("%(name)s already works this case; a supervisor may assign it to you.")
+            % {"name": holder.get_full_name() or holder.get_username()}
+        )
+    _give(case, by, by)
+    return case
+
+
+def _give(case: Case, by, officer) -> None:
+    """Record ``officer`` (or nobody) as the one who works the case, on the timeline, and
+    tell them when someone else chose them."""
     previous = case.assigned_to
     case.assigned_to = officer
     save_case(case, "assigned_to")
@@ -226,7 +250,6 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
             case=case,
             agency=case.lead_agency,
         )
-    return case
 
 
 UNCHANGED = object()
@@ -321,7 +344,9 @@ def resolve_case(
     expected_version: int | None = None,
 ) -> Case:
     """Record the help given. Every referral must be closed first, unless a supervisor
-    overrides with a reason: the referrals still open are then cancelled with it."""
+    overrides with a reason: the referrals still open are then cancelled with it. A case
+    nobody worked yet is recorded as worked by the person who resolves it (not by an
+    agency's system, which is no person)."""
     answer = required_text(answer, _("Tell the person what was done for them."))
     case = lock_case(case, expected_version)
     actions.take(by, "resolve", case)
@@ -336,9 +361,16 @@ def resolve_case(
             )
         require(by, Action.OVERRIDE_RESOLVE, case)
         cancel_open_referrals(case, by, override_reason)
+    # A case is never resolved by nobody: who resolves a case nobody works has worked it
+    # (the timeline's line of the resolution names them).
+    took = case.assigned_to_id is None and (
+        permissions.assignable(case.lead_agency_id).filter(pk=getattr(by, "pk", None)).exists()
+    )
+    if took:
+        case.assigned_to = by
     case.public_answer = answer
     case.resolved_at = timezone.now()
-    save_case(case, "status", "public_answer", "resolved_at")
+    save_case(case, "status", "public_answer", "resolved_at", *(["assigned_to"] if took else []))
     event = record(
         case,
         EventKind.RESOLVED,

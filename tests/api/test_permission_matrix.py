@@ -49,7 +49,12 @@ from tests.referrals.test_page_permissions import png
 pytestmark = pytest.mark.django_db
 
 Y, NO = "Y", "no"
-CODES = {"401": "not_authenticated", "403": "permission_denied", "404": "not_found"}
+CODES = {
+    "401": "not_authenticated",
+    "403": "permission_denied",
+    "404": "not_found",
+    "409": "not_allowed_now",
+}
 REFERRED, UNINVOLVED, ELSEWHERE = "MOPH", "MOE", "MOI"
 
 
@@ -99,33 +104,33 @@ no credentials             401   401    401   401    401       401      401
 
 TRIAGE = """
 Triage and the lead agency's work (POST /api/v1/cases/{reference}/{action}/).
-                           accept reject duplicate classify transfer assign ask answer
-lead key                     Y      Y       Y         Y        Y      403   Y    Y
-lead key restricted          Y      Y       Y         Y        Y      403   Y    Y
-lead key read-only          403    403     403       403      403     403  403  403
-referred key                403    403     403       403      403     403  403  403
-referred key accepted       403    403     403       403      403     403  403  403
-uninvolved key              404    404     404       404      404     404  404  404
-revoked key                 401    401     401       401      401     401  401  401
-expired key                 401    401     401       401      401     401  401  401
-lead intake officer          Y      Y       Y         Y        Y      403   Y    Y
-lead case officer assigned  403    403     403       403      403     403   Y    Y
-lead case officer           403    403     403       403      403     403  403  403
-lead supervisor              Y      Y       Y         Y        Y       Y    Y    Y
-lead cceo                    Y      Y       Y         Y        Y       Y    Y    Y
-lead agency admin           403    403     403       403      403     403  403  403
-referred intake officer     403    403     403       403      403     403  403  403
-referred case officer       403    403     403       403      403     403  403  403
-referred supervisor         403    403     403       403      403     403  403  403
-referred cceo               403    403     403       403      403     403  403  403
-referred agency admin       403    403     403       403      403     403  403  403
-uninvolved intake officer   404    404     404       404      404     404  404  404
-uninvolved case officer     404    404     404       404      404     404  404  404
-uninvolved supervisor       404    404     404       404      404     404  404  404
-uninvolved cceo             404    404     404       404      404     404  404  404
-uninvolved agency admin     403    403     403       403      403     403  403  403
-inspector                   403    403     403       403      403     403  403  403
-no credentials              401    401     401       401      401     401  401  401
+                           accept reject duplicate classify transfer assign ask answer take
+lead key                     Y      Y       Y         Y        Y      403   Y    Y   403
+lead key restricted          Y      Y       Y         Y        Y      403   Y    Y   403
+lead key read-only          403    403     403       403      403     403  403  403   403
+referred key                403    403     403       403      403     403  403  403   403
+referred key accepted       403    403     403       403      403     403  403  403   403
+uninvolved key              404    404     404       404      404     404  404  404   404
+revoked key                 401    401     401       401      401     401  401  401   401
+expired key                 401    401     401       401      401     401  401  401   401
+lead intake officer          Y      Y       Y         Y        Y      403   Y    Y    Y
+lead case officer assigned  403    403     403       403      403     403   Y    Y   409
+lead case officer           403    403     403       403      403     403  403  403    Y
+lead supervisor              Y      Y       Y         Y        Y       Y    Y    Y    Y
+lead cceo                    Y      Y       Y         Y        Y       Y    Y    Y    Y
+lead agency admin           403    403     403       403      403     403  403  403   403
+referred intake officer     403    403     403       403      403     403  403  403   403
+referred case officer       403    403     403       403      403     403  403  403   403
+referred supervisor         403    403     403       403      403     403  403  403   403
+referred cceo               403    403     403       403      403     403  403  403   403
+referred agency admin       403    403     403       403      403     403  403  403   403
+uninvolved intake officer   404    404     404       404      404     404  404  404   404
+uninvolved case officer     404    404     404       404      404     404  404  404   404
+uninvolved supervisor       404    404     404       404      404     404  404  404   404
+uninvolved cceo             404    404     404       404      404     404  404  404   404
+uninvolved agency admin     403    403     403       403      403     403  403  403   403
+inspector                   403    403     403       403      403     403  403  403   403
+no credentials              401    401     401       401      401     401  401  401   401
 """
 
 # Notes and files: a key that may write adds them to every case its agency is involved in,
@@ -432,6 +437,7 @@ COLUMNS = {
     ),
     "transfer": Column(case_action("transfer", lambda s: {**REASON, "to_agency": ELSEWHERE})),
     "assign": Column(case_action("assign", officer)),
+    "take": Column(case_action("take")),
     "ask": Column(case_action("request_information", lambda s: {"text": "ขอสลิปเงินเดือน"})),
     "answer": Column(
         case_action("receive_information", lambda s: {"text": "ส่งสลิปแล้ว"}),
@@ -476,6 +482,7 @@ CASE_COLUMNS = {
     "classify": "classify",
     "transfer": "transfer",
     "assign": "assign",
+    "take": "take",
     "ask": "request_information",
     "answer": "receive_information",
     "refer": "refer",

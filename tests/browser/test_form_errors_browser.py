@@ -78,6 +78,7 @@ def test_a_staff_form_sent_empty_is_checked_by_the_server_in_the_portals_words(
     case = somyings_case()
     page = sign_in(browser, live_server, staff("MOJ", Role.INTAKE_OFFICER), console_errors)
     page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
+    page.get_by_text("การดำเนินการอื่นอีก").click()  # notes are folded under the next steps
     note = page.locator("form", has=page.get_by_role("button", name="เพิ่มบันทึก"))
 
     with page.expect_response(lambda r: r.request.method == "POST") as answer:

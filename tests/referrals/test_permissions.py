@@ -39,29 +39,30 @@ pytestmark = pytest.mark.django_db
 
 # Y: allowed.  -: refused with NotPermitted (the user sees the case, the role does not
 # allow this).  404: CaseNotFound from services and False from checks: nothing is revealed.
-# "file" is Action.VIEW_ATTACHMENT and "pdata" Action.VIEW_PERSONAL_DATA; "list" is
-# visible_cases; accept, decline and complete answer the case's referral to MOPH.
+# "file" is Action.VIEW_ATTACHMENT and "pii" Action.VIEW_PERSONAL_DATA; "list" is
+# visible_cases; accept, decline and complete answer the case's referral to MOPH; "take"
+# ("assign to me") is tried on the same case while nobody works it.
 
 OPEN_CASE = """
 An open case led by MOL (unpaid wages), referred to MOPH; MOE has nothing to do with it.
-                           view list note assign refer accept decline complete resolve file pdata
-lead intake officer         Y    Y    Y    -      Y     -      -       -        Y      Y    Y
-lead case officer assigned  Y    Y    Y    -      Y     -      -       -        Y      Y    Y
-lead case officer           Y    Y    Y    -      -     -      -       -        -      Y    Y
-lead supervisor             Y    Y    Y    Y      Y     -      -       -        Y      Y    Y
-lead cceo                   Y    Y    Y    Y      Y     -      -       -        Y      Y    Y
-lead agency admin          404  404  404  404    404   404    404     404      404    404  404
-referred intake officer     Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
-referred case officer       Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
-referred supervisor         Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
-referred cceo               Y    Y    Y    -      -     Y      Y       Y        -      Y    Y
-referred agency admin      404  404  404  404    404   404    404     404      404    404  404
-uninvolved intake officer  404  404  404  404    404   404    404     404      404    404  404
-uninvolved case officer    404  404  404  404    404   404    404     404      404    404  404
-uninvolved supervisor      404  404  404  404    404   404    404     404      404    404  404
-uninvolved cceo            404  404  404  404    404   404    404     404      404    404  404
-uninvolved agency admin    404  404  404  404    404   404    404     404      404    404  404
-inspector                  404  404  404  404    404   404    404     404      404    404  404
+                           view list note assign refer accept decline complete resolve file pii take
+lead intake officer        Y    Y    Y    -      Y     -      -       -        Y       Y    Y   Y
+lead case officer assigned Y    Y    Y    -      Y     -      -       -        Y       Y    Y   Y
+lead case officer          Y    Y    Y    -      -     -      -       -        -       Y    Y   Y
+lead supervisor            Y    Y    Y    Y      Y     -      -       -        Y       Y    Y   Y
+lead cceo                  Y    Y    Y    Y      Y     -      -       -        Y       Y    Y   Y
+lead agency admin          404  404  404  404    404   404    404     404      404     404  404 404
+referred intake officer    Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
+referred case officer      Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
+referred supervisor        Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
+referred cceo              Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
+referred agency admin      404  404  404  404    404   404    404     404      404     404  404 404
+uninvolved intake officer  404  404  404  404    404   404    404     404      404     404  404 404
+uninvolved case officer    404  404  404  404    404   404    404     404      404     404  404 404
+uninvolved supervisor      404  404  404  404    404   404    404     404      404     404  404 404
+uninvolved cceo            404  404  404  404    404   404    404     404      404     404  404 404
+uninvolved agency admin    404  404  404  404    404   404    404     404      404     404  404 404
+inspector                  404  404  404  404    404   404    404     404      404     404  404 404
 """
 
 RESTRICTED_CASE = """
@@ -172,7 +173,7 @@ ACTIONS = {
         permissions.visible_cases(user, Case.objects.all()).filter(pk=scene.case.pk).exists()
     ),
     "file": check(Action.VIEW_ATTACHMENT),
-    "pdata": check(Action.VIEW_PERSONAL_DATA),
+    "pii": check(Action.VIEW_PERSONAL_DATA),
     "note": lambda user, s: services.add_note(s.case, user, "โทรคุยกับผู้ร้องแล้ว"),
     "assign": lambda user, s: services.assign_case(s.case, user, s.colleague),
     "refer": lambda user, s: services.refer_case(s.case, user, [agency("MOI")], "ช่วยเรื่องหนี้"),
@@ -180,8 +181,9 @@ ACTIONS = {
     "decline": lambda user, s: services.decline_referral(s.referral, user, "ไม่มี"),
     "complete": lambda user, s: services.complete_referral(s.referral, user, "แล้ว"),
     "resolve": lambda user, s: services.resolve_case(s.case, user, "ได้รับค่าจ้างแล้ว"),
+    "take": lambda user, s: services.take_case(s.case, user),
 }
-CHECKS = {"view", "list", "file", "pdata"}
+CHECKS = {"view", "list", "file", "pii"}
 
 
 def make_user(who: Who, lead: str):
@@ -198,7 +200,8 @@ def build(who: Who, action: str, category: str):
     boss = staff(lead, Role.SUPERVISOR)
     user = make_user(who, lead)
     colleague = staff(lead, Role.CASE_OFFICER)
-    services.assign_case(case, boss, user if who.assigned else colleague)
+    if action != "take":  # taken only while nobody works it
+        services.assign_case(case, boss, user if who.assigned else colleague)
     referral = referral_in(
         REFERRAL_BEFORE.get(action, ReferralStatus.PENDING),
         case,

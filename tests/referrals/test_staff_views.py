@@ -8,6 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from agencies.models import Agency, Role
+from referrals import services
 from referrals.models import (
     Case,
     CaseEvent,
@@ -607,3 +608,88 @@ def test_a_refusal_about_one_field_is_shown_beside_that_field(client):
     assert 'name="refer-to_agencies"' in field
     assert "ส่งต่อไปแล้วและยังไม่ปิด: MOPH" in field
     assert case.referrals.count() == 1
+
+
+# --- Who works the case, and what comes next --------------------------------------------
+
+
+def test_an_intake_officer_takes_a_case_nobody_works_and_the_page_says_they_work_it(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    intake = staff("MOL", Role.INTAKE_OFFICER)
+    page = signed_in(client, intake).get(case_url(case)).text
+    assert re.search(r"ผู้รับผิดชอบ:</strong>\s*ยังไม่มี", page)
+    assert "รับเรื่องนี้ไว้ดำเนินการเอง" in page
+
+    response = client.post(case_url(case, "take"), {"take-version": case.version}, follow=True)
+
+    assert "ท่านเป็นผู้รับผิดชอบเรื่องนี้แล้ว" in response.text
+    assert re.search(r"ผู้รับผิดชอบ:</strong>\s*ท่าน", response.text)
+    assert "รับเรื่องนี้ไว้ดำเนินการเอง" not in response.text
+    assert fresh(case).assigned_to == intake
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.ASSIGNED, actor=intake).exists()
+
+
+def test_a_case_someone_works_is_not_taken_from_them(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    officer = staff("MOL", Role.CASE_OFFICER)
+    officer.first_name, officer.last_name = "มานะ", "ขยัน"
+    officer.save()
+    stale_version = case.version
+    services.assign_case(case, staff("MOL", Role.SUPERVISOR), officer)
+    intake = staff("MOL", Role.INTAKE_OFFICER)
+    assert "รับเรื่องนี้ไว้ดำเนินการเอง" not in signed_in(client, intake).get(case_url(case)).text
+
+    response = client.post(case_url(case, "take"), {"take-version": stale_version + 1}, follow=True)
+
+    assert fresh(case).assigned_to == officer
+    assert "มานะ ขยัน รับผิดชอบเรื่องนี้อยู่แล้ว" in response.text
+
+
+def test_who_resolves_a_case_nobody_works_is_recorded_as_working_it(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    intake = staff("MOL", Role.INTAKE_OFFICER)
+    signed_in(client, intake).post(
+        case_url(case, "resolve"),
+        {"resolve-version": case.version, "resolve-answer": "นายจ้างจ่ายค่าจ้างครบแล้ว"},
+    )
+    case = fresh(case)
+    assert case.status == CaseStatus.RESOLVED
+    assert case.assigned_to == intake
+
+
+def action_cards(html: str) -> tuple[list[str], list[str]]:
+    """The headings of the leading action cards, and of those folded under "more"."""
+    rest = html.partition('class="grid grid-2 next-steps"')[2]
+    lead_part, _, folded = rest.partition('class="more-actions"')
+    heading = re.compile(r"<h3>\s*([^<]+?)\s*</h3>")
+    return heading.findall(lead_part), heading.findall(folded.partition("</details>")[0])
+
+
+@pytest.mark.parametrize(
+    ("status", "leading"),
+    [
+        (CaseStatus.NEW, ["รับเรื่องเข้าหน่วยงาน", "โอนหน่วยงานหลัก"]),
+        (CaseStatus.IN_PROGRESS, ["ส่งต่อไปยังหน่วยงานอื่น", "ยุติเรื่อง"]),
+        (CaseStatus.WAITING_CITIZEN, ["บันทึกคำตอบของผู้ร้อง"]),
+    ],
+)
+def test_the_case_page_leads_with_the_next_steps_and_folds_the_rest(client, status, leading):
+    case = case_in(status)
+    page = signed_in(client, staff("MOL", Role.SUPERVISOR)).get(case_url(case)).text
+
+    first, folded = action_cards(page)
+
+    assert first == leading
+    assert "เพิ่มบันทึก" in folded and len(folded) >= 3
+    assert '<details class="more-actions">' in page  # folded until opened
+    assert f"การดำเนินการอื่นอีก {len(folded)} รายการ" in page
+
+
+def test_a_folded_action_sent_with_a_mistake_comes_back_unfolded(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    response = signed_in(client, staff("MOL", Role.SUPERVISOR)).post(
+        case_url(case, "note"), {"note-text": ""}
+    )
+    assert response.status_code == 200
+    assert '<details class="more-actions" open>' in response.text
+    assert "ฟิลด์นี้จำเป็น" in response.text

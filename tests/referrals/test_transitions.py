@@ -34,6 +34,7 @@ CASE_ACTIONS = {
     "mark_duplicate": lambda case, by: services.mark_duplicate(case, by, submit()[0]),
     "transfer": lambda case, by: services.transfer_case(case, by, agency("MOPH"), "สิทธิรักษา"),
     "assign": lambda case, by: services.assign_case(case, by, staff("MOL")),
+    "take": lambda case, by: services.take_case(case, by),
     "classify": lambda case, by: services.classify_case(
         case, by, Category.objects.get(code="finding-work"), "urgent"
     ),
