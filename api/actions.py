@@ -74,11 +74,41 @@ class AnswerSerializer(VersionedSerializer):
     text = serializers.CharField(max_length=TEXT)
 
 
-class ReferSerializer(VersionedSerializer):
-    to_agencies = serializers.SlugRelatedField(
-        slug_field="code", queryset=Agency.objects.filter(is_active=True), many=True
+class AskSerializer(serializers.Serializer):
+    agency = serializers.SlugRelatedField(
+        slug_field="code", queryset=Agency.objects.filter(is_active=True)
     )
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=2000, help_text=_("What this agency is asked to do."))
+
+
+class ReferSerializer(VersionedSerializer):
+    """Either ``asks`` (each agency asked in words of its own) or ``to_agencies`` with one
+    ``reason`` asked of each of them."""
+
+    asks = AskSerializer(many=True, required=False)
+    to_agencies = serializers.SlugRelatedField(
+        slug_field="code", queryset=Agency.objects.filter(is_active=True), many=True, required=False
+    )
+    reason = serializers.CharField(max_length=2000, required=False)
+
+    def validate(self, data):
+        if "asks" in data:
+            if "to_agencies" in data or "reason" in data:
+                raise serializers.ValidationError(
+                    {"asks": _("Send asks, or to_agencies with reason, not both.")}
+                )
+            agencies = [ask["agency"] for ask in data["asks"]]
+            if len(set(agencies)) != len(agencies):
+                raise serializers.ValidationError({"asks": _("Ask each agency once.")})
+            return {**data, "asks": {ask["agency"]: ask["reason"] for ask in data["asks"]}}
+        missing = {
+            name: [_("This field is required.")]
+            for name in ("to_agencies", "reason")
+            if name not in data
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return {**data, "asks": dict.fromkeys(data["to_agencies"], data["reason"])}
 
 
 class ResolveSerializer(VersionedSerializer):
@@ -147,7 +177,7 @@ CASE_ACTIONS = {
     ),
     "refer": ApiAction(
         ReferSerializer,
-        lambda c, by, d, v: services.refer_case(c, by, list(d["to_agencies"]), d["reason"], v),
+        lambda c, by, d, v: services.refer_case(c, by, d["asks"], v),
     ),
     "resolve": ApiAction(
         ResolveSerializer,

@@ -32,15 +32,25 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def _fields(detail) -> dict:
+def _fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's errors as one flat map of messages by field, nested fields named with dots
+    (``asks.1.agency``), so that every answer has the schema's ``{name: [message]}``."""
     if isinstance(detail, dict):
-        return {
-            name: [str(item) for item in (value if isinstance(value, list) else [value])]
-            if not isinstance(value, dict)
-            else _fields(value)
-            for name, value in detail.items()
-        }
-    return {}
+        pairs = detail.items()
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        pairs = enumerate(detail)
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        return {prefix: [str(message) for message in messages]} if prefix else {}
+    flat: dict[str, list[str]] = {}
+    for name, value in pairs:
+        if name == "non_field_errors" and prefix:
+            key = prefix  # what is wrong with the nested object as a whole
+        else:
+            key = f"{prefix}.{name}" if prefix else str(name)
+        for field, messages in _fields(value, key).items():
+            flat.setdefault(field, []).extend(messages)
+    return flat
 
 
 def _domain(error):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.models import Agency, District, Province, Subdistrict
+from referrals.models import OPEN_REFERRAL_STATUSES as OPEN
 from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
 from referrals.public.forms import place_code
@@ -148,20 +149,52 @@ class AnswerForm(VersionedForm):
 
 
 class ReferForm(VersionedForm):
-    to_agencies = forms.ModelMultipleChoiceField(
-        label=_("Agencies"),
-        queryset=Agency.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    reason = forms.CharField(
-        label=_("What help each agency should give"), widget=TEXT, max_length=2000
-    )
+    """Each agency ticked is asked for help in words of its own (``cleaned_data["asks"]``):
+    a box per agency, beside its name. Agencies already helping are not offered again (and
+    a page shown before one of them was asked says so when it is sent)."""
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_agencies"].queryset = Agency.objects.filter(is_active=True).exclude(
-            pk=case.lead_agency_id
-        )
+        others = list(Agency.objects.filter(is_active=True).exclude(pk=case.lead_agency_id))
+        helping = set(case.referrals.filter(status__in=OPEN).values_list("to_agency", flat=True))
+        self.agencies = [agency for agency in others if agency.pk not in helping]
+        self.helping = [agency for agency in others if agency.pk in helping]
+        for agency in self.agencies:
+            self.fields[f"to_{agency.code}"] = forms.BooleanField(label=agency.name, required=False)
+            self.fields[f"ask_{agency.code}"] = forms.CharField(
+                label=_("What %(agency)s is asked to do") % {"agency": agency.name},
+                widget=CountedTextarea(
+                    attrs={"rows": 3, "data-ask-for": f"id_{self.add_prefix('to_' + agency.code)}"}
+                ),
+                max_length=2000,
+                required=False,
+            )
+
+    def clean(self):
+        data = super().clean()
+        asked_again = [
+            a.code for a in self.helping if self.data.get(self.add_prefix(f"to_{a.code}"))
+        ]
+        if asked_again:
+            raise forms.ValidationError(
+                _("Already referred and not yet closed: %(agencies)s.")
+                % {"agencies": ", ".join(asked_again)}
+            )
+        asks = {}
+        for agency in self.agencies:
+            chosen, text = data.get(f"to_{agency.code}"), (data.get(f"ask_{agency.code}") or "")
+            if chosen and not text.strip():
+                self.add_error(f"ask_{agency.code}", _("Say what help this agency should give."))
+            elif text.strip() and not chosen:
+                self.add_error(
+                    f"to_{agency.code}", _("Tick the agency to send it this request, or clear it.")
+                )
+            elif chosen:
+                asks[agency] = text
+        if not asks and not self.errors:
+            raise forms.ValidationError(_("Choose at least one agency and say what it should do."))
+        data["asks"] = asks
+        return data
 
 
 class ResolveForm(VersionedForm):

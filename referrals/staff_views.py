@@ -274,9 +274,7 @@ CASE_ACTIONS = {
     ),
     "refer": CaseAction(
         forms.ReferForm,
-        lambda case, by, d: services.refer_case(
-            case, by, list(d["to_agencies"]), d["reason"], _version(d)
-        ),
+        lambda case, by, d: services.refer_case(case, by, d["asks"], _version(d)),
         gettext_lazy("The case is referred."),
         needs_case=True,
     ),

@@ -4,6 +4,8 @@ Like the case services, each function takes ``by``, locks what it changes, check
 permission and the referral transition table, and records the event in one transaction.
 """
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,16 +36,24 @@ from referrals.services._common import (
 
 @transaction.atomic
 def refer_case(
-    case: Case, by, to_agencies: list[Agency], reason: str, expected_version: int | None = None
+    case: Case, by, asks: Mapping[Agency, str], expected_version: int | None = None
 ) -> list[Referral]:
-    """Refer the case to one or several agencies at once (co-handling).
+    """Refer the case to one or several agencies at once (co-handling), asking each for
+    its own help (``asks``: what each agency is asked, in the order given).
 
     Each referral goes to the agency's office in the case's province when it has one, and
     the agency's staff may see the case from then on. An agency already helping is refused.
     """
-    reason = required_text(reason, _("Say what help the other agency should give."))
-    if not to_agencies:
+    if not asks:
         raise ValidationError(_("Choose at least one agency."))
+    asks = {
+        agency: required_text(
+            reason,
+            _("Say what help %(agency)s should give.") % {"agency": agency.name},
+        )
+        for agency, reason in asks.items()
+    }
+    to_agencies = list(asks)
     case = lock_case(case, expected_version)
     actions.take(by, "refer", case)
     if any(agency.pk == case.lead_agency_id for agency in to_agencies):
@@ -70,7 +80,7 @@ def refer_case(
                     from_agency=case.lead_agency,
                     to_agency=agency,
                     to_office=agency.offices.filter(province=case.province, is_active=True).first(),
-                    reason=reason,
+                    reason=asks[agency],
                     created_by=person(by),
                 )
                 permissions.grant_case_access(case, agency)
@@ -81,7 +91,7 @@ def refer_case(
                     agency=case.lead_agency,
                     public=True,
                     referral=referral,
-                    message=reason,
+                    message=asks[agency],
                     to_agency=agency.code,
                 )
                 key = f"referral_received:e{event.pk}"

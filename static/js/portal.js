@@ -54,3 +54,26 @@ document.addEventListener("DOMContentLoaded", () => {
     show();
   });
 });
+
+// Referring a case: each agency's request box shows once the agency is ticked (without
+// this script every box shows, and the server says which one is missing).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("textarea[data-ask-for]").forEach((box) => {
+    const tick = document.getElementById(box.dataset.askFor);
+    const field = box.closest(".field");
+    if (!tick || !field) {
+      return;
+    }
+    const show = () => {
+      field.hidden =
+        !tick.checked && box.value.trim() === "" && !field.classList.contains("has-error");
+    };
+    tick.addEventListener("change", () => {
+      show();
+      if (tick.checked) {
+        box.focus();
+      }
+    });
+    show();
+  });
+});

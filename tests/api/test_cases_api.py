@@ -373,3 +373,49 @@ def test_a_case_is_written_with_exactly_the_fields_the_schema_describes():
     assert detail["referrals"][0]["to_agency"] == "MOPH"
     submitted = fresh(case).created_at.astimezone(ZoneInfo("Asia/Bangkok"))
     assert detail["created_at"] == submitted.isoformat()
+
+
+def test_a_system_asks_each_agency_in_words_of_its_own():
+    case = case_in(CaseStatus.IN_PROGRESS)
+    _key, raw = api_key("MOL")
+
+    answer = key_client(raw).post(
+        f"/api/v1/cases/{case.reference}/refer/",
+        {
+            "version": case.version,
+            "asks": [
+                {"agency": "MOPH", "reason": "ตรวจสุขภาพผู้ร้อง"},
+                {"agency": "MSDHS", "reason": "หาที่พักชั่วคราว"},
+            ],
+        },
+        format="json",
+    )
+
+    assert answer.status_code == 200, answer.json()
+    assert dict(case.referrals.values_list("to_agency__code", "reason")) == {
+        "MOPH": "ตรวจสุขภาพผู้ร้อง",
+        "MSDHS": "หาที่พักชั่วคราว",
+    }
+
+
+@pytest.mark.parametrize(
+    ("sent", "field"),
+    [
+        ({"asks": [{"agency": "MOPH", "reason": "ตรวจ"}], "reason": "ช่วย"}, "asks"),
+        ({"asks": [{"agency": "XX", "reason": "ตรวจ"}]}, "asks.0.agency"),
+        ({"asks": [{"agency": "MOPH", "reason": "ก"}, {"agency": "MOPH", "reason": "ข"}]}, "asks"),
+        ({"asks": "MOPH"}, "asks"),
+        ({"to_agencies": ["MOPH"]}, "reason"),
+    ],
+)
+def test_a_referral_sent_wrong_is_refused_with_the_field_named_and_nothing_changes(sent, field):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    _key, raw = api_key("MOL")
+
+    answer = key_client(raw).post(
+        f"/api/v1/cases/{case.reference}/refer/", {"version": case.version, **sent}, format="json"
+    )
+
+    assert answer.status_code == 400
+    assert all(isinstance(m, str) for m in answer.json()["fields"][field])
+    assert not case.referrals.exists()

@@ -343,7 +343,7 @@ def build(kind: Kind, status: str, referral_status: str, officer=None) -> Scene:
     first = FORMER if status == CaseStatus.NEW else kind
     first_boss = staff(first.lead, Role.SUPERVISOR)
     case = case_in(CaseStatus.IN_PROGRESS, category=first.category, by=first_boss)
-    [referral] = services.refer_case(case, first_boss, [agency(REFERRED)], "ขอให้ช่วยเยียวยา")
+    [referral] = services.refer_case(case, first_boss, {agency(REFERRED): "ขอให้ช่วยเยียวยา"})
     if referral_status in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
         helper = staff(REFERRED, Role.SUPERVISOR)
         services.accept_referral(referral, helper)

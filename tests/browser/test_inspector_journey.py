@@ -82,19 +82,19 @@ def build_cases() -> dict:
 
     # Referred to labour, who helped; then resolved by the Ministry of Justice.
     case = accept_case(cases["cm-referred-resolved"], moj)
-    (referral,) = refer_case(case, moj, [agency("MOL")], "ช่วยติดตามค่าจ้างค้างจ่ายให้ผู้ร้อง")
+    (referral,) = refer_case(case, moj, {agency("MOL"): "ช่วยติดตามค่าจ้างค้างจ่ายให้ผู้ร้อง"})
     accept_referral(referral, mol)
     complete_referral(referral, mol, "ได้รับค่าจ้างครบแล้ว")
     resolve_case(Case.objects.get(pk=case.pk), moj, "ช่วยเหลือทางกฎหมายและได้รับค่าจ้างครบ")
     # Referred by the Interior to social development, still waiting for an answer.
     case = accept_case(cases["cm-referred-open"], moi)
-    refer_case(case, moi, [agency("MSDHS")], "ขอที่พักชั่วคราวให้ผู้ร้องและครอบครัว")
+    refer_case(case, moi, {agency("MSDHS"): "ขอที่พักชั่วคราวให้ผู้ร้องและครอบครัว"})
     case = accept_case(cases["bkk-resolved"], moj)
     resolve_case(case, moj, "ให้คำปรึกษาทางกฎหมายแล้ว")
     case = accept_case(cases["old-cm-resolved"], moj)
     resolve_case(case, moj, "ให้คำปรึกษาทางกฎหมายแล้ว")
     case = accept_case(cases["old-cm-referred"], mol)
-    refer_case(case, mol, [agency("MOJ")], "ขอความช่วยเหลือทางกฎหมายในการฟ้องนายจ้าง")
+    refer_case(case, mol, {agency("MOJ"): "ขอความช่วยเหลือทางกฎหมายในการฟ้องนายจ้าง"})
 
     this_year = fiscal_year_of(timezone.now())
     last_year = this_year - 1

@@ -26,9 +26,13 @@ def test_a_case_is_triaged_referred_answered_by_two_agencies_and_resolved(
     page.get_by_role("button", name="รับเรื่องเข้าหน่วยงาน").click()
     expect(page.get_by_text("รับเรื่องเข้าหน่วยงานแล้ว")).to_be_visible()
     refer = page.locator("form", has=page.get_by_role("button", name="ส่งต่อไปยังหน่วยงานอื่น"))
-    refer.get_by_label("กระทรวงแรงงาน").check()
-    refer.get_by_label("กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์").check()
-    refer.get_by_label("ความช่วยเหลือที่ขอให้แต่ละหน่วยงานให้").fill("ช่วยติดตามค่าจ้างค้างจ่าย และจัดหาที่พักชั่วคราว")
+    # Each agency is asked in words of its own; a box shows once its agency is ticked.
+    labour_ask = refer.get_by_label("สิ่งที่ขอให้กระทรวงแรงงานดำเนินการ")
+    expect(labour_ask).to_be_hidden()
+    refer.get_by_label("กระทรวงแรงงาน", exact=True).check()
+    labour_ask.fill("ช่วยติดตามค่าจ้างค้างจ่าย")
+    refer.get_by_label("กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์", exact=True).check()
+    refer.get_by_label("สิ่งที่ขอให้กระทรวงการพัฒนาสังคมและความมั่นคงของมนุษย์ดำเนินการ").fill("จัดหาที่พักชั่วคราว")
     page.screenshot(path=screenshot_dir / "1-intake-refers.png", full_page=True)
     refer.get_by_role("button", name="ส่งต่อไปยังหน่วยงานอื่น").click()
     expect(page.get_by_text("ส่งต่อเรื่องแล้ว")).to_be_visible()
@@ -71,6 +75,8 @@ def test_a_case_is_triaged_referred_answered_by_two_agencies_and_resolved(
     assert case.status == CaseStatus.RESOLVED
     outcomes = dict(case.referrals.values_list("to_agency__code", "status"))
     assert outcomes == {"MOL": ReferralStatus.COMPLETED, "MSDHS": ReferralStatus.DECLINED}
+    asked = dict(case.referrals.values_list("to_agency__code", "reason"))
+    assert asked == {"MOL": "ช่วยติดตามค่าจ้างค้างจ่าย", "MSDHS": "จัดหาที่พักชั่วคราว"}
     assert console_errors == []
 
 

@@ -41,7 +41,7 @@ def one_of_each(db):
         )
     )
     accept_case(case, supervisor)
-    refer_case(case, supervisor, [Agency.objects.get(code="MOL")], "ช่วยเรื่องค่าจ้าง")
+    refer_case(case, supervisor, {Agency.objects.get(code="MOL"): "ช่วยเรื่องค่าจ้าง"})
     PersonalDataAccess.objects.create(user=supervisor, case=case, action="view_case")
 
 

@@ -441,7 +441,9 @@ def test_the_contested_list_leaves_restricted_cases_out_for_an_inspector(client)
     for category in ("legal-aid", "witness-protection"):
         case, _secret = submit(category)
         services.accept_case(case, moj)
-        for referral in services.refer_case(case, moj, [agency("MOPH"), agency("MOI")], "ช่วย"):
+        for referral in services.refer_case(
+            case, moj, dict.fromkeys([agency("MOPH"), agency("MOI")], "ช่วย")
+        ):
             helper = moph if referral.to_agency.code == "MOPH" else moi
             services.decline_referral(referral, helper, "ไม่มีบริการนี้")
         declined[category] = case.reference

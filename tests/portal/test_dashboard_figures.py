@@ -452,15 +452,17 @@ def test_the_contested_cases_are_those_declined_returned_or_transferred_twice():
     mol, moph, moi = (staff(code, Role.SUPERVISOR) for code in ("MOL", "MOPH", "MOI"))
 
     declined = case_in(IN_PROGRESS, by=mol)
-    first, second = services.refer_case(declined, mol, [agency("MOPH"), agency("MOI")], "ช่วย")
+    first, second = services.refer_case(
+        declined, mol, dict.fromkeys([agency("MOPH"), agency("MOI")], "ช่วย")
+    )
     services.decline_referral(first, moph, "ไม่มีบริการนี้")
     services.decline_referral(second, moi, "ไม่มีบริการนี้")
 
     returned = case_in(IN_PROGRESS, by=mol)
-    services.refer_case(returned, mol, [agency("MOPH")], "ช่วยตรวจสุขภาพ")
+    services.refer_case(returned, mol, {agency("MOPH"): "ช่วยตรวจสุขภาพ"})
     services.transfer_case(returned, mol, agency("MOPH"), "เป็นเรื่องสุขภาพ")
     services.accept_case(returned, moph)
-    services.refer_case(returned, moph, [agency("MOL")], "ช่วยเรื่องค่าจ้าง")
+    services.refer_case(returned, moph, {agency("MOL"): "ช่วยเรื่องค่าจ้าง"})
 
     transferred = case_in(NEW)
     services.transfer_case(transferred, mol, agency("MOPH"), "เป็นเรื่องสุขภาพ")
@@ -469,7 +471,7 @@ def test_the_contested_cases_are_those_declined_returned_or_transferred_twice():
     # Declined twice by the same agency, and transferred once: nothing to look at.
     plain = case_in(IN_PROGRESS, by=mol)
     for _time in range(2):
-        [referral] = services.refer_case(plain, mol, [agency("MOPH")], "ช่วย")
+        [referral] = services.refer_case(plain, mol, {agency("MOPH"): "ช่วย"})
         services.decline_referral(referral, moph, "ไม่มีบริการนี้")
     services.transfer_case(plain, mol, agency("MOI"), "เป็นเรื่องของมหาดไทย")
 

@@ -103,7 +103,7 @@ def referral_in(
     """
     case = case or case_in(CaseStatus.IN_PROGRESS)
     by = by or staff(case.lead_agency.code, Role.SUPERVISOR)
-    [referral] = services.refer_case(case, by, [agency(to)], "ขอให้ตรวจสุขภาพและเยียวยา")
+    [referral] = services.refer_case(case, by, {agency(to): "ขอให้ตรวจสุขภาพและเยียวยา"})
     if status == ReferralStatus.CANCELLED:
         services.cancel_referral(referral, by, "ไม่ต้องการความช่วยเหลือแล้ว")
     elif status != ReferralStatus.PENDING:

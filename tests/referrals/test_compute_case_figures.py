@@ -148,7 +148,9 @@ def referred(clock, mol) -> tuple[Case, Referral, Referral]:
     case = submitted(clock)
     on(clock, at(2026, 3, 9, 13), services.accept_case, case, mol)
     clock.now = at(2026, 3, 9, 14)
-    accepted, declined = services.refer_case(case, mol, [agency("MOPH"), agency("MOI")], "ช่วย")
+    accepted, declined = services.refer_case(
+        case, mol, dict.fromkeys([agency("MOPH"), agency("MOI")], "ช่วย")
+    )
     # A referral's creation time comes from its model default, not from the frozen clock.
     Referral.objects.filter(case=case).update(created_at=at(2026, 3, 9, 14))
     moph, moi = staff("MOPH", Role.SUPERVISOR), staff("MOI", Role.SUPERVISOR)

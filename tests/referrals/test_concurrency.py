@@ -131,8 +131,8 @@ def test_two_officers_referring_to_the_same_agency_at_once_make_one_referral(ref
     first, second = staff("MOL", Role.SUPERVISOR), staff("MOL", Role.INTAKE_OFFICER)
 
     outcomes = at_once(
-        lambda: services.refer_case(case, first, [agency("MOPH")], "ตรวจสุขภาพ"),
-        lambda: services.refer_case(case, second, [agency("MOPH")], "ตรวจร่างกาย"),
+        lambda: services.refer_case(case, first, {agency("MOPH"): "ตรวจสุขภาพ"}),
+        lambda: services.refer_case(case, second, {agency("MOPH"): "ตรวจร่างกาย"}),
     )
 
     the_loser(outcomes, TransitionNotAllowed)
@@ -147,7 +147,7 @@ def test_resolving_while_someone_refers_never_leaves_a_resolved_case_with_open_r
 
     outcomes = at_once(
         lambda: services.resolve_case(case, resolver, "ได้รับค่าจ้างแล้ว"),
-        lambda: services.refer_case(case, referrer, [agency("MOPH")], "ตรวจสุขภาพ"),
+        lambda: services.refer_case(case, referrer, {agency("MOPH"): "ตรวจสุขภาพ"}),
     )
 
     loser = the_loser(outcomes, TransitionNotAllowed)

@@ -76,7 +76,7 @@ def accepted_at(case: Case, by, moment: datetime) -> Case:
 
 def referred_at(case: Case, by, moment: datetime, to: str = "MOPH"):
     with clock(moment):
-        [referral] = services.refer_case(case, by, [agency(to)], "ขอให้ตรวจสุขภาพ")
+        [referral] = services.refer_case(case, by, {agency(to): "ขอให้ตรวจสุขภาพ"})
     return fresh(referral)
 
 

@@ -72,7 +72,7 @@ def points(deadline) -> tuple:
 
 def refer(clock, case, boss, moment, to="MOPH") -> Referral:
     clock.now = moment
-    [referral] = services.refer_case(case, boss, [agency(to)], "ขอให้ตรวจสุขภาพ")
+    [referral] = services.refer_case(case, boss, {agency(to): "ขอให้ตรวจสุขภาพ"})
     return fresh(referral)
 
 
@@ -402,7 +402,9 @@ def test_each_agency_referred_at_once_gets_its_own_deadline(clock, boss):
     case = accepted_case(clock, boss)
     clock.now = at(2026, 3, 9, 10)
 
-    referrals = services.refer_case(case, boss, [agency("MOPH"), agency("MOI")], "ช่วยกันดูแล")
+    referrals = services.refer_case(
+        case, boss, dict.fromkeys([agency("MOPH"), agency("MOI")], "ช่วยกันดูแล")
+    )
 
     deadlines = [referral_deadline(r) for r in referrals]
     assert len({d.pk for d in deadlines}) == 2

@@ -79,7 +79,7 @@ def test_a_referral_reaches_the_agency_by_email_and_by_signed_webhook(tmp_path):
         supervisor = staff("MOL", Role.SUPERVISOR)
         case = case_in("in_progress", by=supervisor)
 
-        services.refer_case(case, supervisor, [agency("MOPH")], "ขอให้ตรวจสุขภาพและเยียวยา")
+        services.refer_case(case, supervisor, {agency("MOPH"): "ขอให้ตรวจสุขภาพและเยียวยา"})
 
         referral_rows = rows(kind="referral_received", channel__in=[C.EMAIL, C.WEBHOOK])
         assert {(r.channel, r.recipient) for r in referral_rows} == {

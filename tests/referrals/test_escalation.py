@@ -243,7 +243,7 @@ def referred(clock, mol, category="unpaid-wages") -> Referral:
     boss = mol.supervisor if lead == "MOL" else staff(lead, Role.SUPERVISOR)
     services.accept_case(case, boss)
     clock.now = at(2026, 3, 9, 10)
-    [referral] = services.refer_case(case, boss, [agency("MOPH")], "ขอให้ตรวจสุขภาพ")
+    [referral] = services.refer_case(case, boss, {agency("MOPH"): "ขอให้ตรวจสุขภาพ"})
     return referral
 
 
@@ -372,7 +372,7 @@ def morning(clock, mol, moph):
     worked = new_case(clock)
     services.accept_case(worked, mol.supervisor)
     clock.now = at(2026, 3, 9, 10)
-    services.refer_case(worked, mol.supervisor, [agency("MOPH")], "ขอให้ตรวจสุขภาพ")
+    services.refer_case(worked, mol.supervisor, {agency("MOPH"): "ขอให้ตรวจสุขภาพ"})
     new_case(clock, at(2026, 3, 10, 10))  # due Wednesday 10:00: due soon
     clock.now = at(2026, 3, 11, 8)
     return at(2026, 3, 11, 8)

@@ -17,7 +17,7 @@ from PIL import Image
 from agencies.models import Role
 from referrals import services
 from referrals.models import CaseEvent, CaseStatus
-from tests.referrals.factories import agency, case_in, fresh, staff
+from tests.referrals.factories import case_in, fresh, staff
 from tests.referrals.test_permissions import (
     NO,
     OPEN_CASE,
@@ -52,12 +52,13 @@ def referral_post(client, scene, action, data):
 
 REQUESTS = {
     "view": lambda c, s: c.get(s.case.get_absolute_url()),
-    "pdata": lambda c, s: c.get(s.case.get_absolute_url()),
+    "pii": lambda c, s: c.get(s.case.get_absolute_url()),
     "list": lambda c, s: c.get("/staff/", {"tab": "all"}),
     "file": lambda c, s: c.get(
         reverse("staff:attachment", args=[s.case.reference, s.case.attachments.get().pk])
     ),
     "note": lambda c, s: case_post(c, s, "note", {"text": "โทรคุยแล้ว"}),
+    "take": lambda c, s: case_post(c, s, "take", {"version": s.case.version}),
     "assign": lambda c, s: case_post(
         c, s, "assign", {"version": s.case.version, "officer": s.colleague.pk}
     ),
@@ -65,7 +66,7 @@ REQUESTS = {
         c,
         s,
         "refer",
-        {"version": s.case.version, "to_agencies": [agency("MOI").pk], "reason": "หนี้"},
+        {"version": s.case.version, "to_MOI": "on", "ask_MOI": "หนี้"},
     ),
     "accept": lambda c, s: referral_post(c, s, "accept", {"version": s.referral.version}),
     "decline": lambda c, s: referral_post(
@@ -130,7 +131,7 @@ def attempt(client, who, action, expected, category):
         return
     if expected == Y:
         assert response.status_code in (200, 302), response.status_code
-        if action == "pdata":
+        if action == "pii":
             assert scene.case.citizen_name in response.text
         if response.status_code == 302:
             assert CaseEvent.objects.filter(case=scene.case).count() > events_before

@@ -176,7 +176,7 @@ ACTIONS = {
     "pii": check(Action.VIEW_PERSONAL_DATA),
     "note": lambda user, s: services.add_note(s.case, user, "โทรคุยกับผู้ร้องแล้ว"),
     "assign": lambda user, s: services.assign_case(s.case, user, s.colleague),
-    "refer": lambda user, s: services.refer_case(s.case, user, [agency("MOI")], "ช่วยเรื่องหนี้"),
+    "refer": lambda user, s: services.refer_case(s.case, user, {agency("MOI"): "ช่วยเรื่องหนี้"}),
     "accept": lambda user, s: services.accept_referral(s.referral, user),
     "decline": lambda user, s: services.decline_referral(s.referral, user, "ไม่มี"),
     "complete": lambda user, s: services.complete_referral(s.referral, user, "แล้ว"),
@@ -327,7 +327,7 @@ STAFF_SERVICES = {
     "note": lambda case, who: services.add_note(case, who, "ขอบคุณเจ้าหน้าที่"),
     "assign": lambda case, who: services.assign_case(case, who, None),
     "request information": lambda case, who: services.request_information(case, who, "ขอ"),
-    "refer": lambda case, who: services.refer_case(case, who, [agency("MOI")], "ช่วยด้วย"),
+    "refer": lambda case, who: services.refer_case(case, who, {agency("MOI"): "ช่วยด้วย"}),
     "resolve": lambda case, who: services.resolve_case(case, who, "เสร็จแล้ว"),
     "restrict": lambda case, who: services.set_restricted(case, who, True, "ปิดไว้"),
 }

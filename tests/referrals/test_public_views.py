@@ -883,7 +883,7 @@ def test_the_agencies_helping_are_named_but_not_one_that_declined(client):
     case = case_in(CaseStatus.IN_PROGRESS)
     lead = staff("MOL", Role.SUPERVISOR)
     health, interior = services.refer_case(
-        case, lead, [agency("MOPH"), agency("MOI")], "ขอให้ช่วยตรวจสุขภาพ"
+        case, lead, dict.fromkeys([agency("MOPH"), agency("MOI")], "ขอให้ช่วยตรวจสุขภาพ")
     )
     services.accept_referral(health, staff("MOPH", Role.SUPERVISOR))
     services.decline_referral(interior, staff("MOI", Role.SUPERVISOR), "เหตุผลภายในของหน่วยงาน")

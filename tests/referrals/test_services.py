@@ -454,7 +454,7 @@ def test_a_case_is_referred_to_several_agencies_at_once():
     case = case_in(CaseStatus.IN_PROGRESS, by=supervisor)
 
     referrals = services.refer_case(
-        case, supervisor, [agency("MOPH"), agency("MSDHS")], "ต้องการตรวจสุขภาพและที่พัก"
+        case, supervisor, dict.fromkeys([agency("MOPH"), agency("MSDHS")], "ต้องการตรวจสุขภาพและที่พัก")
     )
 
     assert [(r.to_agency.code, r.to_office) for r in referrals] == [
@@ -477,7 +477,9 @@ def test_a_case_is_not_referred_to_its_own_lead_agency():
     case = case_in(CaseStatus.IN_PROGRESS, by=supervisor)
 
     with pytest.raises(TransitionNotAllowed):
-        services.refer_case(case, supervisor, [agency("MOPH"), agency("MOL")], "ช่วยด้วย")
+        services.refer_case(
+            case, supervisor, dict.fromkeys([agency("MOPH"), agency("MOL")], "ช่วยด้วย")
+        )
 
     assert not Referral.objects.exists()
 
@@ -488,11 +490,13 @@ def test_an_agency_already_helping_is_not_referred_again_until_its_referral_clos
     first = referral_in(ReferralStatus.ACCEPTED, case, by=supervisor)
 
     with pytest.raises(TransitionNotAllowed, match="MOPH"):
-        services.refer_case(case, supervisor, [agency("MSDHS"), agency("MOPH")], "อีกครั้ง")
+        services.refer_case(
+            case, supervisor, dict.fromkeys([agency("MSDHS"), agency("MOPH")], "อีกครั้ง")
+        )
     assert list(Referral.objects.all()) == [first]
 
     services.complete_referral(first, staff("MOPH"), "ตรวจแล้ว")
-    services.refer_case(case, supervisor, [agency("MOPH")], "ขอตรวจซ้ำ")
+    services.refer_case(case, supervisor, {agency("MOPH"): "ขอตรวจซ้ำ"})
     assert case.referrals.filter(to_agency__code="MOPH").count() == 2
 
 
@@ -501,9 +505,9 @@ def test_a_referral_needs_a_reason_and_an_agency():
     case = case_in(CaseStatus.IN_PROGRESS, by=supervisor)
 
     with pytest.raises(ValidationError):
-        services.refer_case(case, supervisor, [agency("MOPH")], " ")
+        services.refer_case(case, supervisor, {agency("MOPH"): " "})
     with pytest.raises(ValidationError):
-        services.refer_case(case, supervisor, [], "ช่วยด้วย")
+        services.refer_case(case, supervisor, {})
 
     assert not Referral.objects.exists()
 
@@ -738,7 +742,7 @@ DO = {
     "assign": lambda s, by: services.assign_case(s.case, by, staff("MOL")),
     "request information": lambda s, by: services.request_information(s.case, by, "ขอเอกสาร"),
     "receive information": lambda s, by: services.receive_information(s.case, by, "ได้แล้ว"),
-    "refer": lambda s, by: services.refer_case(s.case, by, [agency("MOPH")], "ตรวจสุขภาพ"),
+    "refer": lambda s, by: services.refer_case(s.case, by, {agency("MOPH"): "ตรวจสุขภาพ"}),
     "accept referral": lambda s, by: services.accept_referral(s.referral, by),
     "decline referral": lambda s, by: services.decline_referral(s.referral, by, "ไม่มีบริการ"),
     "complete referral": lambda s, by: services.complete_referral(s.referral, by, "ตรวจแล้ว"),

@@ -85,7 +85,7 @@ def accepted(mol, category="unpaid-wages"):
 
 def referred(mol, category="unpaid-wages"):
     case, boss = accepted(mol, category)
-    [referral] = services.refer_case(case, boss, [agency("MOPH")], "ขอให้ตรวจสุขภาพ")
+    [referral] = services.refer_case(case, boss, {agency("MOPH"): "ขอให้ตรวจสุขภาพ"})
     return case, boss, referral
 
 

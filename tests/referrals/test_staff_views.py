@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from agencies.models import Agency, Role
+from agencies.models import Role
 from referrals import services
 from referrals.models import (
     Case,
@@ -18,7 +18,7 @@ from referrals.models import (
     ReferralStatus,
 )
 from tests.factories import InspectorFactory
-from tests.referrals.factories import agency, case_in, fresh, referral_in, staff, submit
+from tests.referrals.factories import case_in, fresh, referral_in, staff, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -304,20 +304,60 @@ def test_an_unknown_action_answers_404(client):
     assert client.post(case_url(case, "delete")).status_code == 404
 
 
-def test_referring_to_two_agencies_from_the_page(client):
+def test_referring_to_two_agencies_asks_each_in_words_of_its_own(client):
+    case = case_in(CaseStatus.IN_PROGRESS, "unpaid-wages")
+    client = signed_in(client, staff("MOL", Role.INTAKE_OFFICER))
+    page = client.get(case_url(case)).text
+    assert "สิ่งที่ขอให้กระทรวงสาธารณสุขดำเนินการ" in page  # a box beside each agency
+    assert "สิ่งที่ขอให้กระทรวงแรงงานดำเนินการ" not in page  # not the lead agency itself
+
+    response = client.post(
+        case_url(case, "refer"),
+        {
+            "refer-version": case.version,
+            "refer-to_MOPH": "on",
+            "refer-ask_MOPH": "ตรวจสุขภาพผู้ร้อง",
+            "refer-to_MSDHS": "on",
+            "refer-ask_MSDHS": "หาที่พักชั่วคราว",
+        },
+        follow=True,
+    )
+
+    assert "ส่งต่อเรื่องแล้ว" in response.text
+    assert dict(case.referrals.values_list("to_agency__code", "reason")) == {
+        "MOPH": "ตรวจสุขภาพผู้ร้อง",
+        "MSDHS": "หาที่พักชั่วคราว",
+    }
+    asked = CaseEvent.objects.filter(case=case, kind=EventKind.REFERRED)
+    assert sorted(asked.values_list("message", flat=True)) == ["ตรวจสุขภาพผู้ร้อง", "หาที่พักชั่วคราว"]
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        ({"refer-to_MOPH": "on", "refer-ask_MOPH": " "}, "โปรดระบุความช่วยเหลือที่ขอจากหน่วยงานนี้"),
+        ({"refer-ask_MOPH": "ตรวจสุขภาพ"}, "โปรดเลือกหน่วยงานนี้เพื่อส่งคำขอ หรือลบข้อความออก"),
+        ({}, "โปรดเลือกอย่างน้อยหนึ่งหน่วยงานและระบุสิ่งที่ขอให้ดำเนินการ"),
+    ],
+)
+def test_a_referral_with_a_box_missing_or_unticked_is_sent_back_with_the_text_kept(
+    client, posted, message
+):
     case = case_in(CaseStatus.IN_PROGRESS, "unpaid-wages")
     client = signed_in(client, staff("MOL", Role.INTAKE_OFFICER))
     response = client.post(
         case_url(case, "refer"),
         {
             "refer-version": case.version,
-            "refer-to_agencies": [agency("MOPH").pk, agency("MSDHS").pk],
-            "refer-reason": "ตรวจสุขภาพและหาที่พัก",
+            **({"refer-to_MSDHS": "on", "refer-ask_MSDHS": "หาที่พักชั่วคราว"} if posted else {}),
+            **posted,
         },
-        follow=True,
     )
-    assert "ส่งต่อเรื่องแล้ว" in response.text
-    assert set(case.referrals.values_list("to_agency__code", flat=True)) == {"MOPH", "MSDHS"}
+    assert response.status_code == 200
+    assert message in response.text
+    if posted:
+        assert "หาที่พักชั่วคราว</textarea>" in response.text
+    assert not case.referrals.exists()
 
 
 def test_a_referred_agency_answers_and_completes_from_the_page(client):
@@ -533,12 +573,12 @@ EMPTY_CASE_FORMS = [
     (CaseStatus.IN_PROGRESS, "attach", {}),
     (CaseStatus.IN_PROGRESS, "request_information", {"text": ""}),
     (CaseStatus.WAITING_CITIZEN, "receive_information", {"text": "  "}),
-    (CaseStatus.IN_PROGRESS, "refer", {"to_agencies": [], "reason": "ช่วยด้วย"}),
-    (CaseStatus.IN_PROGRESS, "refer", {"to_agencies": ["x"], "reason": "ช่วยด้วย"}),
+    (CaseStatus.IN_PROGRESS, "refer", {"ask_MOPH": "ช่วยด้วย"}),
+    (CaseStatus.IN_PROGRESS, "refer", {"to_x": "on", "ask_x": "ช่วยด้วย"}),
     (CaseStatus.IN_PROGRESS, "resolve", {"answer": ""}),
     (CaseStatus.RESOLVED, "reopen", {"reason": ""}),
     (CaseStatus.IN_PROGRESS, "restrict", {"restricted": "on", "reason": ""}),
-    (CaseStatus.IN_PROGRESS, "refer", {"to_agencies": ["1"], "reason": "x" * 2001}),
+    (CaseStatus.IN_PROGRESS, "refer", {"to_MOPH": "on", "ask_MOPH": "x" * 2001}),
 ]
 
 
@@ -586,27 +626,25 @@ def test_every_referral_form_refuses_an_empty_answer(client, status, action, fie
     assert fresh(referral).status == status
 
 
-def test_a_refusal_about_one_field_is_shown_beside_that_field(client):
+def test_an_agency_already_helping_is_not_offered_and_a_page_from_before_is_told(client):
     case = case_in(CaseStatus.IN_PROGRESS)
     supervisor = staff("MOL", Role.SUPERVISOR)
     referral_in(ReferralStatus.PENDING, case, to="MOPH", by=supervisor)
     client = signed_in(client, supervisor)
-    moph = Agency.objects.get(code="MOPH")
+    assert 'name="refer-to_MOPH"' not in client.get(case_url(case)).text
 
-    response = client.post(
+    response = client.post(  # sent from a page shown before MOPH was asked
         case_url(case, "refer"),
         {
-            "refer-to_agencies": [moph.pk],
-            "refer-reason": "ขอให้ตรวจสุขภาพอีกครั้ง",
+            "refer-to_MOPH": "on",
+            "refer-ask_MOPH": "ขอให้ตรวจสุขภาพอีกครั้ง",
             "refer-version": fresh(case).version,
         },
     )
 
     assert response.status_code == 200
-    start = response.text.index('<div class="field has-error')
-    field = response.text[start : response.text.index('<div class="field', start + 1)]
-    assert 'name="refer-to_agencies"' in field
-    assert "ส่งต่อไปแล้วและยังไม่ปิด: MOPH" in field
+    start = response.text.index('<div class="form-errors" role="alert">')
+    assert "ส่งต่อไปแล้วและยังไม่ปิด: MOPH" in response.text[start : start + 300]
     assert case.referrals.count() == 1
 
 

@@ -41,7 +41,7 @@ CASE_ACTIONS = {
     "restrict": lambda case, by: services.set_restricted(case, by, not case.is_restricted, "ถูกข่มขู่"),
     "request_information": lambda case, by: services.request_information(case, by, "ขอเอกสาร"),
     "receive_information": lambda case, by: services.receive_information(case, by, "ได้แล้ว"),
-    "refer": lambda case, by: services.refer_case(case, by, [agency("MOPH")], "ตรวจสุขภาพ"),
+    "refer": lambda case, by: services.refer_case(case, by, {agency("MOPH"): "ตรวจสุขภาพ"}),
     "resolve": lambda case, by: services.resolve_case(case, by, "ได้รับเงินแล้ว"),
     "close": lambda case, by: services.close_case(case, by),
     "reopen": lambda case, by: services.reopen_case(case, by, "ยังไม่ได้รับเงิน"),
