@@ -32,8 +32,10 @@ agencies holds that permission; everything else follows from their role there:
   withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure,
   and confirm that the email address given with it is theirs;
   no member of staff takes these actions in their name;
-- an agency's administrators make, list and revoke the keys of its systems (the system
-  administrator too, in the admin);
+- an agency's administrators make, list and revoke the keys of its systems, and write,
+  change and archive its ready-made replies (the system administrator too, in the admin);
+  staff insert the replies of the agencies they work for on the cases those agencies are
+  involved in;
 - the lead agency's administrators decide the requests to erase a citizen's data (its
   supervisors and CCEOs, for a restricted case);
 - the dashboards: inspectors read every agency's figures, an agency's supervisors and
@@ -240,12 +242,32 @@ def administered_agency_ids(user) -> set[int]:
     return staff_profile(user).agencies_with(frozenset({Role.AGENCY_ADMIN}))
 
 
-def may_manage_api_keys(user, agency_id: int) -> bool:
-    """Make, list and revoke an agency's API keys: its administrators, and the system
-    administrator (in the Django admin)."""
+def administers(user, agency_id: int) -> bool:
+    """Whether ``user`` keeps the agency's settings: one of its administrators, or the
+    system administrator (in the Django admin)."""
     if getattr(user, "is_superuser", False) and user.is_active:
         return True
     return agency_id in administered_agency_ids(user)
+
+
+def may_manage_api_keys(user, agency_id: int) -> bool:
+    """Make, list and revoke an agency's API keys: its administrators, and the system
+    administrator (in the Django admin)."""
+    return administers(user, agency_id)
+
+
+def may_manage_reply_templates(user, agency_id: int) -> bool:
+    """Write, change, archive and restore an agency's ready-made replies: its
+    administrators, and the system administrator (in the Django admin)."""
+    return administers(user, agency_id)
+
+
+def reply_template_agency_ids(user, case) -> set[int]:
+    """The agencies whose ready-made replies ``user`` may insert on ``case``: those they
+    work cases for among the agencies involved in it; none on a case they may not see."""
+    if not can(user, Action.VIEW, case):
+        return set()
+    return involved_agency_ids(case) & working_agency_ids(user)
 
 
 def erasure_scope(user) -> Q:

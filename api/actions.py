@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from agencies.models import Agency
 from referrals import selectors, services
-from referrals.models import Category, Priority
+from referrals.models import NOTE_LENGTH, OUTCOME_LENGTH, QUESTION_LENGTH, Category, Priority
 from strategies.models import Project
 
 TEXT = 5000
@@ -62,12 +62,12 @@ class ClassifySerializer(VersionedSerializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=TEXT)
+    text = serializers.CharField(max_length=NOTE_LENGTH)
     public = serializers.BooleanField(default=False, help_text=_("Shown to the citizen."))
 
 
 class QuestionSerializer(VersionedSerializer):
-    text = serializers.CharField(max_length=2000)
+    text = serializers.CharField(max_length=QUESTION_LENGTH)
 
 
 class AnswerSerializer(VersionedSerializer):
@@ -112,7 +112,7 @@ class ReferSerializer(VersionedSerializer):
 
 
 class ResolveSerializer(VersionedSerializer):
-    answer = serializers.CharField(max_length=TEXT)
+    answer = serializers.CharField(max_length=OUTCOME_LENGTH)
     override_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
@@ -121,7 +121,7 @@ class RestrictSerializer(ReasonSerializer):
 
 
 class OutcomeSerializer(VersionedSerializer):
-    outcome = serializers.CharField(max_length=TEXT)
+    outcome = serializers.CharField(max_length=OUTCOME_LENGTH)
 
 
 class AttachSerializer(serializers.Serializer):

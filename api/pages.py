@@ -6,12 +6,10 @@ answer is never cached. Anyone who administers no agency is told the pages do no
 """
 
 from datetime import datetime, time
-from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,26 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agencies import permissions
+from agencies.decorators import agency_admin_required
 from agencies.models import AgencyApiKey
 from api import selectors, services
 from referrals.errors import NotPermitted
 
 # Keys end at midnight where the agencies work, whatever the server's own clock says.
 BANGKOK = ZoneInfo("Asia/Bangkok")
-
-
-def key_admin_required(view):
-    """Signed-in administrators of an agency; for anyone else the page does not exist."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not permissions.administered_agency_ids(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class NewKeyForm(forms.ModelForm):
@@ -98,7 +83,7 @@ class NewKeyForm(forms.ModelForm):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@key_admin_required
+@agency_admin_required
 def key_list(request):
     """The keys of each agency the person administers, and the form that makes one."""
     agencies = selectors.administered_agencies(request.user)
@@ -127,7 +112,7 @@ def key_list(request):
 
 
 @require_POST
-@key_admin_required
+@agency_admin_required
 def revoke(request, prefix):
     """Stop a key for good (the button sits inside a disclosure that asks to confirm)."""
     key = selectors.key_of(request.user, prefix)

@@ -8,11 +8,7 @@ from django.db.models import QuerySet
 
 from agencies import permissions
 from agencies.models import Agency, AgencyApiKey
-
-
-def administered_agencies(user) -> QuerySet[Agency]:
-    """The agencies whose keys ``user`` makes and revokes, in the portal's order."""
-    return Agency.objects.filter(pk__in=permissions.administered_agency_ids(user))
+from agencies.selectors import administered_agencies
 
 
 def keys_of(user) -> QuerySet[AgencyApiKey]:

@@ -21,8 +21,10 @@ from referrals.models import (
     PossibleDuplicate,
     Rating,
     Referral,
+    ReplyTemplate,
     SlaPolicy,
 )
+from referrals.services import replies
 from referrals.services.access_log import Read, record_access
 from strategies.admin import IndicatorAdmin
 
@@ -232,3 +234,35 @@ class DeadlineAdmin(ReadOnlyAdmin):
     list_select_related = ["case", "referral"]
     search_fields = ["case__reference"]
     show_full_result_count = False
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    """Every agency's ready-made replies (their administrators use /staff/replies/). Saved
+    through the services, as there; archived rather than deleted."""
+
+    list_display = ["title", "agency", "kind", "category", "is_active", "updated_at"]
+    list_filter = ["agency", "kind", "is_active", "category"]
+    list_select_related = ["agency", "category"]
+    search_fields = ["title", "body"]
+    readonly_fields = ["created_by", "created_at", "updated_by", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A reply stays with the agency it was written for.
+        return [*self.readonly_fields, "agency"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: getattr(obj, name) for name in replies.EDITABLE}
+        if change:
+            stored = ReplyTemplate.objects.get(pk=obj.pk)
+            saved = replies.update_reply_template(stored, request.user, **fields)
+        else:
+            saved = replies.create_reply_template(obj.agency, request.user, **fields)
+        if obj.is_active and not saved.is_active:
+            replies.restore_reply_template(saved, request.user)
+        elif saved.is_active and not obj.is_active:
+            replies.archive_reply_template(saved, request.user)
+        obj.pk = saved.pk

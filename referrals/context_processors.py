@@ -11,16 +11,19 @@ from referrals.models import Notification
 
 def notifications(request):
     """The unread count of the bell, whether the user works cases (the queue in the
-    header), reads dashboards, and manages their agency's API keys, each read only when a
-    page shows it."""
+    header), reads dashboards, and keeps their agency's API keys and ready-made replies,
+    each read only when a page shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # An agency's administrators keep its API keys and its ready-made replies.
+    administers = SimpleLazyObject(lambda: bool(administered_agency_ids(user)))
     return {
         # An inspector works no case; asked first, as the dashboards ask it too (cached).
         "works_cases": SimpleLazyObject(lambda: not is_inspector(user) and is_staff_member(user)),
         "reads_dashboards": SimpleLazyObject(lambda: dashboard_scope(user) is not None),
-        "manages_api_keys": SimpleLazyObject(lambda: bool(administered_agency_ids(user))),
+        "manages_api_keys": administers,
+        "manages_replies": administers,
         "unread_notifications": SimpleLazyObject(
             lambda: Notification.objects.filter(
                 user=user, channel=Notification.Channel.IN_PORTAL, read_at__isnull=True

@@ -11,8 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.models import Agency, District, Province, Subdistrict
+from referrals.models import (
+    NOTE_LENGTH,
+    OUTCOME_LENGTH,
+    QUESTION_LENGTH,
+    CaseStatus,
+    Category,
+    Channel,
+    Priority,
+)
 from referrals.models import OPEN_REFERRAL_STATUSES as OPEN
-from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
 from referrals.public.forms import place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
@@ -134,14 +142,16 @@ class ClassifyForm(VersionedForm):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Note"), widget=TEXT, max_length=5000)
+    text = forms.CharField(label=_("Note"), widget=TEXT, max_length=NOTE_LENGTH)
     public = forms.BooleanField(
         label=_("Show this note to the citizen on the tracking page"), required=False
     )
 
 
 class QuestionForm(VersionedForm):
-    text = forms.CharField(label=_("What the person should tell us"), widget=TEXT, max_length=2000)
+    text = forms.CharField(
+        label=_("What the person should tell us"), widget=TEXT, max_length=QUESTION_LENGTH
+    )
 
 
 class AnswerForm(VersionedForm):
@@ -199,7 +209,9 @@ class ReferForm(VersionedForm):
 
 class ResolveForm(VersionedForm):
     answer = forms.CharField(
-        label=_("What was done for the person (shown to them)"), widget=TEXT, max_length=5000
+        label=_("What was done for the person (shown to them)"),
+        widget=TEXT,
+        max_length=OUTCOME_LENGTH,
     )
     override_reason = forms.CharField(
         label=_("Supervisor override: why resolve while referrals are still open"),
@@ -219,7 +231,7 @@ class AttachmentForm(forms.Form):
 
 
 class OutcomeForm(VersionedForm):
-    outcome = forms.CharField(label=_("Help given"), widget=TEXT, max_length=5000)
+    outcome = forms.CharField(label=_("Help given"), widget=TEXT, max_length=OUTCOME_LENGTH)
 
 
 class QueueFilterForm(forms.Form):

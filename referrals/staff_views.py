@@ -40,6 +40,7 @@ from referrals.models import (
     Referral,
 )
 from referrals.notifications import STAFF_KINDS, render_subject
+from referrals.replies import case_page as replies
 from referrals.services import inbox
 from referrals.services.access_log import Read, record_access
 
@@ -388,6 +389,10 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "hidden_duplicates": sum(1 for _link, may_open in duplicates if not may_open),
         "rating": getattr(case, "rating", None),
     }
+    referral_boxes = [form for _referral, built in referral_forms for form in built.values()]
+    context["reply_pickers"] = replies.offer(
+        request.user, case, [*context["forms"].values(), *referral_boxes], request.GET
+    )
     return render(request, "staff/case.html", context, status=status)
 
 

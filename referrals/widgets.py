@@ -12,5 +12,6 @@ class CountedTextarea(forms.Textarea):
         attrs = super().build_attrs(base_attrs, extra_attrs)
         limit = attrs.pop("maxlength", None)
         if limit:
-            attrs["data-max-length"] = limit
+            # A limit set on the widget itself (one that follows another field) wins.
+            attrs.setdefault("data-max-length", limit)
         return attrs

@@ -22,6 +22,14 @@ from referrals.models.cases import (
 )
 from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
 from referrals.models.notifications import Notification, NotificationPreferences
+from referrals.models.replies import (
+    LONGEST_REPLY,
+    NOTE_LENGTH,
+    OUTCOME_LENGTH,
+    QUESTION_LENGTH,
+    ReplyKind,
+    ReplyTemplate,
+)
 from referrals.models.sla import (
     Deadline,
     DeadlineKind,
@@ -31,8 +39,12 @@ from referrals.models.sla import (
 )
 
 __all__ = [
+    "LONGEST_REPLY",
+    "NOTE_LENGTH",
     "OPEN_CASE_STATUSES",
     "OPEN_REFERRAL_STATUSES",
+    "OUTCOME_LENGTH",
+    "QUESTION_LENGTH",
     "AppendOnlyError",
     "Attachment",
     "Case",
@@ -57,6 +69,8 @@ __all__ = [
     "Rating",
     "Referral",
     "ReferralStatus",
+    "ReplyKind",
+    "ReplyTemplate",
     "SlaPolicy",
     "attachment_path",
 ]

@@ -38,6 +38,12 @@ from referrals.services.referring import (
     decline_referral,
     refer_case,
 )
+from referrals.services.replies import (
+    archive_reply_template,
+    create_reply_template,
+    restore_reply_template,
+    update_reply_template,
+)
 
 __all__ = [
     "NewCase",
@@ -47,6 +53,7 @@ __all__ = [
     "add_information",
     "add_note",
     "anonymise_case",
+    "archive_reply_template",
     "ask_reopen",
     "assign_case",
     "cancel_referral",
@@ -56,6 +63,7 @@ __all__ = [
     "confirm_close",
     "confirm_email",
     "create_case",
+    "create_reply_template",
     "decide_erasure",
     "decline_referral",
     "export_personal_data",
@@ -68,9 +76,11 @@ __all__ = [
     "request_erasure",
     "request_information",
     "resolve_case",
+    "restore_reply_template",
     "send_email_link",
     "set_restricted",
     "take_case",
     "transfer_case",
+    "update_reply_template",
     "withdraw_case",
 ]

@@ -75,5 +75,41 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
     show();
+
+// Ready-made replies on the staff case page: "Insert" puts the chosen reply into its box
+// where the cursor was (at the end if the box was not touched), beside what is typed and
+// never over it, and leaves the cursor after it for editing. Without this script the
+// button opens the page again with the reply in the box.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-reply-picker]").forEach((picker) => {
+    const choice = picker.querySelector("select[data-reply-box]");
+    const box = document.getElementById(choice.dataset.replyBox);
+    let touched = false;
+    box.addEventListener("focus", () => {
+      touched = true;
+    });
+    picker.querySelector("button").addEventListener("click", (event) => {
+      event.preventDefault();
+      const text = choice.selectedOptions[0]?.dataset.text;
+      if (!text) {
+        return;
+      }
+      const at = touched ? box.selectionEnd : box.value.length;
+      const before = box.value.slice(0, at);
+      const after = box.value.slice(at);
+      // A blank line between the reply and any text around it: paragraphs of their own.
+      const upToBlankLine = (newlines) => "\n".repeat(Math.max(0, 2 - newlines.length));
+      const lead = before ? upToBlankLine(before.match(/\n*$/)[0]) : "";
+      const trail = after ? upToBlankLine(after.match(/^\n*/)[0]) : "";
+      box.setRangeText(lead + text + trail, at, at, "end");
+      const end = at + lead.length + text.length;
+      box.focus();
+      box.setSelectionRange(end, end);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      const ticks = document.getElementById(choice.dataset.replyTicks || "");
+      if (ticks) {
+        ticks.checked = true;
+      }
+    });
   });
 });

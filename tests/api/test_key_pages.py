@@ -7,7 +7,6 @@ to sign in.
 """
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -21,8 +20,7 @@ from django.utils import timezone
 from agencies.models import AgencyApiKey, Role
 from api import selectors, services
 from tests.api.helpers import key_client
-from tests.factories import InspectorFactory
-from tests.matrix import matrix_rows
+from tests.matrix import Person, matrix_rows
 from tests.referrals.factories import agency, fresh, staff
 
 pytestmark = pytest.mark.django_db
@@ -215,36 +213,9 @@ anonymous           login login login
 """
 
 
-@dataclass(frozen=True)
-class Who:
-    agency: str  # "" for an inspector or an anonymous visitor
-    role: str = ""
-    anonymous: bool = False
-
-    @classmethod
-    def called(cls, words: list[str]) -> "Who":
-        if words == ["anonymous"]:
-            return cls("", anonymous=True)
-        if words == ["inspector"]:
-            return cls("")
-        return cls(words[0].upper(), Role("_".join(words[1:])))
-
-    def make(self):
-        if self.anonymous:
-            return None
-        if not self.agency:
-            return InspectorFactory().user
-        return staff(self.agency, self.role)
-
-    def __str__(self):
-        if self.anonymous:
-            return "anonymous"
-        return f"{self.agency.lower()} {self.role.replace('_', ' ')}".strip() or "inspector"
-
-
 def test_the_table_names_every_role_of_the_agency():
-    named = {param.values[0] for param in matrix_rows(KEY_PAGES, Who.called)}
-    assert {Who("MOL", role) for role in Role} <= named
+    named = {param.values[0] for param in matrix_rows(KEY_PAGES, Person.called)}
+    assert {Person("MOL", role) for role in Role} <= named
 
 
 REQUESTS = {
@@ -254,7 +225,7 @@ REQUESTS = {
 }
 
 
-@pytest.mark.parametrize(("who", "page", "expected"), list(matrix_rows(KEY_PAGES, Who.called)))
+@pytest.mark.parametrize(("who", "page", "expected"), list(matrix_rows(KEY_PAGES, Person.called)))
 def test_only_the_agency_admins_reach_its_key_pages(client, who, page, expected):
     key, raw = make_key(staff("MOL", Role.AGENCY_ADMIN), name="ระบบของกรมเดิม")
     user = who.make()

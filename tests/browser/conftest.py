@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PASSWORD
 from tests.services import CHROMIUM
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -67,3 +68,13 @@ def screenshot_dir(request) -> Path:
     folder = SCREENSHOTS / request.node.name.split("[")[0]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def sign_in(page, live_server, user, then: str = "/") -> None:
+    """Sign ``user`` in through the portal's own form (in whichever language the page is),
+    then open ``then``."""
+    page.goto(f"{live_server.url}/accounts/login/?next={then}")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_load_state()

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from agencies.models import Agency, Province
 from referrals.models import Category, Channel
 from referrals.services import NewCase, create_case
-from tests.factories import PASSWORD, MembershipFactory
+from tests.browser.conftest import sign_in as sign_in_on
+from tests.factories import MembershipFactory
 
 SIGN_IN = "เข้าสู่ระบบสำหรับเจ้าหน้าที่"
 
@@ -35,10 +36,7 @@ def sign_in(browser, live_server, user, console_errors):
     page = context.new_page()
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: console_errors.append(str(e)))
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("ชื่อผู้ใช้").fill(user.username)
-    page.get_by_label("รหัสผ่าน").fill(PASSWORD)
-    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    sign_in_on(page, live_server, user, then="/staff/")
     # Staff land on their queue, and the header leads back to it from anywhere.
     expect(
         page.get_by_role("navigation", name="เมนูหลัก").get_by_role("link", name="รายการเรื่อง")

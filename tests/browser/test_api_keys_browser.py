@@ -12,7 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.models import Agency, AgencyApiKey, Role
-from tests.factories import PASSWORD, MembershipFactory
+from tests.browser.conftest import sign_in
+from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 KEYS = "/staff/api-keys/"
@@ -26,10 +27,7 @@ def test_an_admin_makes_a_key_sees_it_once_and_revokes_it_on_a_phone(
     page, live_server, reference_data, console_errors, screenshot
 ):
     admin = MembershipFactory(agency=Agency.objects.get(code="MOL"), role=Role.AGENCY_ADMIN).user
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("ชื่อผู้ใช้").fill(admin.username)
-    page.get_by_label("รหัสผ่าน").fill(PASSWORD)
-    page.get_by_role("button", name="เข้าสู่ระบบ").click()
+    sign_in(page, live_server, admin)
     page.locator(f'main a[href="{KEYS}"]').click()
     expect(page).to_have_url(live_server.url + KEYS)
 

@@ -21,7 +21,8 @@ from referrals.models import Case, Category, Channel
 from referrals.selectors import TABS
 from referrals.services import NewCase, create_case
 from tests.browser.conftest import SCREENSHOTS
-from tests.factories import PASSWORD, InspectorFactory, MembershipFactory
+from tests.browser.conftest import sign_in as sign_in_on
+from tests.factories import InspectorFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,7 @@ class Walk:
     """One language at one width: the pages seen, and what was wrong with them."""
 
     browser: object
-    base: str
+    server: object  # pytest-django's live_server
     language: str
     width: int
     folder: Path
@@ -70,7 +71,7 @@ class Walk:
         context = self.browser.new_context(
             locale="th-TH", viewport={"width": self.width, "height": WIDTHS[self.width]}
         )
-        host = self.base.split("//", 1)[1].split(":")[0]
+        host = self.server.url.split("//", 1)[1].split(":")[0]
         context.add_cookies(
             [{"name": "django_language", "value": self.language, "domain": host, "path": "/"}]
         )
@@ -99,7 +100,7 @@ class Walk:
         page.screenshot(path=self.folder / f"{self.seen:02d}-{name}.png", full_page=True)
 
     def visit(self, page, path: str, name: str) -> None:
-        response = page.goto(self.base + path)
+        response = page.goto(self.server.url + path)
         if response.status >= 400 and path != NOT_FOUND:
             self.problems.append(f"{name}: {path} answered {response.status}")
         self.look(page, name)
@@ -112,14 +113,10 @@ def person(code: str, role: str, first: str, last: str):
     return user
 
 
-def sign_in(walk: Walk, user):
+def sign_in(walk: Walk, user, then: str):
     page = walk.open()
-    page.goto(walk.base + "/accounts/login/")
-    walk.look(page, "sign-in")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form[method=post] button[type=submit]").last.click()
-    page.wait_for_load_state()
+    walk.visit(page, "/accounts/login/", "sign-in")
+    sign_in_on(page, walk.server, user, then=then)
     return page
 
 
@@ -173,7 +170,7 @@ def citizen_journey(walk: Walk, category: Category) -> None:
 
 
 def staff_journey(walk: Walk, case: Case, lead, helper, admin) -> None:
-    page = sign_in(walk, lead)
+    page = sign_in(walk, lead, "/staff/")
     walk.look(page, "queue")
     for tab in TABS:
         walk.visit(page, f"/staff/?tab={tab}", f"queue-{tab}")
@@ -185,13 +182,15 @@ def staff_journey(walk: Walk, case: Case, lead, helper, admin) -> None:
     walk.visit(page, "/staff/intake/", "intake")
     walk.visit(page, "/staff/notifications/", "notifications")
 
-    page = sign_in(walk, helper)
+    page = sign_in(walk, helper, "/staff/")
     walk.visit(page, "/staff/?tab=referrals", "queue-referred-to-us")
     walk.visit(page, f"/staff/cases/{case.reference}/", "case-referred")
 
-    page = sign_in(walk, admin)
+    page = sign_in(walk, admin, "/")
     for path, name in (
         ("/staff/api-keys/", "api-keys"),
+        ("/staff/replies/", "ready-made-replies"),
+        ("/staff/replies/new/", "ready-made-reply-new"),
         ("/staff/erasure/", "erasure-requests"),
         ("/plan/", "action-plan"),
     ):
@@ -199,7 +198,7 @@ def staff_journey(walk: Walk, case: Case, lead, helper, admin) -> None:
 
 
 def inspector_journey(walk: Walk, inspector) -> None:
-    page = sign_in(walk, inspector)
+    page = sign_in(walk, inspector, "/dashboards/")
     walk.look(page, "dashboards")
     for path, name in (
         ("/dashboards/agencies/", "dashboards-agencies"),
@@ -222,7 +221,7 @@ def test_the_three_journeys_in_both_languages_at_both_widths(
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
-    walk = Walk(browser, live_server.url, language, width, folder)
+    walk = Walk(browser, live_server, language, width, folder)
     lead = person("MOJ", Role.SUPERVISOR, "วิไล", "ยุติธรรม")
     helper = person("MOL", Role.CASE_OFFICER, "ประยูร", "แรงงาน")
     admin = person("MOJ", Role.AGENCY_ADMIN, "อารี", "ดูแลระบบ")

@@ -8,6 +8,7 @@ from agencies.models import Agency, Membership, Office, Province, Role
 from referrals.models import Case, CaseEvent, Category, PersonalDataAccess
 from referrals.services import NewCase, accept_case, create_case, refer_case
 from tests.factories import InspectorFactory, MembershipFactory
+from tests.referrals.factories import reply_template
 
 MODELS = list(admin.site._registry)
 
@@ -43,6 +44,7 @@ def one_of_each(db):
     accept_case(case, supervisor)
     refer_case(case, supervisor, {Agency.objects.get(code="MOL"): "ช่วยเรื่องค่าจ้าง"})
     PersonalDataAccess.objects.create(user=supervisor, case=case, action="view_case")
+    reply_template("MOJ")
 
 
 @pytest.mark.parametrize("language", ["th", "en"])

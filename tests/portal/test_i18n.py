@@ -1,8 +1,12 @@
 """Thai first, English second, on every page, with a switcher that works without JavaScript."""
 
+from pathlib import Path
+
+import django
 import polib
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +66,44 @@ def test_every_message_has_a_thai_translation_and_the_compiled_catalogue_is_curr
         (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in source.translated_entries()
     }
     assert compiled_strings == source_strings, "run `make messages` to compile django.mo"
+
+
+def test_every_message_of_djangos_forms_and_validators_is_in_thai():
+    """A mistake in any form is answered in Thai on a Thai page: Django's own catalogue
+    lacks some of its form messages (too long a text, a NUL character ...), which the
+    portal's catalogue gives."""
+    english = Path(django.__file__).parent / "conf" / "locale" / "en" / "LC_MESSAGES"
+    messages = [
+        entry
+        for entry in polib.pofile(str(english / "django.po"))
+        if any(
+            place.startswith(("core/validators.py", "forms/fields.py", "forms/models.py"))
+            for place, _line in entry.occurrences
+        )
+    ]
+    assert len(messages) > 40
+    with translation.override("th"):
+        catalogue = translation.trans_real.translation("th")
+        missing = [
+            entry.msgid
+            for entry in messages
+            if entry.msgid not in {"IPv4", "IPv6"}  # the same in Thai
+            and (
+                catalogue.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgid_plural
+                if entry.msgid_plural
+                else catalogue.gettext(entry.msgid) == entry.msgid
+            )
+        ]
+    assert missing == []
+
+
+def test_a_text_too_long_is_refused_in_thai_on_a_thai_page():
+    from referrals.forms import QuestionForm
+
+    data = {"text": "ก" * 2001}
+    with translation.override("en"):
+        [in_english] = QuestionForm(data).errors["text"]
+    with translation.override("th"):
+        [in_thai] = QuestionForm(data).errors["text"]
+    assert in_english.startswith("Ensure this value has at most 2000 characters")
+    assert in_thai != in_english and "2000" in in_thai and "2001" in in_thai

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from agencies.models import Agency, Inspector, Membership, Office, Role
+from referrals.models import ReplyKind, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -23,6 +24,9 @@ def snapshot():
         "offices": sorted(Office.objects.values_list("id", "agency_id", "province_id", "name_th")),
         "inspectors": sorted(Inspector.objects.values_list("id", "user_id")),
         "groups": sorted(User.groups.through.objects.values_list("user_id", "group_id")),
+        "replies": sorted(
+            ReplyTemplate.objects.values_list("id", "agency_id", "title", "body", "updated_at")
+        ),
     }
 
 
@@ -70,3 +74,29 @@ def test_running_twice_gives_the_same_rows(settings):
     first = snapshot()
     seed()
     assert snapshot() == first
+
+
+def test_every_agency_has_ready_made_replies_written_by_its_administrator():
+    output = seed(demo=True)
+
+    assert f"Ready-made replies of the agencies: {ReplyTemplate.objects.count()}." in output
+    for agency in Agency.objects.all():
+        replies = ReplyTemplate.objects.filter(agency=agency, is_active=True)
+        assert {reply.kind for reply in replies} == set(ReplyKind), agency.code
+        assert {reply.created_by.username for reply in replies} == {f"{agency.code.lower()}-admin"}
+        for reply in replies:
+            reply.full_clean()
+            assert "ค่ะ" not in reply.body and "ครับ" not in reply.body
+
+
+def test_an_administrators_change_to_a_demo_reply_is_kept(settings):
+    settings.DEBUG = True
+    seed()
+    reply = ReplyTemplate.objects.filter(agency__code="MOL").first()
+    ReplyTemplate.objects.filter(pk=reply.pk).update(body="ข้อความที่แก้แล้ว")
+    count = ReplyTemplate.objects.count()
+
+    seed()
+
+    assert ReplyTemplate.objects.count() == count
+    assert ReplyTemplate.objects.get(pk=reply.pk).body == "ข้อความที่แก้แล้ว"

@@ -16,7 +16,16 @@ from django.utils import timezone
 
 from agencies.models import Agency, Office, Province, Role
 from referrals import services
-from referrals.models import Case, CaseStatus, Category, Channel, Referral, ReferralStatus
+from referrals.models import (
+    Case,
+    CaseStatus,
+    Category,
+    Channel,
+    Referral,
+    ReferralStatus,
+    ReplyKind,
+    ReplyTemplate,
+)
 from tests.factories import MembershipFactory
 
 BANGKOK = "10"
@@ -117,6 +126,32 @@ def referral_in(
     referral = fresh(referral)
     assert referral.status == status
     return referral
+
+
+def reply_template(
+    agency_code: str,
+    kind: str = ReplyKind.REQUEST_INFORMATION,
+    category: str | None = None,
+    *,
+    title: str = "ขอสำเนาสัญญาจ้าง",
+    body: str = "เรื่อง {reference}: โปรดส่งสำเนาสัญญาจ้างให้{agency}",
+    by=None,
+    archived: bool = False,
+) -> ReplyTemplate:
+    """A ready-made reply of the agency, written by one of its administrators (or ``by``);
+    for one kind of help (a category code), or for any."""
+    by = by or staff(agency_code, Role.AGENCY_ADMIN)
+    template = services.create_reply_template(
+        agency(agency_code),
+        by,
+        kind=kind,
+        title=title,
+        body=body,
+        category=Category.objects.get(code=category) if category else None,
+    )
+    if archived:
+        template = services.archive_reply_template(template, by)
+    return template
 
 
 def resolved_days_ago(case: Case, days: float) -> Case:

@@ -1,4 +1,5 @@
-"""Demo accounts, provincial offices and an action plan so that a newcomer can try every role.
+"""Demo accounts, provincial offices, an action plan and ready-made replies so that a newcomer
+can try every role.
 
 Creates nothing unless DEBUG is on or --demo is given: demo passwords must never reach a
 production database by accident. Idempotent: a second run finds every row and adds none.
@@ -15,6 +16,7 @@ from agencies.models import Agency, Inspector, Membership, Office, Province, Rol
 from portal.demo_cases import create_demo_cases
 from portal.demo_cases.factory import DEMO_SECRET
 from portal.demo_cases.plan import create_demo_plan
+from portal.demo_cases.replies import create_demo_replies
 from referrals.models import OPEN_CASE_STATUSES, Case, CaseStatus, Deadline, ReferralStatus
 from referrals.services import deadlines
 from strategies.models import Activity, Indicator
@@ -54,8 +56,8 @@ DEADLINES_UP_TO = 5000
 
 class Command(BaseCommand):
     help = (
-        "Create demo accounts (password demo1234), provincial offices and an action plan. "
-        "Idempotent."
+        "Create demo accounts (password demo1234), provincial offices, an action plan and "
+        "ready-made replies. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -93,11 +95,13 @@ class Command(BaseCommand):
             self._inspector_and_admin()
             # Before the cases: they are linked to the projects of their kinds of help.
             projects = create_demo_plan()
+            replies = create_demo_replies()
         self.stdout.write(f"Demo data ready: {offices} provincial offices.")
         self.stdout.write(
             f"Action plan: {projects} projects, {Activity.objects.count()} activities, "
             f"{Indicator.objects.count()} indicators."
         )
+        self.stdout.write(f"Ready-made replies of the agencies: {replies}.")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for agency in agencies:
             self.stdout.write(f"  {agency.code:<6} {', '.join(accounts[agency.code])}")
