@@ -371,15 +371,17 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "case": case,
         "actions": actions,
         "take_form": take,
-        # The one or two usual next steps lead; the rest fold away, unless nothing leads
-        # or the form with a mistake is among them.
+        # The one or two usual next steps lead and the rest fold away (all lead when
+        # none of the usual ones is open to this person).
         "next_forms": {name: case_forms[name] for name in next_steps} or case_forms,
         "more_forms": {n: f for n, f in case_forms.items() if n not in next_steps}
         if next_steps
         else {},
-        "more_open": bound is not None
-        and bound_referral is None
-        and bound.prefix not in next_steps,
+        # Open when the form with a mistake, or the one a reply was put in, is among them.
+        "more_open": (
+            bound is not None and bound_referral is None and bound.prefix not in next_steps
+        )
+        or request.GET.get("for") in set(case_forms) - set(next_steps),
         "referrals": referral_forms,
         "events": page["events"],
         "attachments": page["attachments"],
@@ -391,7 +393,7 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
     }
     referral_boxes = [form for _referral, built in referral_forms for form in built.values()]
     context["reply_pickers"] = replies.offer(
-        request.user, case, [*context["forms"].values(), *referral_boxes], request.GET
+        request.user, case, [*case_forms.values(), *referral_boxes], request.GET
     )
     return render(request, "staff/case.html", context, status=status)
 

@@ -75,6 +75,8 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
     show();
+  });
+});
 
 // Ready-made replies on the staff case page: "Insert" puts the chosen reply into its box
 // where the cursor was (at the end if the box was not touched), beside what is typed and
