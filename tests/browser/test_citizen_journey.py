@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agencies.models import District, Role
 from referrals import services
-from referrals.models import Case, CaseStatus, Notification, Rating
+from referrals.models import Case, CaseStatus, Category, Notification, Rating
 from tests.browser.conftest import PHONE
 from tests.referrals.factories import staff
 
@@ -273,4 +273,36 @@ def test_the_request_form_works_without_javascript(
     assert (case.description, case.citizen_name) == (DESCRIPTION, "มาลี ศรีสุข")
     assert (case.district.name_th, case.subdistrict.name_th) == ("เมืองเชียงใหม่", "ศรีภูมิ")
     assert page_problems == []
+    assert errors == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["360", "1280"])
+def test_the_kinds_of_help_leave_the_description_near_and_each_is_one_tap_away(
+    browser, live_server, reference_data, javascript, viewport, screenshot_dir
+):
+    context = browser.new_context(locale="th-TH", viewport=viewport, java_script_enabled=javascript)
+    page = context.new_page()
+    errors: list[str] = []
+    listen_for_errors(page, errors)
+    page.goto(live_server.url + "/requests/new/")
+
+    kinds = page.locator("fieldset", has=page.locator("input[name=category]"))
+    description = page.get_by_label("เล่าว่าเกิดอะไรขึ้น และต้องการความช่วยเหลืออย่างไร")
+    distance = description.bounding_box()["y"] - kinds.bounding_box()["y"]
+    assert distance < 2.5 * viewport["height"], distance
+    shoot(page, screenshot_dir, f"kinds-{viewport['width']}-{'js' if javascript else 'nojs'}")
+
+    # Each of the 17 kinds: open its group (if it has one), choose it, read what it covers.
+    categories = list(Category.objects.filter(is_active=True).select_related("group"))
+    assert len(categories) == 17
+    for category in categories:
+        radio = page.get_by_label(category.name_th)
+        if not radio.is_visible():  # in a closed group: one tap on its name opens it
+            page.locator("details.kind-group summary", has_text=category.group.name_th).click()
+        radio.check()
+        expect(radio).to_be_checked()
+        expect(page.get_by_text(category.description_th, exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    context.close()
     assert errors == []

@@ -22,6 +22,7 @@ from referrals.models import (
     CaseEvent,
     CaseStatus,
     Category,
+    CategoryGroup,
     Channel,
     ErasureRequest,
     EventKind,
@@ -169,12 +170,43 @@ def test_the_17_kinds_of_help_are_radios_with_their_descriptions(client, languag
     assert {attribute(r, "type") for r in radios} == {"radio"}
     assert {attribute(r, "value") for r in radios} == {str(c.pk) for c in categories}
     labels = {attribute(label, "for"): text(label) for label in find_all(form, "label")}
-    shown = {attribute(r, "value"): labels[attribute(r, "id")] for r in radios}
+    named = {attribute(r, "value"): labels[attribute(r, "id")] for r in radios}
+    described = {
+        attribute(r, "value"): text(find(form, id=attribute(r, "aria-describedby"))) for r in radios
+    }
     for category in categories:
         name = category.name_th if language == "th" else category.name_en
         description = category.description_th if language == "th" else category.description_en
-        assert name in shown[str(category.pk)]
-        assert " ".join(description.split()) in shown[str(category.pk)]
+        assert name in named[str(category.pk)]
+        assert described[str(category.pk)] == " ".join(description.split())
+
+
+def test_the_kinds_of_help_come_in_groups_opened_one_at_a_time_with_something_else_alone(client):
+    form = the_form(client.get(NEW_REQUEST))
+    groups = find_all(form, "details", class_="kind-group")
+    names = [text(find(group, "summary")) for group in groups]
+    assert names == list(CategoryGroup.objects.values_list("name_th", flat=True))
+    assert {attribute(group, "name") for group in groups} == {"kind-groups"}
+    assert not any("open" in dict(group.attributes) for group in groups)
+    inside = {attribute(r, "value") for g in groups for r in find_all(g, "input", name="category")}
+    assert inside == {str(c.pk) for c in Category.objects.exclude(code="other")}
+    # "Something else" stays in sight, after the groups, for whoever is not sure.
+    last = find_all(form, "input", name="category")[-1]
+    assert attribute(last, "value") == category_pk("other")
+
+
+def test_after_a_mistake_the_group_of_the_chosen_kind_comes_back_open_with_it_chosen(client):
+    response = client.post(NEW_REQUEST, request_form("loan-sharks-debt", citizen_name=""))
+
+    groups = find_all(the_form(response), "details", class_="kind-group")
+    opened = [g for g in groups if "open" in dict(g.attributes)]
+    assert [text(find(g, "summary")) for g in opened] == ["งาน ค่าจ้าง และหนี้สิน"]
+    chosen = find(opened[0], "input", value=category_pk("loan-sharks-debt"))
+    assert "checked" in dict(chosen.attributes)
+    # The summary's link leads to the first kind, whatever group it is in.
+    response = client.post(NEW_REQUEST, request_form(category=None))
+    assert find(page(response), "a", href="#id_category_0") is not None
+    assert find(the_form(response), "input", id="id_category_0") is not None
 
 
 def test_choosing_a_province_without_javascript_shows_its_districts_and_saves_nothing(
