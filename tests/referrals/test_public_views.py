@@ -772,9 +772,7 @@ def test_opening_requests_is_limited_per_address(client, settings):
         assert open_case(client, case.reference, secret).status_code == 302
     refused = open_case(client, case.reference, secret)
     assert refused.status_code == 429 and retry_after(refused) > 0
-    assert in_thai("Too many requests from your connection. Please try again later.") in alert(
-        refused
-    )
+    assert in_thai("Too many tries from your connection. Please try again later.") in alert(refused)
     other = open_case(Client(), case.reference, secret, REMOTE_ADDR="198.51.100.20")
     assert other.status_code == 302
 
@@ -824,7 +822,7 @@ def test_the_opened_request_closes_after_a_while_without_activity(client, settin
     assert not CaseEvent.objects.filter(case=case, kind=EventKind.INFORMATION_RECEIVED).exists()
 
 
-def test_forget_closes_the_request_on_this_browser(client):
+def test_signing_out_of_a_request_closes_it_on_this_browser(client):
     response = client.post(NEW_REQUEST, request_form())
     case = submitted(response)
     assert client.get(case_url(case)).status_code == 200
@@ -832,7 +830,7 @@ def test_forget_closes_the_request_on_this_browser(client):
     forgotten = client.post(case_url(case, "forget/"))
 
     assert forgotten.status_code == 302 and forgotten["Location"] == "/track/"
-    assert in_thai("The request is closed on this device.") in messages_shown(client.get("/track/"))
+    assert "ออกจากคำขอนี้บนอุปกรณ์นี้แล้ว" in messages_shown(client.get("/track/"))
     assert gone_to_tracking(client.get(case_url(case)), case.reference)
     assert client.get(response["Location"]).status_code == 404
 
@@ -880,15 +878,16 @@ def test_the_tracking_form_is_filled_with_the_reference_it_was_sent_for(client):
 
 # --- The request's page ---------------------------------------------------------------
 
+# DESIGN.md's words, with the citizen addressed as คุณ and a request called a คำขอ throughout.
 STATUS_WORDS = {
-    CaseStatus.NEW: "ได้รับเรื่องแล้ว",
+    CaseStatus.NEW: "ได้รับคำขอแล้ว",
     CaseStatus.IN_PROGRESS: "อยู่ระหว่างดำเนินการ",
-    CaseStatus.WAITING_CITIZEN: "รอข้อมูลเพิ่มเติมจากท่าน",
+    CaseStatus.WAITING_CITIZEN: "รอข้อมูลเพิ่มเติมจากคุณ",
     CaseStatus.RESOLVED: "ดำเนินการเสร็จแล้ว",
-    CaseStatus.CLOSED: "ปิดเรื่อง",
-    CaseStatus.REJECTED: "ไม่อยู่ในขอบเขต",
-    CaseStatus.DUPLICATE: "เรื่องซ้ำ",
-    CaseStatus.WITHDRAWN: "ยกเลิกโดยผู้ยื่น",
+    CaseStatus.CLOSED: "ปิดคำขอแล้ว",
+    CaseStatus.REJECTED: "ไม่อยู่ในขอบเขตของหน่วยงาน",
+    CaseStatus.DUPLICATE: "คำขอซ้ำ",
+    CaseStatus.WITHDRAWN: "ยกเลิกแล้ว",
 }
 
 
