@@ -14,7 +14,7 @@ from agencies.selectors import memberships_of
 from portal.health import run_checks
 from portal.middleware import for_machines, machine_error
 from referrals import identity, throttle
-from referrals.selectors import help_categories
+from referrals.selectors import category_groups
 
 
 @require_safe
@@ -25,7 +25,7 @@ def home(request):
         request,
         "portal/home.html",
         {
-            "categories": help_categories(),
+            "category_groups": category_groups(),
             "memberships": memberships_of(request.user),
             "is_inspector": permissions.is_inspector(request.user),
             "works_cases": bool(profile.agencies_with(permissions.HANDLERS)),

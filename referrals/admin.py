@@ -13,6 +13,7 @@ from referrals.models import (
     Case,
     CaseEvent,
     Category,
+    CategoryGroup,
     Deadline,
     ErasureRequest,
     ExtraDayOff,
@@ -35,16 +36,23 @@ class CategoryAdmin(admin.ModelAdmin):
         "code",
         "name_th",
         "name_en",
+        "group",
         "lead_agency",
         "strategy",
         "is_restricted",
         "is_sensitive",
     ]
-    list_filter = ["lead_agency", "strategy", "is_restricted", "is_sensitive", "is_active"]
-    list_select_related = ["lead_agency", "strategy"]
+    list_filter = ["group", "lead_agency", "strategy", "is_restricted", "is_sensitive", "is_active"]
+    list_select_related = ["group", "lead_agency", "strategy"]
     search_fields = ["code", "name_th", "name_en"]
     autocomplete_fields = ["default_project"]
     filter_horizontal = ["indicators"]
+
+
+@admin.register(CategoryGroup)
+class CategoryGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_th", "name_en", "sort_order"]
+    search_fields = ["code", "name_th", "name_en"]
 
 
 class IndicatorCategoryInline(admin.TabularInline):

@@ -22,11 +22,12 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from referrals import checks  # noqa: F401 - registers the deployment check
 
-        # An administrator's change to a help category shows on the public form at once
-        # (other processes' own lists follow within minutes).
-        category = self.get_model("Category")
-        post_save.connect(_forget_choices, sender=category, dispatch_uid="category-saved")
-        post_delete.connect(_forget_choices, sender=category, dispatch_uid="category-deleted")
+        # An administrator's change to a help category or its group shows on the public
+        # form at once (other processes' own lists follow within minutes).
+        for name in ("Category", "CategoryGroup"):
+            model = self.get_model(name)
+            post_save.connect(_forget_choices, sender=model, dispatch_uid=f"{name}-saved")
+            post_delete.connect(_forget_choices, sender=model, dispatch_uid=f"{name}-deleted")
         # A new day off counts at once in this process; other processes within minutes.
         day_off = self.get_model("ExtraDayOff")
         post_save.connect(_forget_calendar, sender=day_off, dispatch_uid="day-off-saved")

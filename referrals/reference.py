@@ -26,8 +26,8 @@ CATEGORIES = [
         False,
         "ค่าตอบแทนผู้เสียหายและค่าทดแทนจำเลยในคดีอาญา",
         "Compensation for crime victims and wrongly accused people",
-        "ท่านหรือคนในครอบครัวได้รับบาดเจ็บหรือเสียชีวิตจากการกระทำผิดอาญาของผู้อื่น "
-        "หรือถูกดำเนินคดีแล้วศาลยกฟ้อง อาจมีสิทธิได้รับค่าตอบแทนหรือค่าทดแทนจากรัฐ",
+        "คุณหรือคนในครอบครัวได้รับบาดเจ็บหรือเสียชีวิตจากการกระทำผิดอาญาของผู้อื่น "
+        "หรือถูกดำเนินคดีแล้วศาลยกฟ้อง คุณอาจมีสิทธิได้รับค่าตอบแทนหรือค่าทดแทนจากรัฐ",
         "You or your family were hurt or lost someone through another person's crime, or you "
         "were prosecuted and acquitted: the state may owe you compensation.",
     ),
@@ -38,8 +38,7 @@ CATEGORIES = [
         True,
         "คุ้มครองพยาน",
         "Witness protection",
-        "ท่านเป็นพยานในคดีอาญาและกลัวว่าตนเองหรือครอบครัวจะไม่ปลอดภัย "
-        "ข้อมูลของท่านจะเห็นได้เฉพาะเจ้าหน้าที่ผู้รับผิดชอบเท่านั้น",
+        "คุณเป็นพยานในคดีอาญาและกลัวว่าตนเองหรือครอบครัวจะไม่ปลอดภัย มีเพียงเจ้าหน้าที่ผู้รับผิดชอบเท่านั้นที่เห็นคำขอของคุณ",
         "You are a witness in a criminal case and fear for your safety or your family's. "
         "Only the officers handling your request will see it.",
     ),
@@ -50,8 +49,8 @@ CATEGORIES = [
         True,
         "ความรุนแรงในครอบครัว",
         "Domestic violence",
-        "ท่านหรือคนใกล้ชิดถูกทำร้ายร่างกายหรือจิตใจโดยคนในครอบครัว "
-        "ต้องการที่พักปลอดภัย คำปรึกษา หรือความคุ้มครอง หากอยู่ในอันตรายเร่งด่วนโทร 191",
+        "คุณหรือคนใกล้ชิดถูกคนในครอบครัวทำร้ายร่างกายหรือจิตใจ "
+        "ต้องการที่พักที่ปลอดภัย คำปรึกษา หรือความคุ้มครอง หากอยู่ในอันตรายเร่งด่วน โทร 191",
         "You or someone close to you is hurt, physically or mentally, by a family member and "
         "needs a safe place, counselling or protection. In immediate danger, call 191.",
     ),
@@ -128,8 +127,8 @@ CATEGORIES = [
         False,
         "บำบัดรักษาผู้ติดยาเสพติด",
         "Drug treatment",
-        "ท่านหรือคนในครอบครัวต้องการเลิกยาเสพติดและต้องการสถานบำบัดหรือการดูแลต่อเนื่อง "
-        "การขอรับการบำบัดโดยสมัครใจไม่ใช่การแจ้งความ",
+        "คุณหรือคนในครอบครัวต้องการเลิกยาเสพติด และต้องการสถานบำบัดหรือการดูแลต่อเนื่อง "
+        "การขอรับการบำบัดด้วยความสมัครใจไม่ใช่การแจ้งความ",
         "You or a family member want to stop using drugs and need treatment or follow-up care. "
         "Asking for treatment voluntarily is not reporting a crime.",
     ),
@@ -174,7 +173,7 @@ CATEGORIES = [
         False,
         "ร้องเรียนการปฏิบัติหน้าที่ของเจ้าหน้าที่รัฐ",
         "Complaints about public officials",
-        "เจ้าหน้าที่รัฐปฏิบัติต่อท่านไม่เป็นธรรม ล่าช้า เรียกรับเงิน หรือละเมิดสิทธิของท่าน",
+        "เจ้าหน้าที่รัฐปฏิบัติต่อคุณไม่เป็นธรรม ล่าช้า เรียกรับเงิน หรือละเมิดสิทธิของคุณ",
         "A public official treated you unfairly, delayed without reason, asked for money or "
         "violated your rights.",
     ),
@@ -185,7 +184,7 @@ CATEGORIES = [
         False,
         "การกลับคืนสู่สังคมหลังพ้นโทษ",
         "Life after prison",
-        "ท่านหรือคนในครอบครัวเพิ่งพ้นโทษหรืออยู่ระหว่างคุมประพฤติ ต้องการที่พัก งาน หรือความช่วยเหลือเพื่อเริ่มต้นชีวิตใหม่",
+        "คุณหรือคนในครอบครัวเพิ่งพ้นโทษหรืออยู่ระหว่างคุมประพฤติ ต้องการที่พัก งาน หรือความช่วยเหลือเพื่อเริ่มต้นชีวิตใหม่",
         "You or a family member have just left prison or are on probation and need housing, "
         "work or support to start again.",
     ),
@@ -196,12 +195,47 @@ CATEGORIES = [
         False,
         "เรื่องอื่น ๆ หรือไม่แน่ใจว่าเป็นเรื่องประเภทใด",
         "Something else, or not sure",
-        "เล่าปัญหาของท่านได้เลย เจ้าหน้าที่จะพิจารณาและส่งต่อไปยังหน่วยงานที่ช่วยได้",
+        "เล่าปัญหาของคุณได้เลย เจ้าหน้าที่จะพิจารณาและส่งต่อไปยังหน่วยงานที่ช่วยได้",
         "Tell us your problem in your own words; an officer will pass it to the agency "
         "that can help.",
     ),
 ]
 
+
+# The plain groups the public form opens one at a time: code, Thai name, English name, and
+# the kinds of help in each. A kind in no group ("other") is shown on its own after them.
+CATEGORY_GROUPS = [
+    (
+        "safety",
+        "ความปลอดภัย ความรุนแรง และการถูกหลอกลวง",
+        "Safety, violence and scams",
+        ["domestic-violence", "human-trafficking", "witness-protection", "online-fraud"],
+    ),
+    (
+        "justice",
+        "กฎหมาย คดีความ และเจ้าหน้าที่รัฐ",
+        "The law, court cases and officials",
+        ["legal-aid", "crime-victim-compensation", "official-complaint", "after-prison"],
+    ),
+    (
+        "work-money",
+        "งาน ค่าจ้าง และหนี้สิน",
+        "Work, wages and debt",
+        ["unpaid-wages", "finding-work", "loan-sharks-debt"],
+    ),
+    (
+        "papers-health-welfare",
+        "บัตรประชาชน สุขภาพ การศึกษา และสวัสดิการ",
+        "ID papers, health, school and welfare",
+        [
+            "civil-registration",
+            "healthcare-access",
+            "drug-treatment",
+            "school-access",
+            "elderly-disabled-welfare",
+        ],
+    ),
+]
 
 # Requests of these kinds hold sensitive personal data under PDPA section 26 (health,
 # disability, criminal records or matters): the citizen gives explicit consent.
@@ -225,8 +259,9 @@ def sync_categories(apps) -> None:
     Strategy = apps.get_model("strategies", "Strategy")
     agencies = {a.code: a for a in Agency.objects.all()}
     strategies = {s.number: s for s in Strategy.objects.all()}
-    # Migrations older than the field call this too, with the model as it was then.
-    has_sensitive = any(f.name == "is_sensitive" for f in Category._meta.get_fields())
+    # Migrations older than a field call this too, with the model as it was then.
+    fields = {f.name for f in Category._meta.get_fields()}
+    group_of = sync_category_groups(apps) if "group" in fields else {}
     for order, row in enumerate(CATEGORIES, start=1):
         code, agency, strategy, restricted, name_th, name_en, description_th, description_en = row
         Category.objects.get_or_create(
@@ -235,7 +270,12 @@ def sync_categories(apps) -> None:
                 "lead_agency": agencies[agency],
                 "strategy": strategies[strategy],
                 "is_restricted": restricted,
-                **({"is_sensitive": code in SENSITIVE_CATEGORIES} if has_sensitive else {}),
+                **(
+                    {"is_sensitive": code in SENSITIVE_CATEGORIES}
+                    if "is_sensitive" in fields
+                    else {}
+                ),
+                **({"group": group_of.get(code)} if "group" in fields else {}),
                 "name_th": name_th,
                 "name_en": name_en,
                 "description_th": description_th,
@@ -243,6 +283,18 @@ def sync_categories(apps) -> None:
                 "sort_order": order,
             },
         )
+
+
+def sync_category_groups(apps) -> dict:
+    """The groups of CATEGORY_GROUPS (kept if edited); returns each kind's group by its code."""
+    CategoryGroup = apps.get_model("referrals", "CategoryGroup")
+    group_of = {}
+    for order, (code, name_th, name_en, kinds) in enumerate(CATEGORY_GROUPS, start=1):
+        group, _created = CategoryGroup.objects.get_or_create(
+            code=code, defaults={"name_th": name_th, "name_en": name_en, "sort_order": order}
+        )
+        group_of.update(dict.fromkeys(kinds, group))
+    return group_of
 
 
 # Default SLA times in business time (DESIGN.md, section 4): one working day is 8 hours

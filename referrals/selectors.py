@@ -89,20 +89,41 @@ def province_choices() -> list[tuple[str, str]]:
 
 
 def category_cards() -> list[dict]:
-    """The active help categories as the public form shows them, in the active language."""
+    """The active help categories as the public pages show them, in the active language:
+    in the order of their groups (a kind in no group after them), then in their own."""
     return _cached_choices(
         "category-cards",
         lambda: [
             {
+                "index": index,
                 "pk": c.pk,
                 "name": c.name,
                 "description": c.description,
                 "is_sensitive": c.is_sensitive,
                 "agency": c.lead_agency.name,
+                "group": c.group.name if c.group else "",
             }
-            for c in help_categories()
+            for index, c in enumerate(
+                help_categories()
+                .select_related("group")
+                .order_by(
+                    F("group__sort_order").asc(nulls_last=True), "group__code", "sort_order", "code"
+                )
+            )
         ],
     )
+
+
+def category_groups() -> list[dict]:
+    """The cards of ``category_cards`` under their groups: {"name", "cards"} in order; a
+    kind in no group is a group of its own without a name ("Something else")."""
+    groups: list[dict] = []
+    for card in category_cards():
+        if card["group"] and groups and groups[-1]["name"] == card["group"]:
+            groups[-1]["cards"].append(card)
+        else:
+            groups.append({"name": card["group"], "cards": [card]})
+    return groups
 
 
 def help_categories() -> QuerySet[Category]:

@@ -1,13 +1,16 @@
 """The reference data every other part of the portal relies on, complete and bilingual."""
 
+import importlib
 import io
+import re
 
 import geothai
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 from agencies.models import Agency, District, Province, Subdistrict
-from referrals.models import Category
+from referrals.models import Category, CategoryGroup
 from strategies.models import Strategy
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +120,41 @@ def test_every_need_has_a_bilingual_category_with_a_lead_agency_and_a_strategy()
         assert 1 <= category.strategy.number <= 6
 
 
+def test_the_kinds_of_help_sit_in_a_few_plain_bilingual_groups_with_something_else_alone():
+    groups = list(CategoryGroup.objects.prefetch_related("categories"))
+    assert 3 <= len(groups) <= 6
+    for group in groups:
+        assert group.name_th and group.name_en, group.code
+        assert 1 <= group.categories.count() <= 5, group.code
+    ungrouped = Category.objects.filter(group=None).values_list("code", flat=True)
+    assert list(ungrouped) == ["other"]
+
+
+def test_the_descriptions_speak_to_the_citizen_as_khun():
+    for category in Category.objects.all():
+        assert not re.search("(?<!เ)ท่าน", category.description_th), category.code
+
+
+def test_the_migration_groups_the_kinds_and_rewords_only_descriptions_never_edited():
+    migration = importlib.import_module("referrals.migrations.0015_category_groups")
+    former = migration.FORMER_DESCRIPTIONS_TH
+    Category.objects.update(group=None)
+    Category.objects.filter(code="other").update(description_th=former["other"])
+    Category.objects.filter(code="after-prison").update(description_th="แก้ไขโดยผู้ดูแลระบบ")
+    Category.objects.filter(code="witness-protection").update(
+        description_th=former["witness-protection"]
+    )
+
+    migration.group_and_reword(apps, None)
+
+    descriptions = dict(Category.objects.values_list("code", "description_th"))
+    assert descriptions["other"].startswith("เล่าปัญหาของคุณได้เลย")
+    assert "มีเพียงเจ้าหน้าที่ผู้รับผิดชอบเท่านั้นที่เห็นคำขอของคุณ" in descriptions["witness-protection"]
+    assert descriptions["after-prison"] == "แก้ไขโดยผู้ดูแลระบบ"
+    grouped = dict(Category.objects.values_list("code", "group__code"))
+    assert grouped["unpaid-wages"] == "work-money" and grouped["other"] is None
+
+
 def test_witness_trafficking_and_violence_categories_are_restricted():
     restricted = set(Category.objects.filter(is_restricted=True).values_list("code", flat=True))
     assert restricted == {"witness-protection", "human-trafficking", "domestic-violence"}
@@ -133,13 +171,12 @@ def test_categories_route_to_the_agency_that_gives_that_help():
 
 def test_syncing_again_creates_nothing_and_keeps_an_administrators_edit():
     Category.objects.filter(code="legal-aid").update(name_en="Free legal help")
-    before = [
-        model.objects.count() for model in (Agency, Strategy, Category, Province, Subdistrict)
-    ]
+    models = (Agency, Strategy, CategoryGroup, Category, Province, Subdistrict)
+    before = [model.objects.count() for model in models]
 
     call_command("sync_reference_data", stdout=io.StringIO())
 
-    after = [model.objects.count() for model in (Agency, Strategy, Category, Province, Subdistrict)]
+    after = [model.objects.count() for model in models]
     assert after == before
     assert Category.objects.get(code="legal-aid").name_en == "Free legal help"
 

@@ -14,6 +14,19 @@ from agencies.models import Agency
 from strategies.models import Indicator, Project, Strategy
 
 
+class CategoryGroup(BilingualName):
+    """A few kinds of help under one plain name, so that the public form shows a short
+    list of groups to open rather than every kind at once."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("group of help categories")
+        verbose_name_plural = _("groups of help categories")
+
+
 class Category(BilingualName):
     """What a citizen asks help for, in words they recognise.
 
@@ -65,6 +78,15 @@ class Category(BilingualName):
         blank=True,
         related_name="categories",
         verbose_name=_("counted by the indicators"),
+    )
+    group = models.ForeignKey(
+        CategoryGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="categories",
+        verbose_name=_("group"),
+        help_text=_("Empty: shown on its own after the groups, as “Something else” is."),
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)

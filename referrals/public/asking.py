@@ -150,7 +150,7 @@ def _form_body(form) -> str:
     be reached only costs the drawing."""
     context = {
         "form": form,
-        "categories": selectors.category_cards(),
+        "category_groups": selectors.category_groups(),
         "retention_years": settings.RETENTION_YEARS,
     }
     if form.is_bound:

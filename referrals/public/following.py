@@ -83,7 +83,7 @@ def track(request):
                 request,
                 "public/track.html",
                 context,
-                _("Too many requests from your connection. Please try again later."),
+                _("Too many tries from your connection. Please try again later."),
                 retry_after=spent.retry_after,
             )
         if not form.is_valid():
@@ -312,9 +312,15 @@ def confirm_email(request, reference, token):
 
 @require_POST
 def forget(request, reference):
-    """Close the request on this browser (a shared or borrowed phone)."""
+    """Sign out of the request on this browser (a shared or borrowed phone)."""
     browser.forget(request, reference)
-    messages.success(request, _("The request is closed on this device."))
+    messages.success(
+        request,
+        _(
+            "You have signed out of this request on this device. Its reference code and "
+            "secret open it again."
+        ),
+    )
     return redirect("public:track")
 
 

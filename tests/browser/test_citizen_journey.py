@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agencies.models import District, Role
 from referrals import services
-from referrals.models import Case, CaseStatus, Notification, Rating
+from referrals.models import Case, CaseStatus, Category, Notification, Rating
 from tests.browser.conftest import PHONE
 from tests.referrals.factories import staff
 
@@ -23,6 +23,7 @@ REFERENCE = re.compile(r"RP-25\d\d-[0-9A-Z]{6}")
 SECRET = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 CATEGORY = "ค่าจ้างค้างจ่ายและสิทธิแรงงาน"  # unpaid wages, led by the labour ministry (MOL)
+CATEGORY_GROUP = "งาน ค่าจ้าง และหนี้สิน"  # the group to open on the form to find it
 DESCRIPTION = "นายจ้างไม่จ่ายค่าจ้างมาสามเดือนแล้ว ขอให้ช่วยติดตามค่าจ้างที่ค้างให้ด้วย"
 PUBLIC_NOTE = "เจ้าหน้าที่แรงงานจังหวัดนัดนายจ้างมาไกล่เกลี่ยในวันจันทร์หน้า"
 INTERNAL_NOTE = "นายจ้างรายนี้เคยถูกร้องเรียนมาแล้วสองครั้ง (บันทึกภายใน)"
@@ -127,6 +128,7 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     expect(page.get_by_role("button", name="แสดงอำเภอ")).to_be_hidden()
     expect(page.get_by_role("button", name="แสดงตำบล")).to_be_hidden()
 
+    page.get_by_text(CATEGORY_GROUP, exact=True).click()
     page.get_by_role("radio", name=CATEGORY).check()
     page.get_by_label("เล่าว่าเกิดอะไรขึ้น และต้องการความช่วยเหลืออย่างไร").fill(DESCRIPTION)
     page.get_by_label("จังหวัด", exact=True).select_option(label="เชียงใหม่")
@@ -138,17 +140,17 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     subdistrict = page.get_by_label("ตำบล/แขวง (ไม่บังคับ)")
     expect(subdistrict.get_by_role("option", name="ศรีภูมิ", exact=True)).to_be_attached()
     subdistrict.select_option(label="ศรีภูมิ")
-    page.get_by_label("ชื่อ-นามสกุลของท่าน").fill("สมชาย ใจดี")
+    page.get_by_label("ชื่อ-นามสกุลของคุณ").fill("สมชาย ใจดี")
     page.get_by_label("หมายเลขโทรศัพท์").fill("081 234 5678")
-    page.get_by_label("อีเมล (ถ้ามี)").fill("somchai@example.org")
+    page.get_by_label("อีเมล (ไม่บังคับ)").fill("somchai@example.org")
     check_page(page, "form filled", page_problems)
     shoot(page, screenshot_dir, "citizen-1-form")
     submit.click()
 
     # 2. The code and the secret.
-    expect(page.get_by_role("heading", name="ได้รับเรื่องของท่านแล้ว")).to_be_visible()
-    reference = slip_value(page, "เลขที่เรื่อง")
-    secret = slip_value(page, "รหัสยืนยัน")
+    expect(page.get_by_role("heading", name="ได้รับคำขอของคุณแล้ว")).to_be_visible()
+    reference = slip_value(page, "เลขที่คำขอ")
+    secret = slip_value(page, "รหัสลับ")
     assert REFERENCE.fullmatch(reference), reference
     assert SECRET.fullmatch(secret), secret
     check_page(page, "received", page_problems)
@@ -167,22 +169,22 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     ).click()
     phone.wait_for_url("**/track/")
     check_page(phone, "track", page_problems)
-    phone.get_by_label("เลขที่เรื่อง").fill(reference)
-    phone.get_by_label("รหัสยืนยัน").fill(secret)
-    phone.get_by_role("button", name="เปิดคำขอของข้าพเจ้า").click()
+    phone.get_by_label("เลขที่คำขอ").fill(reference)
+    phone.get_by_label("รหัสลับ").fill(secret)
+    phone.get_by_role("button", name="เปิดคำขอของฉัน").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(f"คำขอ {reference}")
     status = phone.locator(".case-header .status")
-    expect(status).to_have_text("ได้รับเรื่องแล้ว")
+    expect(status).to_have_text("ได้รับคำขอแล้ว")
     check_page(phone, "case new", page_problems)
     shoot(phone, screenshot_dir, "citizen-3-tracked")
 
     # 3b. The link in the email confirms the address, on the device that opened the request.
     token = Notification.objects.get(case=case, kind="case_received").context["token"]
     phone.goto(live_server.url + f"/track/{reference}/confirm-email/{token}/")
-    expect(phone.get_by_role("heading", level=1)).to_have_text("ยืนยันอีเมลของท่าน")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("ยืนยันอีเมลของคุณ")
     check_page(phone, "confirm email", page_problems)
     phone.get_by_role("button", name="ยืนยันอีเมลของฉัน").click()
-    expect(phone.get_by_role("status")).to_contain_text("ความคืบหน้าของคำขอนี้จะส่งไปที่อีเมล")
+    expect(phone.get_by_role("status")).to_contain_text("เราจะส่งความคืบหน้าของคำขอนี้ไปที่อีเมลของคุณ")
     assert Case.objects.get(pk=case.pk).citizen_email_confirmed_at is not None
 
     # 4. The lead agency's intake officer accepts the case and writes two notes.
@@ -210,16 +212,16 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     check_page(phone, "case resolved", page_problems)
     shoot(phone, screenshot_dir, "citizen-5-resolved")
     for question, score in (
-        ("ความช่วยเหลือมีประโยชน์กับท่านเพียงใด", "5"),
-        ("ท่านได้รับคำอธิบายชัดเจนเพียงใด", "4"),
-        ("โดยรวมท่านพึงพอใจเพียงใด", "5"),
+        ("ความช่วยเหลือมีประโยชน์กับคุณเพียงใด", "5"),
+        ("คำอธิบายที่คุณได้รับชัดเจนเพียงใด", "4"),
+        ("โดยรวมคุณพึงพอใจเพียงใด", "5"),
     ):
         rate.get_by_role("group", name=question).get_by_label(score, exact=True).check()
     rate.get_by_label("ความคิดเห็น (ไม่บังคับ)").fill(COMMENT)
     rate.get_by_role("button", name="ประเมินความช่วยเหลือที่ได้รับ", exact=True).click()
 
     expect(phone.get_by_role("status")).to_contain_text("ขอบคุณที่ประเมินความช่วยเหลือที่ได้รับ")
-    expect(phone.get_by_role("heading", name="ผลการประเมินของท่าน")).to_be_visible()
+    expect(phone.get_by_role("heading", name="ผลการประเมินของคุณ")).to_be_visible()
     expect(phone.get_by_text("ประโยชน์ 5/5 · ความชัดเจน 4/5 · ความพึงพอใจ 5/5")).to_be_visible()
     expect(phone.locator("form#action-rate")).to_have_count(0)
     expect(phone.get_by_role("button", name="ประเมินความช่วยเหลือที่ได้รับ", exact=True)).to_have_count(0)
@@ -243,16 +245,17 @@ def test_the_request_form_works_without_javascript(
     listen_for_errors(page, errors)
     page.goto(live_server.url + "/requests/new/")
 
+    page.get_by_text(CATEGORY_GROUP, exact=True).click()
     page.get_by_role("radio", name=CATEGORY).check()
     page.get_by_label("เล่าว่าเกิดอะไรขึ้น และต้องการความช่วยเหลืออย่างไร").fill(DESCRIPTION)
-    page.get_by_label("ชื่อ-นามสกุลของท่าน").fill("มาลี ศรีสุข")
+    page.get_by_label("ชื่อ-นามสกุลของคุณ").fill("มาลี ศรีสุข")
     page.get_by_label("หมายเลขโทรศัพท์").fill("089 765 4321")
     page.get_by_label("จังหวัด", exact=True).select_option(label="เชียงใหม่")
     page.get_by_role("button", name="แสดงอำเภอ").click()
 
     # The page comes back with the districts of the province, and what was typed kept.
     expect(page.get_by_role("radio", name=CATEGORY)).to_be_checked()
-    expect(page.get_by_label("ชื่อ-นามสกุลของท่าน")).to_have_value("มาลี ศรีสุข")
+    expect(page.get_by_label("ชื่อ-นามสกุลของคุณ")).to_have_value("มาลี ศรีสุข")
     expect(page.locator(".form-errors")).to_have_count(0)
     page.get_by_label("อำเภอ/เขต (ไม่บังคับ)").select_option(label="เมืองเชียงใหม่")
     page.get_by_role("button", name="แสดงตำบล").click()
@@ -261,10 +264,10 @@ def test_the_request_form_works_without_javascript(
     shoot(page, screenshot_dir, "nojs-1-form")
     page.get_by_role("button", name="ส่งคำขอ", exact=True).click()
 
-    expect(page.get_by_role("heading", name="ได้รับเรื่องของท่านแล้ว")).to_be_visible()
-    reference = slip_value(page, "เลขที่เรื่อง")
+    expect(page.get_by_role("heading", name="ได้รับคำขอของคุณแล้ว")).to_be_visible()
+    reference = slip_value(page, "เลขที่คำขอ")
     assert REFERENCE.fullmatch(reference), reference
-    assert SECRET.fullmatch(slip_value(page, "รหัสยืนยัน"))
+    assert SECRET.fullmatch(slip_value(page, "รหัสลับ"))
     expect(page.get_by_role("button", name="พิมพ์")).to_be_hidden()  # printing needs JS
     check_page(page, "no-js received", page_problems)
     shoot(page, screenshot_dir, "nojs-2-received")
@@ -273,4 +276,36 @@ def test_the_request_form_works_without_javascript(
     assert (case.description, case.citizen_name) == (DESCRIPTION, "มาลี ศรีสุข")
     assert (case.district.name_th, case.subdistrict.name_th) == ("เมืองเชียงใหม่", "ศรีภูมิ")
     assert page_problems == []
+    assert errors == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["360", "1280"])
+def test_the_kinds_of_help_leave_the_description_near_and_each_is_one_tap_away(
+    browser, live_server, reference_data, javascript, viewport, screenshot_dir
+):
+    context = browser.new_context(locale="th-TH", viewport=viewport, java_script_enabled=javascript)
+    page = context.new_page()
+    errors: list[str] = []
+    listen_for_errors(page, errors)
+    page.goto(live_server.url + "/requests/new/")
+
+    kinds = page.locator("fieldset", has=page.locator("input[name=category]"))
+    description = page.get_by_label("เล่าว่าเกิดอะไรขึ้น และต้องการความช่วยเหลืออย่างไร")
+    distance = description.bounding_box()["y"] - kinds.bounding_box()["y"]
+    assert distance < 2.5 * viewport["height"], distance
+    shoot(page, screenshot_dir, f"kinds-{viewport['width']}-{'js' if javascript else 'nojs'}")
+
+    # Each of the 17 kinds: open its group (if it has one), choose it, read what it covers.
+    categories = list(Category.objects.filter(is_active=True).select_related("group"))
+    assert len(categories) == 17
+    for category in categories:
+        radio = page.get_by_label(category.name_th)
+        if not radio.is_visible():  # in a closed group: one tap on its name opens it
+            page.locator("details.kind-group summary", has_text=category.group.name_th).click()
+        radio.check()
+        expect(radio).to_be_checked()
+        expect(page.get_by_text(category.description_th, exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    context.close()
     assert errors == []

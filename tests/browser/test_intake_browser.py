@@ -30,9 +30,9 @@ def test_intake_narrows_places_in_place_and_shows_the_secret_once(
     page.get_by_label("อำเภอ/เขต").select_option(label="เมืองเชียงใหม่")
     page.get_by_label("ตำบล/แขวง").select_option(label="ศรีภูมิ")
     screenshot("form")
-    page.get_by_role("button", name="บันทึกและพิมพ์ใบรับเรื่อง").click()
+    page.get_by_role("button", name="บันทึกและพิมพ์ใบรับคำขอ").click()
 
-    expect(page.get_by_role("heading", name="ได้รับเรื่องของท่านแล้ว")).to_be_visible()
+    expect(page.get_by_role("heading", name="ได้รับคำขอของคุณแล้ว")).to_be_visible()
     secret = page.locator(".slip-codes dd").nth(1).inner_text()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", secret)
     screenshot("slip")

@@ -11,7 +11,7 @@ def test_tells_a_citizen_how_to_ask_for_help_and_follow_a_request(client):
     response = client.get("/")
     text = response.text
     assert "วิธีขอความช่วยเหลือ" in text
-    assert "วิธีติดตามเรื่อง" in text
+    assert "วิธีติดตามคำขอ" in text
     assert "1111" in text
     assert "191" in text
     # Every active category is explained, with the agency that leads it.

@@ -139,7 +139,7 @@ def test_an_email_queued_in_english_is_written_in_english(outbox):
     assert "confirm that this address is yours" in email.body
     assert "Reference code" in email.body
     assert "confirm your email address" in email.subject
-    assert "เลขที่เรื่อง" not in email.body
+    assert "เลขที่คำขอ" not in email.body
 
 
 def test_an_email_queued_in_thai_is_written_in_thai(outbox):
@@ -149,7 +149,7 @@ def test_an_email_queued_in_thai_is_written_in_thai(outbox):
         notifications.deliver(notification.pk)
 
     [email] = outbox
-    assert "เลขที่เรื่อง" in email.body
+    assert "เลขที่คำขอ" in email.body
     assert (case.reference in email.body, secret in email.body) == (True, False)
     for english in ("Reference code", "confirm that", "If you did not send this request"):
         assert english not in email.body

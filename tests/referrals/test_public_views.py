@@ -22,6 +22,7 @@ from referrals.models import (
     CaseEvent,
     CaseStatus,
     Category,
+    CategoryGroup,
     Channel,
     ErasureRequest,
     EventKind,
@@ -169,12 +170,43 @@ def test_the_17_kinds_of_help_are_radios_with_their_descriptions(client, languag
     assert {attribute(r, "type") for r in radios} == {"radio"}
     assert {attribute(r, "value") for r in radios} == {str(c.pk) for c in categories}
     labels = {attribute(label, "for"): text(label) for label in find_all(form, "label")}
-    shown = {attribute(r, "value"): labels[attribute(r, "id")] for r in radios}
+    named = {attribute(r, "value"): labels[attribute(r, "id")] for r in radios}
+    described = {
+        attribute(r, "value"): text(find(form, id=attribute(r, "aria-describedby"))) for r in radios
+    }
     for category in categories:
         name = category.name_th if language == "th" else category.name_en
         description = category.description_th if language == "th" else category.description_en
-        assert name in shown[str(category.pk)]
-        assert " ".join(description.split()) in shown[str(category.pk)]
+        assert name in named[str(category.pk)]
+        assert described[str(category.pk)] == " ".join(description.split())
+
+
+def test_the_kinds_of_help_come_in_groups_opened_one_at_a_time_with_something_else_alone(client):
+    form = the_form(client.get(NEW_REQUEST))
+    groups = find_all(form, "details", class_="kind-group")
+    names = [text(find(group, "summary")) for group in groups]
+    assert names == list(CategoryGroup.objects.values_list("name_th", flat=True))
+    assert {attribute(group, "name") for group in groups} == {"kind-groups"}
+    assert not any("open" in dict(group.attributes) for group in groups)
+    inside = {attribute(r, "value") for g in groups for r in find_all(g, "input", name="category")}
+    assert inside == {str(c.pk) for c in Category.objects.exclude(code="other")}
+    # "Something else" stays in sight, after the groups, for whoever is not sure.
+    last = find_all(form, "input", name="category")[-1]
+    assert attribute(last, "value") == category_pk("other")
+
+
+def test_after_a_mistake_the_group_of_the_chosen_kind_comes_back_open_with_it_chosen(client):
+    response = client.post(NEW_REQUEST, request_form("loan-sharks-debt", citizen_name=""))
+
+    groups = find_all(the_form(response), "details", class_="kind-group")
+    opened = [g for g in groups if "open" in dict(g.attributes)]
+    assert [text(find(g, "summary")) for g in opened] == ["งาน ค่าจ้าง และหนี้สิน"]
+    chosen = find(opened[0], "input", value=category_pk("loan-sharks-debt"))
+    assert "checked" in dict(chosen.attributes)
+    # The summary's link leads to the first kind, whatever group it is in.
+    response = client.post(NEW_REQUEST, request_form(category=None))
+    assert find(page(response), "a", href="#id_category_0") is not None
+    assert find(the_form(response), "input", id="id_category_0") is not None
 
 
 def test_choosing_a_province_without_javascript_shows_its_districts_and_saves_nothing(
@@ -740,9 +772,7 @@ def test_opening_requests_is_limited_per_address(client, settings):
         assert open_case(client, case.reference, secret).status_code == 302
     refused = open_case(client, case.reference, secret)
     assert refused.status_code == 429 and retry_after(refused) > 0
-    assert in_thai("Too many requests from your connection. Please try again later.") in alert(
-        refused
-    )
+    assert in_thai("Too many tries from your connection. Please try again later.") in alert(refused)
     other = open_case(Client(), case.reference, secret, REMOTE_ADDR="198.51.100.20")
     assert other.status_code == 302
 
@@ -792,7 +822,7 @@ def test_the_opened_request_closes_after_a_while_without_activity(client, settin
     assert not CaseEvent.objects.filter(case=case, kind=EventKind.INFORMATION_RECEIVED).exists()
 
 
-def test_forget_closes_the_request_on_this_browser(client):
+def test_signing_out_of_a_request_closes_it_on_this_browser(client):
     response = client.post(NEW_REQUEST, request_form())
     case = submitted(response)
     assert client.get(case_url(case)).status_code == 200
@@ -800,7 +830,7 @@ def test_forget_closes_the_request_on_this_browser(client):
     forgotten = client.post(case_url(case, "forget/"))
 
     assert forgotten.status_code == 302 and forgotten["Location"] == "/track/"
-    assert in_thai("The request is closed on this device.") in messages_shown(client.get("/track/"))
+    assert "ออกจากคำขอนี้บนอุปกรณ์นี้แล้ว" in messages_shown(client.get("/track/"))
     assert gone_to_tracking(client.get(case_url(case)), case.reference)
     assert client.get(response["Location"]).status_code == 404
 
@@ -848,15 +878,16 @@ def test_the_tracking_form_is_filled_with_the_reference_it_was_sent_for(client):
 
 # --- The request's page ---------------------------------------------------------------
 
+# DESIGN.md's words, with the citizen addressed as คุณ and a request called a คำขอ throughout.
 STATUS_WORDS = {
-    CaseStatus.NEW: "ได้รับเรื่องแล้ว",
+    CaseStatus.NEW: "ได้รับคำขอแล้ว",
     CaseStatus.IN_PROGRESS: "อยู่ระหว่างดำเนินการ",
-    CaseStatus.WAITING_CITIZEN: "รอข้อมูลเพิ่มเติมจากท่าน",
+    CaseStatus.WAITING_CITIZEN: "รอข้อมูลเพิ่มเติมจากคุณ",
     CaseStatus.RESOLVED: "ดำเนินการเสร็จแล้ว",
-    CaseStatus.CLOSED: "ปิดเรื่อง",
-    CaseStatus.REJECTED: "ไม่อยู่ในขอบเขต",
-    CaseStatus.DUPLICATE: "เรื่องซ้ำ",
-    CaseStatus.WITHDRAWN: "ยกเลิกโดยผู้ยื่น",
+    CaseStatus.CLOSED: "ปิดคำขอแล้ว",
+    CaseStatus.REJECTED: "ไม่อยู่ในขอบเขตของหน่วยงาน",
+    CaseStatus.DUPLICATE: "คำขอซ้ำ",
+    CaseStatus.WITHDRAWN: "ยกเลิกแล้ว",
 }
 
 

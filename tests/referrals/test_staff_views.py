@@ -174,7 +174,7 @@ def test_the_case_page_shows_details_timeline_and_records_the_view(client):
     assert response.status_code == 200
     assert "สมชาย ใจดี" in response.text
     assert "1101700203450" in response.text
-    assert "ได้รับเรื่องแล้ว" in response.text  # the timeline's first line
+    assert "ได้รับคำขอแล้ว" in response.text  # the timeline's first line
     assert PersonalDataAccess.objects.filter(
         user=intake, case=case, action=PersonalDataAccess.Action.VIEW_CASE
     ).exists()
@@ -480,7 +480,7 @@ def test_an_intake_officer_records_a_phone_request_and_prints_the_slip(client):
 
     slip = client.get(response["Location"])
     assert slip.status_code == 200, slip.status_code
-    secret = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", slip.text.split("รหัสยืนยัน")[1]).group()
+    secret = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", slip.text.split("รหัสลับ")[1]).group()
     from referrals.identity import secret_hash
 
     assert secret_hash(secret) == case.secret_hash
@@ -497,7 +497,7 @@ def test_intake_with_bad_input_says_what_is_wrong_and_saves_nothing(client):
     assert "โปรดแก้ไขข้อมูลต่อไปนี้" in response.text
     assert "กรอกหมายเลขโทรศัพท์ 9 หรือ 10 หลัก" in response.text
     assert "เลขประจำตัวประชาชนไม่ถูกต้อง" in response.text
-    assert "เล่าปัญหาโดยสังเขป" in response.text
+    assert "กรุณาเล่าปัญหาโดยย่อ (อย่างน้อย 10 ตัวอักษร)" in response.text
     assert not Case.objects.exists()
 
 

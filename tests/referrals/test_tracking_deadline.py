@@ -38,7 +38,7 @@ def test_while_the_agency_waits_for_the_citizen_its_clock_is_said_to_be_stopped(
 
     response = tracking_page(client, case)
 
-    assert "หยุดนับเวลาของหน่วยงานจนกว่าท่านจะตอบ" in response.text
+    assert "หน่วยงานหยุดนับเวลาไว้จนกว่าคุณจะตอบ" in response.text
 
 
 def test_a_finished_request_promises_nothing(client):

@@ -9,9 +9,10 @@ from strategies.reference import sync_strategies
 
 class Command(BaseCommand):
     help = (
-        "Create the reference data that is missing (agencies, strategies, help categories, "
-        "default SLA policies) and refresh the geography from the installed geothai. "
-        "Idempotent; the data migrations run the same functions on a new database."
+        "Create the reference data that is missing (agencies, strategies, help categories "
+        "and their groups, default SLA policies) and refresh the geography from the "
+        "installed geothai. Idempotent; the data migrations run the same functions on a new "
+        "database."
     )
 
     @transaction.atomic
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             ("agencies", "District"),
             ("agencies", "Subdistrict"),
             ("strategies", "Strategy"),
+            ("referrals", "CategoryGroup"),
             ("referrals", "Category"),
             ("referrals", "SlaPolicy"),
         ]:
