@@ -10,6 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
+from agencies.collation import in_name_order
 from agencies.models import Agency, District, Province, Subdistrict
 from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
@@ -289,9 +290,12 @@ class PlaceFieldsMixin:
         district = place_code(
             self.data.get(self.add_prefix("district")) or self.initial.get("district")
         )
-        self.fields["district"].queryset = District.objects.filter(province_id=province or None)
-        self.fields["subdistrict"].queryset = Subdistrict.objects.filter(
-            district_id=district or None
+        self.fields["province"].queryset = in_name_order(Province.objects.all())
+        self.fields["district"].queryset = in_name_order(
+            District.objects.filter(province_id=province or None)
+        )
+        self.fields["subdistrict"].queryset = in_name_order(
+            Subdistrict.objects.filter(district_id=district or None)
         )
 
 
