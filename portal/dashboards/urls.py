@@ -10,4 +10,5 @@ urlpatterns = [
     path("provinces/<slug:code>/", views.province, name="province"),
     path("strategies/", views.strategies, name="strategies"),
     path("cases/", views.cases, name="cases"),
+    path("recount/", views.recount, name="recount"),
 ]

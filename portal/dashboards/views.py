@@ -1,23 +1,34 @@
 """The dashboards' pages: read-only, for inspectors (every agency) and an agency's
 supervisors and CCEOs (their own). Each page's tables download as CSV or XLSX
-(``?export=csv&table=<key>`` beside the page's own filters)."""
+(``?export=csv&table=<key>`` beside the page's own filters), saying first which filters
+they hold and when their figures were counted.
 
+Every page says when its figures were counted, and says so loudly when the tabs of the same
+selection were counted at other moments, with a button that has them all counted again."""
+
+import logging
+from datetime import datetime
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from agencies.collation import sorted_by_name
 from agencies.models import Agency, District, Province
-from agencies.permissions import dashboard_scope
+from agencies.permissions import DashboardScope, dashboard_scope
 from agencies.regions import PROVINCE_REGION, REGIONS
+from portal import tasks
 from portal.dashboards import figures, places, public, snapshots
 from portal.dashboards.filters import Selection, current_fiscal_year, fiscal_year_choices
 from portal.dashboards.tables import (
@@ -27,6 +38,7 @@ from portal.dashboards.tables import (
     PERCENT,
     SCORE,
     TEXT,
+    About,
     Column,
     Table,
     csv_response,
@@ -34,10 +46,17 @@ from portal.dashboards.tables import (
     xlsx_response,
 )
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
 MAX_PAGE = 2000
 EXPORTS = {"csv": csv_response, "xlsx": xlsx_response}
+TABS = {
+    "overview": gettext_lazy("Overview"),
+    "agencies": gettext_lazy("Agencies"),
+    "provinces": gettext_lazy("Provinces"),
+    "strategies": gettext_lazy("Strategies"),
+}
 
 
 def dashboard(view):
@@ -58,26 +77,124 @@ def dashboard(view):
     return wrapper
 
 
-def _render(request, template, selection, form, scope, tables, computed_at, **context):
-    """The page, or one of its tables as a download when ``export`` asks for it."""
+def _agency_ids(scope: DashboardScope) -> list[int] | None:
+    return None if scope.is_national else sorted(scope.agency_ids)
+
+
+def _recount_later(pages: list[str], scope: DashboardScope, selection: Selection) -> None:
+    """Ask a worker, once the request's writes are kept, to count these views again; a
+    broker that is down leaves them as they are (the next reader past their lifetime asks
+    again)."""
+
+    def ask():
+        try:
+            tasks.recount_dashboards.delay(pages, _agency_ids(scope), selection.query())
+        except Exception:
+            logger.warning("Dashboard views %s not queued for a recount", pages, exc_info=True)
+
+    transaction.on_commit(ask)
+
+
+def _read(page: str, scope: DashboardScope, selection: Selection) -> snapshots.Figures:
+    """A page's figures (``snapshots.figures_for``); when this reader is the first to find
+    them past their lifetime, a worker counts them again behind the reader."""
+    found = snapshots.figures_for(page, scope, selection)
+    if found.recount_claimed:
+        _recount_later([page], scope, selection)
+    return found
+
+
+def _minute(moment: datetime) -> datetime:
+    return timezone.localtime(moment).replace(second=0, microsecond=0)
+
+
+def _moments(page: str, computed_at: datetime, tabs: dict[str, datetime]) -> dict:
+    """When this page and each tab of the same selection were counted (the tabs never
+    counted yet left out), and whether any differs from this page to the minute shown."""
+    here = _("%(tab)s (this page)") % {"tab": TABS[page]} if page in TABS else _("This page")
+    listed = [(here, computed_at, True)]
+    listed += [(TABS[tab], tabs[tab], False) for tab in TABS if tab != page and tab in tabs]
+    return {
+        "tab_moments": listed,
+        "moments_differ": any(
+            _minute(moment) != _minute(computed_at) for _label, moment, _here in listed
+        ),
+    }
+
+
+def _render(
+    request,
+    template,
+    here: str,
+    reading: tuple[DashboardScope, Selection, object],
+    tables,
+    found: snapshots.Figures,
+    about: tuple[list, list] = ([], []),
+    exported: Selection | None = None,
+    **context,
+):
+    """The page, or one of its tables as a download when ``export`` asks for it. The
+    download names its filters first: those of the selection (``exported`` when the page
+    narrows it further) and ``about``'s, as (label, value) pairs and short parts."""
+    scope, selection, form = reading
     export = request.GET.get("export")
     if export:
         table = next((t for t in tables if t.key == request.GET.get("table")), None)
         if export not in EXPORTS or table is None:
             raise Http404(_("No such table to download."))
-        return EXPORTS[export](table)
+        exported = exported or selection
+        filters, short = about
+        return EXPORTS[export](
+            table,
+            About(
+                filters=exported.describe() + filters,
+                short=exported.short() + short,
+                computed_at=found.computed_at,
+            ),
+        )
     return render(
         request,
         template,
         {
             "selection": selection,
             "form": form,
+            "filters_shown": selection.describe(),
             "scope": scope,
             "tables": {table.key: table for table in tables},
-            "computed_at": computed_at,
+            "computed_at": found.computed_at,
+            "recounting": found.recounting,
+            **_moments(here, found.computed_at, found.tabs),
             **context,
         },
     )
+
+
+@login_required
+@require_POST
+def recount(request):
+    """Every tab of the reader's selection counted again by a worker (those not already
+    being counted), then back to the page the reader came from."""
+    scope = dashboard_scope(request.user)
+    if scope is None:
+        raise PermissionDenied(
+            _("The dashboards are for ministry inspectors and agency supervisors and CCEOs.")
+        )
+    selection, _form = Selection.from_request(request.GET, scope)
+    pages = snapshots.claim_recount(list(TABS), scope, selection)
+    if pages:
+        _recount_later(pages, scope, selection)
+        messages.success(
+            request, _("Every tab is being counted again. Reload the page in a minute or two.")
+        )
+    else:
+        messages.info(request, _("Every tab is already being counted again."))
+    back = request.POST.get("next", "")
+    if not (
+        back.startswith(reverse("dashboards:overview"))
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        back = f"{reverse('dashboards:overview')}?{selection.query()}"
+    return redirect(back)
 
 
 # --- Columns shared by the tables ----------------------------------------------------------
@@ -133,7 +250,7 @@ def _case_row(case, scope) -> dict:
 
 @dashboard
 def overview(request, scope, selection, form):
-    found = snapshots.figures_for("overview", scope, selection)
+    found = _read("overview", scope, selection)
     summary = found.data
     cases = _with_hours(summary.cases | summary.referrals)
     headline = Table(
@@ -207,11 +324,10 @@ def overview(request, scope, selection, form):
     return _render(
         request,
         "dashboards/overview.html",
-        selection,
-        form,
-        scope,
+        "overview",
+        (scope, selection, form),
         [headline, satisfaction, months, weeks],
-        found.computed_at,
+        found,
         cases=cases,
         ratings=ratings,
     )
@@ -222,7 +338,7 @@ def overview(request, scope, selection, form):
 
 @dashboard
 def agencies(request, scope, selection, form):
-    found = snapshots.figures_for("agencies", scope, selection)
+    found = _read("agencies", scope, selection)
     rows = [_with_hours(row) for row in found.data["rows"]]
     for row in rows:
         row["name"] = row["agency"].name
@@ -300,11 +416,10 @@ def agencies(request, scope, selection, form):
     return _render(
         request,
         "dashboards/agencies.html",
-        selection,
-        form,
-        scope,
+        "agencies",
+        (scope, selection, form),
         [table, flows, contested_table],
-        found.computed_at,
+        found,
         matrix_agencies=matrix_agencies,
         matrix_rows=matrix_rows,
         contested_limit=figures.CONTESTED_LIMIT,
@@ -319,14 +434,22 @@ def _touches(cells: dict, agency_id: int) -> bool:
 
 SORTABLE = {"name", "received", "open", "overdue", "resolved", "acknowledge_hours"}
 SORTABLE |= {"resolve_hours", "in_time_share", "satisfaction"}
+REGION_ORDER = {region.code: index for index, region in enumerate(REGIONS)}
 
 
 def _sorted(request, rows: list[dict]) -> tuple[list[dict], str, bool]:
+    """The rows by the column the reader chose (names in dictionary order), the rows
+    without a figure last."""
     key = request.GET.get("sort") if request.GET.get("sort") in SORTABLE else "name"
     descending = request.GET.get("order") == "desc"
     present = [row for row in rows if row.get(key) is not None]
     missing = [row for row in rows if row.get(key) is None]
-    present.sort(key=lambda row: row[key], reverse=descending)
+    if key == "name":
+        present = sorted_by_name(present, name=lambda row: row["name"])
+        if descending:
+            present.reverse()
+    else:
+        present.sort(key=lambda row: row[key], reverse=descending)
     return present + missing, key, descending
 
 
@@ -343,17 +466,21 @@ def _place_rows(rows, selection, place_param) -> list[dict]:
     return rows
 
 
-def _place_table(key, caption, rows, place_param):
+def _place_table(key, caption, rows, place_param, by_region: bool = False):
+    """Provinces (with their region, shown as groups when ``by_region``) or the districts
+    of one province (all in its region, named once above them)."""
+    region = [Column("region_name", _("Region"), TEXT)] if place_param == "province" else []
     return Table(
         key,
         caption,
         [
             Column("name", _("Province") if place_param == "province" else _("District"), TEXT),
-            Column("region_name", _("Region"), TEXT),
+            *region,
             *FIGURE_COLUMNS,
             Column("satisfaction", _("Overall satisfaction (1 to 5)"), SCORE),
         ],
         rows,
+        group_by="region_name" if by_region else "",
     )
 
 
@@ -382,18 +509,24 @@ def _needs_table(rows, selection) -> Table:
 
 @dashboard
 def provinces(request, scope, selection, form):
-    found = snapshots.figures_for("provinces", scope, selection)
+    found = _read("provinces", scope, selection)
     rows = _place_rows(found.data["rows"], selection, "province")
     rows, sort, descending = _sorted(request, rows)
-    table = _place_table("provinces", _("Each province"), rows, place_param="province")
+    # In name order the provinces stand under their region; sorted by a figure, they
+    # are ranked across the country, each with its region.
+    by_region = sort == "name"
+    if by_region:  # a stable sort: in dictionary order within each region
+        rows.sort(key=lambda row: REGION_ORDER[row["region"].code] if row["region"] else 0)
+    table = _place_table(
+        "provinces", _("Each province"), rows, place_param="province", by_region=by_region
+    )
     return _render(
         request,
         "dashboards/provinces.html",
-        selection,
-        form,
-        scope,
+        "provinces",
+        (scope, selection, form),
         [table, _needs_table(found.data["needs"], selection)],
-        found.computed_at,
+        found,
         sort=sort,
         descending=descending,
         sortable=SORTABLE,
@@ -416,15 +549,24 @@ def province(request, scope, selection, form, code):
     return _render(
         request,
         "dashboards/province.html",
-        selection,
-        form,
-        scope,
+        "province",
+        (scope, selection, form),
         [table],
-        timezone.now(),
+        _counted_now(scope, selection),
+        exported=selection.but(province=chosen),
         province=chosen,
+        region=PROVINCE_REGION.get(chosen.code),
         sort=sort,
         descending=descending,
         sortable=SORTABLE,
+    )
+
+
+def _counted_now(scope: DashboardScope, selection: Selection) -> snapshots.Figures:
+    """A page counted at each request (the districts of a province, the cases behind a
+    figure), with the moments of the tabs of the same selection beside it."""
+    return snapshots.Figures(
+        None, timezone.now(), False, tabs=snapshots.tab_moments(list(TABS), scope, selection)
     )
 
 
@@ -433,7 +575,7 @@ def province(request, scope, selection, form, code):
 
 @dashboard
 def strategies(request, scope, selection, form):
-    found = snapshots.figures_for("strategies", scope, selection)
+    found = _read("strategies", scope, selection)
     progress = found.data
     year = selection.fiscal_year or current_fiscal_year()
     indicator_rows, activity_rows = [], []
@@ -509,11 +651,10 @@ def strategies(request, scope, selection, form):
     return _render(
         request,
         "dashboards/strategies.html",
-        selection,
-        form,
-        scope,
+        "strategies",
+        (scope, selection, form),
         [indicators, activities],
-        found.computed_at,
+        found,
         progress=progress,
         year=year,
         timeliness_names=timeliness_names,
@@ -573,11 +714,13 @@ def cases(request, scope, selection, form):
     return _render(
         request,
         "dashboards/cases.html",
-        selection,
-        form,
-        scope,
+        "cases",
+        (scope, selection, form),
         [table],
-        timezone.now(),
+        _counted_now(scope, selection),
+        about=_narrowed(
+            figure, district, region, (request.GET["from"], request.GET["to"]) if referred else None
+        ),
         page=page,
         figure=figure,
         district=district,
@@ -589,6 +732,32 @@ def cases(request, scope, selection, form):
     )
 
 
+FIGURE_NAMES = {
+    "received": gettext_lazy("Requests received"),
+    "open": gettext_lazy("Open"),
+    "overdue": gettext_lazy("Overdue"),
+    "resolved": gettext_lazy("Resolved"),
+    "in_time": gettext_lazy("Resolved within the deadline"),
+    "late": gettext_lazy("Resolved after the deadline"),
+}
+
+
+def _narrowed(figure, district, region, referred) -> tuple[list, list]:
+    """What the cases behind a figure are, beyond the selection: for their download."""
+    filters, short = [(_("Cases counted as"), str(FIGURE_NAMES[figure]))], [figure]
+    if district:
+        filters.append((_("District"), district.name))
+        short.append(f"d{district.code}")
+    if region:
+        filters.append((_("Region"), region.name))
+        short.append(region.code)
+    if referred:
+        sender, receiver = referred
+        filters.append((_("Referrals"), f"{sender} → {receiver}"))
+        short.append(f"{sender}-{receiver}")
+    return filters, short
+
+
 def _page_number(request) -> int:
     try:
         return min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
@@ -598,11 +767,42 @@ def _page_number(request) -> int:
 
 # --- Public statistics ----------------------------------------------------------------------
 
+SIGN_NOTES = {
+    public.SUPPRESSED: gettext_lazy(
+        "fewer than %(small_cell)s: the number is not shown, so that no one can be singled out."
+    ),
+    public.WITHHELD: gettext_lazy(
+        "not shown either, so that a smaller number beside it cannot be worked out from the total."
+    ),
+    public.NOT_COMPUTED: gettext_lazy(
+        "not worked out: fewer than %(small_cell)s cases to work it out from (resolved, "
+        "with a deadline, or rated)."
+    ),
+}
+
+
+def _sign_notes(rows: list[dict]) -> list[tuple[str, str]]:
+    """(sign, what it means) for each sign that stands in ``rows``."""
+    return [
+        (sign, str(SIGN_NOTES[sign]) % {"small_cell": public.SMALL_CELL})
+        for sign in public.signs_in(rows)
+    ]
+
+
+def _published(level: str, name: str, row: dict) -> dict:
+    """A row of the public statistics as the public reads it: each withheld figure as the
+    sign that says why."""
+    figures = {**row, "resolve_hours": hours(row["resolve_median"])}
+    del figures["resolve_median"]
+    shown = {key: public.shown(key, value) for key, value in figures.items()}
+    return {"level": level, "name": name, **shown}
+
 
 @require_safe
 def public_stats(request):
-    """National, provincial and per-agency figures of a fiscal year for anyone, without
-    signing in; a figure resting on fewer than five cases is withheld.
+    """National, per-agency and provincial figures of a fiscal year for anyone, without
+    signing in; a figure resting on fewer than five cases is withheld, each kind with its
+    own sign, explained under each table. The provinces in dictionary order.
     ``?export=csv&table=stats`` downloads them."""
     years = [int(value) for value, _label in fiscal_year_choices() if value]
     try:
@@ -611,10 +811,9 @@ def public_stats(request):
         year = current_fiscal_year()
     if year not in years:
         year = current_fiscal_year()
-    found = snapshots.figures_for("stats", snapshots.NATIONAL, Selection(fiscal_year=year))
+    found = _read("stats", snapshots.NATIONAL, Selection(fiscal_year=year))
     stats = found.data
     columns = [
-        Column("level", _("Level"), TEXT),
         Column("name", _("Name"), TEXT),
         Column("received", _("Requests received")),
         Column("resolved", _("Resolved")),
@@ -622,24 +821,37 @@ def public_stats(request):
         Column("in_time_share", _("Resolved within the deadline (percent)"), PERCENT),
         Column("satisfaction", _("Overall satisfaction (1 to 5)"), SCORE),
     ]
-    rows = [{"level": _("Whole country"), "name": _("Thailand"), **stats["national"]}]
-    rows += [{"level": _("Province"), "name": p.name, **row} for p, row in stats["provinces"]]
-    rows += [{"level": _("Agency"), "name": a.name, **row} for a, row in stats["agencies"]]
-    for row in rows:
-        row["resolve_hours"] = hours(row.pop("resolve_median"))
-    table = Table(
-        "stats", _("Public statistics, fiscal year %(year)s") % {"year": year}, columns, rows
+    national = [_published(_("Whole country"), _("Thailand"), stats["national"])]
+    agencies = [_published(_("Agency"), a.name, row) for a, row in stats["agencies"]]
+    provinces = sorted_by_name(
+        [_published(_("Province"), p.name, row) for p, row in stats["provinces"]],
+        name=lambda row: row["name"],
     )
+    caption = _("Public statistics, fiscal year %(year)s") % {"year": year}
     if request.GET.get("export") == "csv":
-        return csv_response(table, missing=public.SUPPRESSED)
+        rows = national + agencies + provinces
+        table = Table("stats", caption, [Column("level", _("Level"), TEXT), *columns], rows)
+        about = About(
+            filters=[(_("Fiscal year (B.E.)"), str(year))],
+            short=[f"fy{year}"],
+            computed_at=found.computed_at,
+            notes=[f"{sign} {note}" for sign, note in _sign_notes(rows)],
+        )
+        return csv_response(table, about)
+    groups = [
+        ("national", _("Whole country"), national),
+        ("by-agency", _("By agency"), agencies),
+        ("by-province", _("By province"), provinces),
+    ]
     return render(
         request,
         "portal/stats.html",
         {
-            "table": table,
-            "national_rows": rows[:1],
-            "provinces": rows[1 : 1 + len(stats["provinces"])],
-            "agencies": rows[1 + len(stats["provinces"]) :],
+            "groups": [
+                (key, heading, Table(key, heading, columns, rows), _sign_notes(rows))
+                for key, heading, rows in groups
+            ],
+            "signs": public.SIGNS,
             "year": year,
             "years": years,
             "small_cell": public.SMALL_CELL,
