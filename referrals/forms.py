@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies import permissions
 from agencies.collation import in_name_order
 from agencies.models import Agency, District, Province, Subdistrict
+from agencies.thai_dates import ThaiDateField
 from referrals.models import CaseStatus, Category, Channel, Priority
 from referrals.notifications import STAFF_KINDS
 from referrals.public.forms import place_code
@@ -208,12 +209,8 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
     )
-    created_from = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = ThaiDateField(label=_("Submitted from"), required=False)
+    created_to = ThaiDateField(label=_("Submitted until"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -248,8 +245,21 @@ class QueueFilterForm(forms.Form):
             rows.append((field, options))
         return rows
 
+    def filters_chosen(self) -> bool:
+        """Whether a filter beyond the search box and the sort is set (a date by any of its
+        day, month and year): the more filters then show open."""
+        if not self.is_bound:
+            return False
+        values = [self[name].value() for name in self.fields if name not in ("q", "sort")]
+        return any(any(v) if isinstance(v, list) else v for v in values)
+
     def filters(self) -> QueueFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The filters chosen, each that is valid (a date still being chosen, day first,
+        leaves the others in place)."""
+        if not self.is_bound:
+            return QueueFilters()
+        self.full_clean()  # cleaned_data: the valid fields, whatever the others
+        data = self.cleaned_data
         return QueueFilters(
             status=data.get("status", ""),
             category=data.get("category", ""),

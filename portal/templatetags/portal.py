@@ -61,7 +61,8 @@ def error_summary(form) -> list[tuple[str, str]]:
     for field in form:
         if not field.errors:
             continue
-        anchor = field.auto_id + ("_0" if field.widget_type == "radioselect" else "")
+        # A field of several inputs (choices, a date's day, month and year): its first.
+        anchor = field.auto_id + ("_0" if field.widget_type in ("radioselect", "thaidate") else "")
         if field.name in short:
             lines.append((anchor, str(short[field.name])))
         else:
