@@ -4,8 +4,13 @@ with the moment they were computed, served while younger than the view's lifetim
 - a snapshot equals the figures the selectors compute from the cases at its moment, both
   ways (snapshot first, or the selectors first);
 - a page inside its view's lifetime shows the snapshot's figures (stale by design) and
-  says when they were counted; after the lifetime, or a refresh past half of it, the new
-  ones; a period that ended before this fiscal year lives six times longer;
+  says when they were counted; after the lifetime it still shows them, saying they are
+  being counted again, while a worker counts them (asked once, by the first reader), and
+  then the new ones; after six lifetimes, or a refresh past half of one, the new ones at
+  once; a period that ended before this fiscal year lives six times longer;
+- a page past its lifetime costs a warm page and one UPDATE, and counts nothing;
+- every tab says when it was counted and, when the tabs of a selection were counted at
+  other moments, lists them, with a button that has every tab counted again;
 - ``refresh_standard_views`` (the Celery beat task) computes each standard view once,
   renews those past half their lifetime, and forgets the snapshots too old to serve;
 - a page served from a snapshot costs the same few queries for 1 case or 30;
