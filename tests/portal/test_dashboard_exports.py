@@ -28,7 +28,6 @@ from strategies.models import (
     Project,
     Strategy,
 )
-from tests.factories import InspectorFactory
 from tests.portal.dashboard_data import (
     COMMENT,
     DECLINED,
@@ -51,12 +50,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def inspector(client):
-    client.force_login(InspectorFactory().user)
-    return client
 
 
 def thai(*messages) -> list[str]:

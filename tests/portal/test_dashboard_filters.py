@@ -19,24 +19,12 @@ from django.utils.translation import gettext
 from agencies.collation import dictionary_key
 from agencies.models import District
 from agencies.regions import REGIONS
-from tests.factories import InspectorFactory
 from tests.portal.dashboard_data import year_of_cases
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 PAGES = ["/dashboards/", "/dashboards/agencies/", "/dashboards/provinces/"]
 PAGES += ["/dashboards/strategies/", "/dashboards/provinces/50/", "/dashboards/cases/"]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def inspector(client):
-    client.force_login(InspectorFactory().user)
-    return client
 
 
 def thai(message: str) -> str:

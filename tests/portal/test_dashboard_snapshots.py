@@ -337,12 +337,6 @@ def test_the_thai_page_says_when_its_figures_were_counted():
         assert counted_on(NOW) == "ตัวเลข ณ 20 มี.ค. 2569 12:00 นับจากเรื่องในระบบ"
 
 
-@pytest.fixture
-def inspector(client):
-    client.force_login(InspectorFactory().user)
-    return client
-
-
 def received(response) -> int:
     return response.context["cases"]["received"]
 
