@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.decorators import agency_admin_required
 from agencies.models import AgencyApiKey
+from agencies.thai_dates import ThaiDateField
 from api import selectors, services
 from referrals.errors import NotPermitted
 
@@ -27,14 +28,17 @@ from referrals.errors import NotPermitted
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
+KEY_YEARS = 5  # how many years ahead a key's last day may be chosen
+
+
 class NewKeyForm(forms.ModelForm):
     """A new key: its name, its agency (when the person administers several), what it may
     do, and the day after which it stops working."""
 
-    expires_on = forms.DateField(
+    expires_on = ThaiDateField(
+        years=lambda: range(timezone.localdate().year, timezone.localdate().year + KEY_YEARS),
         label=gettext_lazy("Valid until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy(
             "Optional. The key stops working at the end of this day, Bangkok time. "
             "Leave it empty for a key that does not expire."
@@ -59,8 +63,6 @@ class NewKeyForm(forms.ModelForm):
             self.fields["agency"].empty_label = None
         else:
             del self.fields["agency"]
-        today = timezone.localdate(timezone=BANGKOK)
-        self.fields["expires_on"].widget.attrs["min"] = today.isoformat()
 
     def clean_expires_on(self):
         day = self.cleaned_data["expires_on"]

@@ -16,6 +16,9 @@ class DashboardSnapshot(models.Model):
     figures = models.BinaryField(editable=False)
     computed_at = models.DateTimeField(_("computed"))
     seconds = models.FloatField(_("seconds to compute"))
+    # When a reader found the figures past their lifetime (or asked for them again) and a
+    # worker was asked to count them again; cleared when they are kept anew.
+    recount_asked_at = models.DateTimeField(_("asked to count again"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dashboard snapshot")

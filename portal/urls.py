@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from portal import views
-from portal.dashboards import views as dashboard_views
+from portal.dashboards.views.stats import public_stats
 
 admin.site.site_header = admin.site.site_title = _("Referral portal administration")
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("staff/", include("referrals.staff_urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("plan/", include("strategies.urls")),
-    path("stats/", dashboard_views.public_stats, name="public_stats"),
+    path("stats/", public_stats, name="public_stats"),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("referrals.public.urls")),

@@ -10,7 +10,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
+from agencies.collation import in_name_order
 from agencies.models import Agency, District, Province, Subdistrict
+from agencies.thai_dates import ThaiDateField
 from referrals.models import (
     NOTE_LENGTH,
     OUTCOME_LENGTH,
@@ -252,12 +254,8 @@ class QueueFilterForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"), required=False, choices=[("", _("Any priority")), *Priority.choices]
     )
-    created_from = forms.DateField(
-        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = ThaiDateField(label=_("Submitted from"), required=False)
+    created_to = ThaiDateField(label=_("Submitted until"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -292,8 +290,21 @@ class QueueFilterForm(forms.Form):
             rows.append((field, options))
         return rows
 
+    def filters_chosen(self) -> bool:
+        """Whether a filter beyond the search box and the sort is set (a date by any of its
+        day, month and year): the more filters then show open."""
+        if not self.is_bound:
+            return False
+        values = [self[name].value() for name in self.fields if name not in ("q", "sort")]
+        return any(any(v) if isinstance(v, list) else v for v in values)
+
     def filters(self) -> QueueFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The filters chosen, each that is valid (a date still being chosen, day first,
+        leaves the others in place)."""
+        if not self.is_bound:
+            return QueueFilters()
+        self.full_clean()  # cleaned_data: the valid fields, whatever the others
+        data = self.cleaned_data
         return QueueFilters(
             status=data.get("status", ""),
             category=data.get("category", ""),
@@ -334,9 +345,12 @@ class PlaceFieldsMixin:
         district = place_code(
             self.data.get(self.add_prefix("district")) or self.initial.get("district")
         )
-        self.fields["district"].queryset = District.objects.filter(province_id=province or None)
-        self.fields["subdistrict"].queryset = Subdistrict.objects.filter(
-            district_id=district or None
+        self.fields["province"].queryset = in_name_order(Province.objects.all())
+        self.fields["district"].queryset = in_name_order(
+            District.objects.filter(province_id=province or None)
+        )
+        self.fields["subdistrict"].queryset = in_name_order(
+            Subdistrict.objects.filter(district_id=district or None)
         )
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from agencies import permissions
+from agencies.collation import in_name_order
 from agencies.models import Agency, Province
 from agencies.permissions import Action
 from referrals import actions, identity
@@ -84,8 +85,10 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def province_choices() -> list[tuple[str, str]]:
-    """(code, name) of the 77 provinces, in the active language."""
-    return _cached_choices("province", lambda: [(p.code, p.name) for p in Province.objects.all()])
+    """(code, name) of the 77 provinces, in the active language and its dictionary order."""
+    return _cached_choices(
+        "province", lambda: [(p.code, p.name) for p in in_name_order(Province.objects.all())]
+    )
 
 
 def category_cards() -> list[dict]:

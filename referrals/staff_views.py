@@ -93,9 +93,7 @@ def queue(request):
         "tab": tab,
         "tabs": TAB_LABELS,
         "filters": filters,
-        "filters_active": any(
-            request.GET.get(name) for name in filters.fields if name not in ("q", "sort")
-        ),
+        "filters_active": filters.filters_chosen(),
         "cases": rows[:size],
         "page": page,
         "has_next": len(rows) > size,

@@ -7,7 +7,8 @@ September it ends in (Christian year + 543).
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-BUDDHIST_ERA_OFFSET = 543
+from agencies.thai_dates import BUDDHIST_ERA_OFFSET
+
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 

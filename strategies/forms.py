@@ -2,12 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from agencies.thai_dates import ThaiDateField
 from strategies.fiscal import quarter_days
 from strategies.models import Activity, Project
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class ProjectForm(forms.ModelForm):
@@ -49,13 +46,11 @@ class ActivityForm(forms.ModelForm):
             "progress",
             "note",
         ]
-        widgets = {
-            "planned_start": DateInput,
-            "planned_end": DateInput,
-            "actual_start": DateInput,
-            "actual_end": DateInput,
-            "note": forms.Textarea(attrs={"rows": 3}),
-        }
+        # Dates as day, Thai month and B.E. year, not the browser's mm/dd/yyyy.
+        field_classes = dict.fromkeys(
+            ["planned_start", "planned_end", "actual_start", "actual_end"], ThaiDateField
+        )
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
     # What the plan sets: only the project's lead agency changes it; the agency responsible
     # records what happens (actual dates, progress, a note).

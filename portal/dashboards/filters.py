@@ -9,8 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.collation import in_name_order
 from agencies.models import Agency, Province
 from agencies.permissions import DashboardScope
+from agencies.thai_dates import BUDDHIST_ERA_OFFSET, ThaiDateField
+from portal.templatetags.portal import thai_date
 from referrals.models import Category
 from strategies.fiscal import BANGKOK, fiscal_year_bounds, fiscal_year_of
 from strategies.models import Project, Strategy
@@ -21,6 +24,13 @@ EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
 def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.now())
+
+
+def date_years() -> range:
+    """The years (A.D.) a period's dates may fall in: from the plan's first fiscal year
+    (which began in October of the year before) to the end of next fiscal year."""
+    first, after_next = FIRST_FISCAL_YEAR - 1, current_fiscal_year() + 2
+    return range(first - BUDDHIST_ERA_OFFSET, after_next - BUDDHIST_ERA_OFFSET)
 
 
 def fiscal_year_choices() -> list[tuple[str, str]]:
@@ -39,12 +49,8 @@ class DashboardFilterForm(forms.Form):
     fy = forms.TypedChoiceField(
         label=_("Fiscal year (B.E.)"), coerce=int, empty_value=None, required=False
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = ThaiDateField(years=date_years, label=_("From"), required=False)
+    date_to = ThaiDateField(years=date_years, label=_("To"), required=False)
     agency = CodeChoiceField(
         label=_("Agency"), queryset=Agency.objects.none(), to_field_name="code", required=False
     )
@@ -74,6 +80,7 @@ class DashboardFilterForm(forms.Form):
         if not scope.is_national:
             agencies = agencies.filter(pk__in=scope.agency_ids)
         self.fields["agency"].queryset = agencies
+        self.fields["province"].queryset = in_name_order(Province.objects.all())
         self.fields["project"].label_from_instance = lambda project: str(project)
 
     def clean(self):
@@ -153,6 +160,41 @@ class Selection:
             "project": self.project.code if self.project else None,
         }
         return {key: value for key, value in values.items() if value is not None}
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The selection as a reader reads it, (label, value) in the filter form's order:
+        the fiscal year always, then each filter that is set."""
+        fields = DashboardFilterForm.base_fields
+        values = {
+            "fy": str(self.fiscal_year) if self.fiscal_year else str(_("All years")),
+            "date_from": thai_date(self.date_from),
+            "date_to": thai_date(self.date_to),
+            "agency": self.agency.name if self.agency else "",
+            "province": self.province.name if self.province else "",
+            "category": self.category.name if self.category else "",
+            "strategy": str(self.strategy.number) if self.strategy else "",
+            "project": str(self.project) if self.project else "",
+        }
+        return [(str(fields[name].label), value) for name, value in values.items() if value]
+
+    def short(self) -> list[str]:
+        """The selection in a few letters and codes, for the name of a downloaded file:
+        ``fy2569``, ``from25681101``, ``MOL``, ``p50``, ``legal-aid``, ``s6``, ``P1``."""
+        parts = [f"fy{self.fiscal_year}" if self.fiscal_year else "allyears"]
+        for prefix, day in (("from", self.date_from), ("to", self.date_to)):
+            if day:
+                parts.append(f"{prefix}{day.year + BUDDHIST_ERA_OFFSET}{day:%m%d}")
+        if self.agency:
+            parts.append(self.agency.code)
+        if self.province:
+            parts.append(f"p{self.province.code}")
+        if self.category:
+            parts.append(self.category.code)
+        if self.strategy:
+            parts.append(f"s{self.strategy.number}")
+        if self.project:
+            parts.append(self.project.code)
+        return parts
 
     def query(self, **extra) -> str:
         return urlencode({**self.params(), **{k: v for k, v in extra.items() if v is not None}})

@@ -17,10 +17,15 @@ from portal.dashboards.figures import (
 from portal.dashboards.filters import Selection
 
 SMALL_CELL = 5
+# The signs that stand for a withheld figure, each with its own meaning, so that none
+# reads as a value: a count under 5 ("<5"); a count withheld although it is 5 or more, so
+# that a smaller one withheld beside it cannot be worked out from the total (secondary
+# suppression); a median, share or average computed from fewer than 5 cases, which says
+# nothing of the number of cases and must not read as "under 5 hours" or "under 5 points".
 SUPPRESSED = f"<{SMALL_CELL}"
-# A count withheld although it is 5 or more, so that a smaller one withheld beside it
-# cannot be worked out from the total (secondary suppression).
 WITHHELD = "*"
+NOT_COMPUTED = "—"
+SIGNS = (SUPPRESSED, WITHHELD, NOT_COMPUTED)
 ADDITIVE = ("received", "resolved")
 EVERYONE = DashboardScope(agency_ids=None)
 # Each published figure and the count it rests on.
@@ -39,6 +44,19 @@ def suppress(row: dict) -> dict:
         key: row.get(key) if (row.get(basis) or 0) >= SMALL_CELL else None
         for key, basis in BASIS.items()
     }
+
+
+def shown(key: str, value):
+    """A published figure as the public reads it: the figure, or the sign of why not."""
+    if value is None:
+        return SUPPRESSED if key in ADDITIVE else NOT_COMPUTED
+    return value
+
+
+def signs_in(rows: list[dict]) -> list[str]:
+    """The signs that stand in ``rows`` (already ``shown``), in the order of ``SIGNS``."""
+    found = {value for row in rows for value in row.values() if isinstance(value, str)}
+    return [sign for sign in SIGNS if sign in found]
 
 
 def suppress_table(rows: list[dict]) -> list[dict]:

@@ -4,10 +4,13 @@ million cases whatever a median costs.
 A dashboard view is named by its page, its reader's scope and its selection (the URL's
 filters). Its figures are what the page's selectors return, computed from the cases
 directly; a ``DashboardSnapshot`` keeps them with the moment they were computed, and the
-page says that moment. A snapshot is served while younger than its view's lifetime
-(``DASHBOARD_SNAPSHOT_MINUTES``; six times that for a period that ended before this fiscal
-year, and for all years at once); an older one, or a view nobody asked for before, is
-computed on the spot and kept.
+page says that moment. A snapshot is served as it is while younger than its view's
+lifetime (``DASHBOARD_SNAPSHOT_MINUTES``; six times that for a period that ended before
+this fiscal year, and for all years at once). Past its lifetime it is still served, saying
+so, for up to ``STALE_LIFETIMES`` lifetimes, while a worker counts the view again: the
+first reader to find it so asks for that recount (an atomic claim on the row, so that a
+crowd of readers asks once), the others see it under way. Only a view older still, or one
+nobody asked for before, is computed on the spot (and kept).
 Celery beat renews the views people open most before they expire (every page without
 filters nationally for this fiscal year, the one before and all years, and for each
 agency's own readers this year; the public statistics), so those never make a reader
@@ -20,12 +23,13 @@ import pickle
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import BinaryField, Case, Q, When
+from django.http import QueryDict
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -42,6 +46,7 @@ LOCK_ID = 7_310_002  # the advisory lock of refresh_standard_views
 # never read (and are forgotten by the next refresh).
 FORMAT = 1
 WORK_MEM = "64MB"
+STALE_LIFETIMES = 6
 
 
 def _overview(selection, scope):
@@ -78,6 +83,7 @@ PAGES: dict[str, Callable] = {
     "strategies": _strategies,
     "stats": _public,
 }
+DASHBOARD_PAGES = ("overview", "agencies", "provinces", "strategies")  # the tabs
 
 
 @dataclass
@@ -85,6 +91,12 @@ class Figures:
     data: object
     computed_at: datetime
     from_snapshot: bool
+    # Past the view's lifetime, or asked to be counted again: a worker is at it.
+    recounting: bool = False
+    # This reader is the one who asked: the caller queues the recount, after its commit.
+    recount_claimed: bool = False
+    # When each tab of the same reader and selection was counted (those that were).
+    tabs: dict[str, datetime] = field(default_factory=dict)
 
 
 def view_key(page: str, scope: DashboardScope, selection: Selection) -> str:
@@ -102,23 +114,88 @@ def lifetime(selection: Selection) -> timedelta:
     return 6 * minutes if over or (start is None and end is None) else minutes
 
 
+def servable(selection: Selection) -> timedelta:
+    """How old a view's snapshot may be and still be served while it is counted again."""
+    return STALE_LIFETIMES * lifetime(selection)
+
+
 def figures_for(page: str, scope: DashboardScope, selection: Selection) -> Figures:
-    """The view's figures: its snapshot while fresh, else computed now (and kept)."""
+    """The view's figures: its snapshot while fresh; past its lifetime, its snapshot still
+    (up to ``servable``) with a recount asked for by the first reader to find it so
+    (``recount_claimed``: the caller queues ``portal.tasks.recount_dashboards``); older,
+    unreadable or never counted, computed now and kept. With them, in the same query, the
+    moments at which the other tabs of the same reader and selection were counted."""
     key = view_key(page, scope, selection)
     now = timezone.now()
-    snapshot = (
-        DashboardSnapshot.objects.filter(key=key, computed_at__gte=now - lifetime(selection))
-        .only("figures", "computed_at")
-        .first()
+    tabs = DASHBOARD_PAGES if page in DASHBOARD_PAGES else (page,)
+    keys = {view_key(tab, scope, selection): tab for tab in tabs}
+    rows = (
+        DashboardSnapshot.objects.filter(key__in=keys, computed_at__gte=now - servable(selection))
+        # Only this view's figures travel; of the other tabs, their moment.
+        .annotate(kept=Case(When(key=key, then="figures"), output_field=BinaryField()))
+        .values_list("key", "computed_at", "recount_asked_at", "kept")
     )
-    if snapshot is not None:
+    moments, mine = {}, None
+    for row_key, computed_at, asked_at, kept in rows:
+        moments[keys[row_key]] = computed_at
+        if row_key == key:
+            mine = (computed_at, asked_at, kept)
+    if mine is not None:
+        computed_at, asked_at, kept = mine
         try:
-            data = pickle.loads(snapshot.figures)  # noqa: S301 - written by refresh() alone
+            data = pickle.loads(kept)  # noqa: S301 - written by refresh() alone
         except Exception:  # a snapshot this code can no longer read: count afresh
             logger.exception("Dashboard snapshot %s unreadable", key)
         else:
-            return Figures(data, snapshot.computed_at, True)
-    return refresh(page, scope, selection)
+            found = Figures(data, computed_at, True, tabs=moments)
+            asked_lately = asked_at is not None and asked_at >= now - lifetime(selection)
+            if computed_at < now - lifetime(selection) and not asked_lately:
+                found.recount_claimed = _claim(key, selection, now)
+            found.recounting = asked_lately or found.recount_claimed
+            return found
+    found = refresh(page, scope, selection)
+    found.tabs = {**moments, page: found.computed_at}
+    return found
+
+
+def _claim(key: str, selection: Selection, now: datetime) -> bool:
+    """Whether this reader is the one to ask for the view to be counted again: nobody has
+    asked within its lifetime (one UPDATE; of two readers at once, one gets the row)."""
+    asked_lately = Q(recount_asked_at__gte=now - lifetime(selection))
+    return bool(
+        DashboardSnapshot.objects.filter(key=key).exclude(asked_lately).update(recount_asked_at=now)
+    )
+
+
+def claim_recount(pages: list[str], scope: DashboardScope, selection: Selection) -> list[str]:
+    """The pages to count again for a reader who asks for it (a reader's selection): those
+    kept that nobody asked for lately, and those never counted; none when every one kept
+    is already being counted again at another reader's asking."""
+    now = timezone.now()
+    keys = {view_key(page, scope, selection): page for page in pages}
+    kept = set(DashboardSnapshot.objects.filter(key__in=keys).values_list("key", flat=True))
+    claimed = {key for key in kept if _claim(key, selection, now)}
+    if kept and not claimed:
+        return []
+    return [page for key, page in keys.items() if key in claimed or key not in kept]
+
+
+def tab_moments(pages, scope: DashboardScope, selection: Selection) -> dict[str, datetime]:
+    """When the kept views of these pages for this reader and selection were counted."""
+    keys = {view_key(page, scope, selection): page for page in pages}
+    cutoff = timezone.now() - servable(selection)
+    found = DashboardSnapshot.objects.filter(key__in=keys, computed_at__gte=cutoff)
+    return {keys[key]: moment for key, moment in found.values_list("key", "computed_at")}
+
+
+def recount(pages: list[str], agency_ids: list[int] | None, query: str) -> int:
+    """Count these pages again for a reader's scope (``agency_ids``, None: every agency)
+    and selection (its query string), as ``portal.tasks.recount_dashboards`` asks."""
+    scope = DashboardScope(agency_ids=None if agency_ids is None else frozenset(agency_ids))
+    selection, _form = Selection.from_request(QueryDict(query), scope)
+    for page in pages:
+        refresh(page, scope, selection)
+    return len(pages)
 
 
 def refresh(page: str, scope: DashboardScope, selection: Selection) -> Figures:
@@ -145,18 +222,16 @@ def refresh(page: str, scope: DashboardScope, selection: Selection) -> Figures:
                         figures=pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL),
                         computed_at=computed_at,
                         seconds=seconds,
+                        recount_asked_at=None,
                     )
                 ],
                 update_conflicts=True,
                 unique_fields=["key"],
-                update_fields=["figures", "computed_at", "seconds"],
+                update_fields=["figures", "computed_at", "seconds", "recount_asked_at"],
             )
     except DatabaseError:
         logger.exception("Dashboard snapshot %s not kept", page)
     return Figures(data, computed_at, False)
-
-
-DASHBOARD_PAGES = ("overview", "agencies", "provinces", "strategies")
 
 
 def standard_views() -> list[tuple[str, DashboardScope, Selection]]:
@@ -218,7 +293,8 @@ def _refresh(started: float) -> dict:
                 logger.exception("Dashboard view %s not refreshed", page)
                 continue
             computed += 1
-    longest = 6 * timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MINUTES)
+    # The oldest a snapshot may be served: a period that is over, past its lifetime.
+    longest = STALE_LIFETIMES * 6 * timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MINUTES)
     forgotten, _ = DashboardSnapshot.objects.filter(
         Q(computed_at__lt=now - longest) | ~Q(key__contains=f"|v{FORMAT}|")
     ).delete()

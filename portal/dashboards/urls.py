@@ -1,13 +1,14 @@
 from django.urls import path
 
-from portal.dashboards import views
+from portal.dashboards.views import agencies, cases, overview, provinces, reading, strategies
 
 app_name = "dashboards"
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("agencies/", views.agencies, name="agencies"),
-    path("provinces/", views.provinces, name="provinces"),
-    path("provinces/<slug:code>/", views.province, name="province"),
-    path("strategies/", views.strategies, name="strategies"),
-    path("cases/", views.cases, name="cases"),
+    path("", overview.overview, name="overview"),
+    path("agencies/", agencies.agencies, name="agencies"),
+    path("provinces/", provinces.provinces, name="provinces"),
+    path("provinces/<slug:code>/", provinces.province, name="province"),
+    path("strategies/", strategies.strategies, name="strategies"),
+    path("cases/", cases.cases, name="cases"),
+    path("recount/", reading.recount, name="recount"),
 ]

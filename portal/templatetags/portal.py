@@ -6,14 +6,10 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+
+from agencies.thai_dates import BUDDHIST_ERA_OFFSET, THAI_MONTHS, in_thai
 
 register = template.Library()
-
-THAI_MONTHS = [
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
-]  # fmt: skip
 
 
 @register.filter
@@ -24,8 +20,8 @@ def thai_date(value, with_time=True):
     if hasattr(value, "tzinfo"):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
     show_time = with_time and hasattr(value, "hour")
-    if (get_language() or "th").startswith("th"):
-        text = f"{value.day} {THAI_MONTHS[value.month - 1]} {value.year + 543}"
+    if in_thai():
+        text = f"{value.day} {THAI_MONTHS[value.month - 1]} {value.year + BUDDHIST_ERA_OFFSET}"
     else:
         text = formats.date_format(value, "j M Y")
     return f"{text} {value:%H:%M}" if show_time else text
@@ -36,8 +32,8 @@ def thai_month(value):
     """``พ.ย. 2569`` in Thai (Buddhist Era), ``Nov 2026`` in English."""
     if not value:
         return ""
-    if (get_language() or "th").startswith("th"):
-        return f"{THAI_MONTHS[value.month - 1]} {value.year + 543}"
+    if in_thai():
+        return f"{THAI_MONTHS[value.month - 1]} {value.year + BUDDHIST_ERA_OFFSET}"
     return formats.date_format(value, "M Y")
 
 
@@ -65,7 +61,8 @@ def error_summary(form) -> list[tuple[str, str]]:
     for field in form:
         if not field.errors:
             continue
-        anchor = field.auto_id + ("_0" if field.widget_type == "radioselect" else "")
+        # A field of several inputs (choices, a date's day, month and year): its first.
+        anchor = field.auto_id + ("_0" if field.widget_type in ("radioselect", "thaidate") else "")
         if field.name in short:
             lines.append((anchor, str(short[field.name])))
         else:

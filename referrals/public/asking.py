@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from agencies.collation import in_name_order
 from agencies.models import District, Subdistrict
 from referrals import identity, selectors, services, throttle
 from referrals.models import Channel
@@ -240,7 +241,7 @@ def places(request):
         found = District.objects.filter(province_id=province)
     else:
         found = District.objects.none()
-    return render(request, "public/_place_options.html", {"places": found})
+    return render(request, "public/_place_options.html", {"places": in_name_order(found)})
 
 
 @require_safe

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from agencies.collation import in_name_order
 from agencies.models import District, Province, Subdistrict
 from referrals.selectors import category_cards, province_choices
 from referrals.services.intake import MAX_DESCRIPTION
@@ -61,12 +62,18 @@ class PlaceChoices:
         if province:
             self.fields["district"].choices = [
                 ("", "---------"),
-                *((str(d.pk), d.name) for d in District.objects.filter(province_id=province)),
+                *(
+                    (str(d.pk), d.name)
+                    for d in in_name_order(District.objects.filter(province_id=province))
+                ),
             ]
         if district:
             self.fields["subdistrict"].choices = [
                 ("", "---------"),
-                *((str(s.pk), s.name) for s in Subdistrict.objects.filter(district_id=district)),
+                *(
+                    (str(s.pk), s.name)
+                    for s in in_name_order(Subdistrict.objects.filter(district_id=district))
+                ),
             ]
 
     def clean_province(self):

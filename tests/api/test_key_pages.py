@@ -146,7 +146,8 @@ def test_a_wrong_form_is_answered_beside_the_field_and_makes_no_key(
     assert response.context["form"].errors.keys() == {field}
     assert message in str(response.context["form"].errors[field])
     fields_in_error = re.findall(r'<div class="field has-error.*?</div>', response.text, re.DOTALL)
-    assert [html for html in fields_in_error if f'id="id_{field}"' in html and "errorlist" in html]
+    # The field's input (or the first of a date's day, month and year) and its message.
+    assert [html for html in fields_in_error if f'id="id_{field}' in html and "errorlist" in html]
     assert not AgencyApiKey.objects.exists()
     assert not SHOWN_KEY.search(response.text)
 

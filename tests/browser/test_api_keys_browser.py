@@ -34,9 +34,11 @@ def test_an_admin_makes_a_key_sees_it_once_and_revokes_it_on_a_phone(
     make = page.locator(f'form[action="{KEYS}"]')
     make.locator('[name="name"]').fill("ระบบรับเรื่องของกรมการจัดหางาน")
     make.locator('[name="can_write"]').check()
-    make.locator('[name="expires_on"]').fill(
-        (timezone.localdate() + timedelta(days=90)).isoformat()
-    )
+    last_day = timezone.localdate() + timedelta(days=90)
+    valid_until = make.get_by_role("group", name="ใช้ได้ถึง")  # day, Thai month, B.E. year
+    valid_until.get_by_label("วัน", exact=True).select_option(str(last_day.day))
+    valid_until.get_by_label("เดือน", exact=True).select_option(str(last_day.month))
+    valid_until.get_by_label("ปี", exact=True).select_option(label=str(last_day.year + 543))
     make.locator('button[type="submit"]').click()
 
     shown = page.locator("#new-key-text")
@@ -44,7 +46,8 @@ def test_an_admin_makes_a_key_sees_it_once_and_revokes_it_on_a_phone(
     raw = shown.input_value()
     key = AgencyApiKey.objects.get()
     assert raw.startswith(f"{key.prefix}.") and raw not in key.hashed_key
-    assert key.can_write and not key.can_see_restricted and key.expiry_date is not None
+    assert key.can_write and not key.can_see_restricted
+    assert timezone.localtime(key.expiry_date).date() == last_day
     assert fits_the_screen(page)
     screenshot("made")
 

@@ -173,7 +173,8 @@ def test_an_inspector_reads_filters_drills_down_and_downloads_the_dashboards(
     charts_are_drawn(page)
     shot(page, "overview-1280")
 
-    # 2. Last fiscal year, Chiang Mai only, through the filter form.
+    # 2. Last fiscal year, Chiang Mai only, through the filter form (folded until opened).
+    page.locator("details.filters > summary").click()
     page.get_by_label("ปีงบประมาณ (พ.ศ.)").select_option(str(last_year))
     page.get_by_label("จังหวัด", exact=True).select_option(CHIANG_MAI)
     page.get_by_role("button", name="แสดง", exact=True).click()
@@ -184,6 +185,9 @@ def test_an_inspector_reads_filters_drills_down_and_downloads_the_dashboards(
     assert query["province"] == [CHIANG_MAI]
     expected = references[last_year, CHIANG_MAI]
     expect(tile_value(page, "คำขอที่ได้รับ")).to_have_text(str(len(expected)))
+    expect(page.locator(".filters-summary")).to_have_text(
+        f"ปีงบประมาณ (พ.ศ.): {last_year} · จังหวัด: เชียงใหม่"
+    )
     expect(page.get_by_label("ปีงบประมาณ (พ.ศ.)")).to_have_value(str(last_year))
 
     # 3. The figure's tile leads to the very cases it counts, without personal data.
@@ -208,11 +212,14 @@ def test_an_inspector_reads_filters_drills_down_and_downloads_the_dashboards(
     with page.expect_download() as info:
         downloads.get_by_role("link", name="XLSX", exact=True).click()
     download = info.value
-    assert download.suggested_filename.startswith("cases-")
+    # Its name and first sheet say which cases these are: last year's, Chiang Mai's.
+    assert download.suggested_filename.startswith(f"cases_fy{last_year}_p{CHIANG_MAI}_received_")
     assert download.suggested_filename.endswith(".xlsx")
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    sheet = load_workbook(saved).active
+    about, sheet = load_workbook(saved).worksheets
+    assert about.title == "ตัวกรอง"
+    assert ("จังหวัด", "เชียงใหม่") in list(about.iter_rows(values_only=True))
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "เรื่องที่อยู่เบื้องหลังตัวเลข"
     header = rows[1]
@@ -236,6 +243,7 @@ def test_an_inspector_reads_filters_drills_down_and_downloads_the_dashboards(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "รายจังหวัด และความต้องการของประชาชนในแต่ละภาค"
     )
+    page.locator("details.filters > summary").click()
     page.get_by_role("link", name="ล้างตัวกรอง").click()  # every province, this year
     provinces = page.locator("#data-provinces")
     provinces.locator("thead").get_by_role("link", name="คำขอที่ได้รับ", exact=True).click()

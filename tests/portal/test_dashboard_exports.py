@@ -4,19 +4,17 @@ page and its download (small cells withheld, and the cells that would give them 
 the pages' cost in queries whatever the amount of data."""
 
 import codecs
-import csv
 import html
-import io
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
-from openpyxl import load_workbook
 
 from agencies.models import Agency, Province
 from referrals.models import Case, Category
@@ -30,11 +28,11 @@ from strategies.models import (
     Project,
     Strategy,
 )
-from tests.factories import InspectorFactory
 from tests.portal.dashboard_data import (
     COMMENT,
     DECLINED,
     HOUR,
+    NOW,
     RESOLVED,
     make_case,
     make_referral,
@@ -42,7 +40,8 @@ from tests.portal.dashboard_data import (
     rate,
     year_of_cases,
 )
-from tests.referrals.clock import at
+from tests.portal.downloads import csv_download, xlsx_download, xlsx_table
+from tests.referrals.clock import Clock, at
 from tests.referrals.factories import CITIZEN, agency
 
 pytestmark = pytest.mark.django_db
@@ -53,24 +52,19 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def inspector(client):
-    client.force_login(InspectorFactory().user)
-    return client
-
-
 def thai(*messages) -> list[str]:
     with translation.override("th"):
         return [gettext(message) for message in messages]
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    """The header and rows of a CSV download's table."""
+    _about, header, rows = csv_download(response)
+    return [header, *rows]
 
 
 def xlsx_rows(response) -> list[tuple]:
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    return list(sheet.iter_rows(values_only=True))
+    return xlsx_table(response)
 
 
 # --- Downloads -------------------------------------------------------------------------------
@@ -83,13 +77,12 @@ def test_the_months_download_is_csv_with_thai_headers_and_buddhist_era_months(in
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    today = timezone.localdate()
-    assert response["Content-Disposition"] == (
-        f'attachment; filename="months-{today.year + 543}{today:%m%d}.csv"'
+    assert re.fullmatch(
+        r'attachment; filename="months_fy2569_25\d{6}-\d{4}\.csv"', response["Content-Disposition"]
     )
     assert response.content.startswith(codecs.BOM_UTF8)
     header, *rows = csv_rows(response)
-    assert header == ["\ufeff" + thai("Month")[0], *thai("Requests received", "Resolved")]
+    assert header == thai("Month", "Requests received", "Resolved")
     assert header[2] == "ดำเนินการเสร็จแล้ว"
     assert rows == [
         ["พ.ย. 2568", "2", "1"],
@@ -112,9 +105,99 @@ def test_the_months_download_as_xlsx_holds_the_same_rows(inspector):
     )
     caption, header, *rows = xlsx_rows(response)
     assert caption[0] == thai("Requests received and resolved by month")[0]
-    assert list(header) == [as_csv[0][0].lstrip("\ufeff"), *as_csv[0][1:]]
-    assert [[str(value) for value in row] for row in rows] == as_csv[1:]
-    assert rows[0] == ("พ.ย. 2568", 2, 1)  # counts stay numbers in the spreadsheet
+    assert list(header) == as_csv[0]
+    # Months are dates in the spreadsheet (shown as "พ.ย. 2568"), counts are numbers.
+    assert [row[0] for row in rows] == [
+        datetime(2025, 11, 1),
+        datetime(2025, 12, 1),
+        datetime(2026, 1, 1),
+        datetime(2026, 2, 1),
+        datetime(2026, 3, 1),
+    ]
+    assert [[str(value) for value in row[1:]] for row in rows] == [row[1:] for row in as_csv[1:]]
+    assert rows[0][1:] == (2, 1)
+
+
+@pytest.fixture
+def frozen():
+    """``timezone.now()`` held at NOW (20 March 2026 12:00, Bangkok)."""
+    with patch("django.utils.timezone.now", new=Clock(NOW)):
+        yield NOW
+
+
+FILTERED = "fy=2569&date_from=2025-11-01&province=10&category=unpaid-wages"
+
+
+def test_a_download_names_its_filters_and_moments_in_its_name_and_first_lines(inspector, frozen):
+    year_of_cases()
+
+    response = inspector.get(f"/dashboards/provinces/?{FILTERED}&export=csv&table=provinces")
+
+    assert response["Content-Disposition"] == (
+        'attachment; filename="provinces_fy2569_from25681101_p10_unpaid-wages_25690320-1200.csv"'
+    )
+    about, header, rows = csv_download(response)
+    assert about == [
+        thai("Each province"),
+        thai("Filters applied"),
+        [thai("Fiscal year (B.E.)")[0], "2569"],
+        [thai("From")[0], "1 พ.ย. 2568"],
+        [thai("Province")[0], "กรุงเทพมหานคร"],
+        [thai("Kind of help")[0], "ค่าจ้างค้างจ่ายและสิทธิแรงงาน"],
+        [thai("Figures as of")[0], "20 มี.ค. 2569 12:00"],
+        [thai("Downloaded on")[0], "20 มี.ค. 2569 12:00"],
+    ]
+    assert header[:2] == thai("Province", "Region")
+    assert [row[0] for row in rows] == ["กรุงเทพมหานคร"]
+
+
+def test_a_spreadsheet_lists_its_filters_on_a_first_sheet_and_holds_real_dates(inspector, frozen):
+    year_of_cases()
+
+    response = inspector.get(
+        f"/dashboards/cases/?{FILTERED}&figure=resolved&export=xlsx&table=cases"
+    )
+
+    assert re.search(
+        r'filename="cases_fy2569_from25681101_p10_unpaid-wages_resolved_25690320-1200\.xlsx"',
+        response["Content-Disposition"],
+    )
+    about, table = xlsx_download(response)
+    assert about.title == thai("Filters")[0]
+    lines = [tuple(v for v in row if v is not None) for row in about.iter_rows(values_only=True)]
+    assert lines[1:7] == [
+        tuple(thai("Filters applied")),
+        (thai("Fiscal year (B.E.)")[0], "2569"),
+        (thai("From")[0], "1 พ.ย. 2568"),
+        (thai("Province")[0], "กรุงเทพมหานคร"),
+        (thai("Kind of help")[0], "ค่าจ้างค้างจ่ายและสิทธิแรงงาน"),
+        (thai("Cases counted as")[0], thai("Resolved")[0]),
+    ]
+    counted = next(row for row in about.iter_rows() if row[0].value == thai("Figures as of")[0])
+    assert counted[1].value == datetime(2026, 3, 20, 12, 0)
+    assert counted[1].number_format == "[$-th-TH]d mmm bbbb hh:mm"
+    header = [cell.value for cell in table[2]]
+    received = [row[header.index(thai("Received")[0])] for row in table.iter_rows(min_row=3)]
+    assert [cell.value for cell in received] == [  # c4, c3, c2, c1: the newest first
+        datetime(2026, 1, 15),
+        datetime(2025, 12, 1),
+        datetime(2025, 11, 10),
+        datetime(2025, 11, 3),
+    ]
+    assert all(cell.is_date for cell in received)
+    assert {cell.number_format for cell in received} == {"[$-th-TH]d mmm bbbb"}
+
+
+def test_an_english_spreadsheet_shows_its_dates_in_our_era(inspector, settings, frozen):
+    year_of_cases()
+    inspector.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = inspector.get("/dashboards/?fy=2569&export=xlsx&table=months")
+
+    about, table = xlsx_download(response)
+    assert about.title == "Filters"
+    months = [row[0] for row in table.iter_rows(min_row=3)]
+    assert {cell.number_format for cell in months} == {"mmm yyyy"}
 
 
 def test_the_agencies_download_gives_hours_and_percentages(inspector):
@@ -189,7 +272,7 @@ def test_a_text_that_a_spreadsheet_would_run_is_exported_as_text(inspector, name
     url = "/dashboards/strategies/?fy=2569&table=activities&export="
 
     as_csv = csv_rows(inspector.get(url + "csv"))
-    as_xlsx = load_workbook(io.BytesIO(inspector.get(url + "xlsx").content)).active
+    as_xlsx = xlsx_download(inspector.get(url + "xlsx"))[1]
 
     assert [row[1] for row in as_csv[1:]] == [f"'{name}"]
     [cell] = [row[1] for row in as_xlsx.iter_rows(min_row=3)]
@@ -245,31 +328,80 @@ def stats_rows(html: str) -> dict[str, list[str]]:
     }
 
 
-def test_the_public_page_shows_withheld_figures_as_under_five(client):
+NOT_COMPUTED = "—"
+
+
+def test_the_public_page_signs_a_small_count_and_a_rate_of_few_cases_differently(client):
     published_year()
 
     response = client.get("/stats/?fy=2569")  # anonymous
 
     assert response.status_code == 200
     rows = stats_rows(response.text)
-    assert rows["กรุงเทพมหานคร"] == ["6", "5", "3.0", "&lt;5", "&lt;5"]
-    assert rows["เชียงใหม่"] == ["&lt;5"] * 5
-    assert rows["ขอนแก่น"] == ["5"] + ["&lt;5"] * 4
+    # Bangkok: four cases with a deadline and four ratings, too few to work out a share or
+    # an average; "<5" would read as "under 5 percent" or "under 5 points".
+    assert rows["กรุงเทพมหานคร"] == ["6", "5", "3.0", NOT_COMPUTED, NOT_COMPUTED]
+    assert rows["เชียงใหม่"] == ["&lt;5", "&lt;5", NOT_COMPUTED, NOT_COMPUTED, NOT_COMPUTED]
+    assert rows["ขอนแก่น"] == ["5", "&lt;5", NOT_COMPUTED, NOT_COMPUTED, NOT_COMPUTED]
     assert rows["กระทรวงแรงงาน"] == ["10", "9", "1.0", "87.5", "3.60"]
 
 
-def test_the_public_download_withholds_the_same_figures(client):
+def sign_notes(html_text: str) -> list[dict[str, str]]:
+    """The explanations of the signs under each table of the page, in order."""
+    notes = []
+    for section in re.findall(r"<section(.*?)</section>", html_text, re.S):
+        found = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", section, re.S)
+        notes.append({html.unescape(sign): html.unescape(text) for sign, text in found})
+    return notes
+
+
+def test_under_each_table_a_note_explains_each_sign_that_stands_in_it(client):
+    published_year()
+
+    national, agencies, provinces = sign_notes(client.get("/stats/?fy=2569").text)
+
+    with translation.override("th"):
+        under_five = gettext(
+            "fewer than %(small_cell)s: the number is not shown, so that no one can be singled out."
+        ) % {"small_cell": 5}
+        not_computed = gettext(
+            "not worked out: fewer than %(small_cell)s cases to work it out from (resolved, "
+            "with a deadline, or rated)."
+        ) % {"small_cell": 5}
+    assert national == {}  # the whole country: every figure shown
+    assert agencies == provinces == {"<5": under_five, NOT_COMPUTED: not_computed}
+    assert under_five.startswith("น้อยกว่า 5")
+
+
+def test_the_provinces_of_the_public_page_are_in_dictionary_order(client):
+    published_year()
+
+    rows = list(stats_rows(client.get("/stats/?fy=2569").text))
+    provinces = rows[rows.index("กระบี่") :]
+
+    assert len(provinces) == 77
+    assert provinces[:2] == ["กระบี่", "กรุงเทพมหานคร"]
+    assert provinces.index("ชุมพร") + 1 == provinces.index("เชียงราย")
+    assert provinces.index("เชียงราย") + 1 == provinces.index("เชียงใหม่")
+    assert provinces[-1] == "อุบลราชธานี"
+
+
+def test_the_public_download_withholds_the_same_figures_and_says_why(client):
     published_year()
 
     response = client.get("/stats/?fy=2569&export=csv&table=stats")
 
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    by_name = {row[1]: row[2:] for row in rows[1:]}
-    assert by_name["กรุงเทพมหานคร"] == ["6", "5", "3.0", "<5", "<5"]
-    assert by_name["เชียงใหม่"] == ["<5"] * 5
-    assert by_name["ขอนแก่น"] == ["5"] + ["<5"] * 4
-    assert len(rows) == 1 + 1 + 77 + Agency.objects.filter(is_active=True).count()
+    assert re.search(r'filename="stats_fy2569_25\d{6}-\d{4}\.csv"', response["Content-Disposition"])
+    about, _header, rows = csv_download(response)
+    by_name = {row[1]: row[2:] for row in rows}
+    assert by_name["กรุงเทพมหานคร"] == ["6", "5", "3.0", NOT_COMPUTED, NOT_COMPUTED]
+    assert by_name["เชียงใหม่"] == ["<5", "<5", NOT_COMPUTED, NOT_COMPUTED, NOT_COMPUTED]
+    assert by_name["ขอนแก่น"] == ["5", "<5", NOT_COMPUTED, NOT_COMPUTED, NOT_COMPUTED]
+    assert len(rows) == 1 + 77 + Agency.objects.filter(is_active=True).count()
+    assert about[2] == [thai("Fiscal year (B.E.)")[0], "2569"]
+    notes = [line[0] for line in about if line and line[0][:1] in ("<", NOT_COMPUTED)]
+    assert [note.split()[0] for note in notes] == ["<5", NOT_COMPUTED]
 
 
 def test_the_public_statistics_carry_no_words_of_the_citizens(client):
@@ -312,11 +444,10 @@ def cases_by_province(counts: dict[str, int], others: int) -> int:
 def public_received(client) -> list[dict[str, str]]:
     """The requests received of each place by name: on the page, and in the download."""
     page = stats_rows(client.get("/stats/?fy=2569").text)
-    download = client.get("/stats/?fy=2569&export=csv&table=stats").content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(download)))
+    _about, _header, rows = csv_download(client.get("/stats/?fy=2569&export=csv&table=stats"))
     return [
         {name: html.unescape(cells[0]) for name, cells in page.items()},
-        {row[1]: row[2] for row in rows[1:]},
+        {row[1]: row[2] for row in rows},
     ]
 
 

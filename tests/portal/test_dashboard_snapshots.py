@@ -4,8 +4,13 @@ with the moment they were computed, served while younger than the view's lifetim
 - a snapshot equals the figures the selectors compute from the cases at its moment, both
   ways (snapshot first, or the selectors first);
 - a page inside its view's lifetime shows the snapshot's figures (stale by design) and
-  says when they were counted; after the lifetime, or a refresh past half of it, the new
-  ones; a period that ended before this fiscal year lives six times longer;
+  says when they were counted; after the lifetime it still shows them, saying they are
+  being counted again, while a worker counts them (asked once, by the first reader), and
+  then the new ones; after six lifetimes, or a refresh past half of one, the new ones at
+  once; a period that ended before this fiscal year lives six times longer;
+- a page past its lifetime costs a warm page and one UPDATE, and counts nothing;
+- every tab says when it was counted and, when the tabs of a selection were counted at
+  other moments, lists them, with a button that has every tab counted again;
 - ``refresh_standard_views`` (the Celery beat task) computes each standard view once,
   renews those past half their lifetime, and forgets the snapshots too old to serve;
 - a page served from a snapshot costs the same few queries for 1 case or 30;
@@ -19,6 +24,7 @@ fiscal year 2569) and moved by the tests.
 
 import dataclasses
 import importlib
+import re
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -31,6 +37,7 @@ from django.utils.translation import gettext
 
 from agencies.models import Agency, Role
 from agencies.permissions import DashboardScope
+from portal import tasks
 from portal.dashboards import figures, places, plan, public, snapshots
 from portal.dashboards.filters import Selection
 from portal.dashboards.snapshots import (
@@ -330,53 +337,110 @@ def test_the_thai_page_says_when_its_figures_were_counted():
         assert counted_on(NOW) == "ตัวเลข ณ 20 มี.ค. 2569 12:00 นับจากเรื่องในระบบ"
 
 
-@pytest.fixture
-def inspector(client):
-    client.force_login(InspectorFactory().user)
-    return client
-
-
 def received(response) -> int:
     return response.context["cases"]["received"]
 
 
-def test_a_page_shows_its_snapshot_until_the_lifetime_has_passed(
-    inspector, clock, cases, lifetime_of_ten_minutes
+@pytest.fixture
+def workers(monkeypatch, django_capture_on_commit_callbacks):
+    """The recounts the pages ask of the workers, in order (``pages``, ``agency_ids``,
+    ``query``): ``workers.get(client, url)`` reads a page as a request does (what it
+    queues goes once its writes are kept); ``workers.run()`` does what was asked."""
+
+    class Workers(list):
+        def get(self, client, url, data=None):
+            with django_capture_on_commit_callbacks(execute=True):
+                return client.get(url, data)
+
+        def post(self, client, url, data=None):
+            with django_capture_on_commit_callbacks(execute=True):
+                return client.post(url, data)
+
+        def run(self):
+            while self:
+                tasks.recount_dashboards(*self.pop(0))
+
+    asked = Workers()
+    monkeypatch.setattr(tasks.recount_dashboards, "delay", lambda *args: asked.append(args))
+    return asked
+
+
+def being_counted_again() -> str:
+    with translation.override("th"):
+        return gettext(
+            "These figures are being counted again. Reload the page in a minute or two to see "
+            "the new ones."
+        )
+
+
+def test_a_page_past_its_lifetime_is_served_while_a_worker_counts_it_again(
+    inspector, clock, cases, lifetime_of_ten_minutes, workers
 ):
     url = PAGES["overview"]()
-    first = inspector.get(url)
+    first = workers.get(inspector, url)
     clock.now = NOW + MINUTE
     make_case(at(2026, 3, 20, 11), NEW)
 
     clock.now = NOW + MINUTES * MINUTE
-    stale = inspector.get(url)
+    fresh = workers.get(inspector, url)
+    asked_while_fresh = list(workers)
     clock.now = NOW + MINUTES * MINUTE + SECOND
-    renewed = inspector.get(url)
+    stale = workers.get(inspector, url)
+    again = workers.get(inspector, url)  # a second reader: the recount is already asked for
+    asked = list(workers)
+    clock.now = NOW + MINUTES * MINUTE + 5 * SECOND
+    workers.run()
+    renewed = workers.get(inspector, url)
 
-    assert received(first) == received(stale) == 15
-    assert stale.context["computed_at"] == NOW
+    assert received(first) == received(fresh) == received(stale) == received(again) == 15
+    assert asked_while_fresh == []
+    assert being_counted_again() not in fresh.text
+    assert stale.context["computed_at"] == again.context["computed_at"] == NOW
     assert counted_on(NOW) in stale.text
+    assert being_counted_again() in stale.text
+    assert being_counted_again() in again.text
+    assert asked == [(["overview"], None, f"fy={YEAR}")]
     assert received(renewed) == 16
-    assert renewed.context["computed_at"] == NOW + MINUTES * MINUTE + SECOND
-    assert counted_on(NOW + MINUTES * MINUTE) in renewed.text  # 12:10
-    assert counted_on(NOW) not in renewed.text
+    assert renewed.context["computed_at"] == NOW + MINUTES * MINUTE + 5 * SECOND
+    assert being_counted_again() not in renewed.text
+
+
+def test_a_snapshot_past_six_lifetimes_is_counted_again_on_the_spot(
+    inspector, clock, cases, lifetime_of_ten_minutes, workers
+):
+    url = PAGES["overview"]()
+    workers.get(inspector, url)
+    make_case(at(2026, 3, 20, 11), NEW)
+
+    clock.now = NOW + snapshots.STALE_LIFETIMES * MINUTES * MINUTE
+    last_served = workers.get(inspector, url)
+    workers.clear()
+    clock.now = NOW + snapshots.STALE_LIFETIMES * MINUTES * MINUTE + SECOND
+    counted_now = workers.get(inspector, url)
+
+    assert received(last_served) == 15
+    assert received(counted_now) == 16
+    assert counted_now.context["computed_at"] == clock.now
+    assert workers == []
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_serves_its_snapshot_within_the_lifetime(
-    client, clock, cases, lifetime_of_ten_minutes, page
+def test_every_page_serves_its_snapshot_past_its_lifetime_until_it_is_counted_again(
+    client, clock, cases, lifetime_of_ten_minutes, workers, page
 ):
     client.force_login(InspectorFactory().user)
     url = PAGES[page]()
-    client.get(url)
+    workers.get(client, url)
 
     clock.now = NOW + 9 * MINUTE
-    stale = client.get(url)
+    fresh = workers.get(client, url)
     clock.now = NOW + 11 * MINUTE
-    renewed = client.get(url)
+    stale = workers.get(client, url)
+    workers.run()
+    renewed = workers.get(client, url)
 
-    assert stale.status_code == renewed.status_code == 200
-    assert stale.context["computed_at"] == NOW
+    assert fresh.status_code == stale.status_code == renewed.status_code == 200
+    assert fresh.context["computed_at"] == stale.context["computed_at"] == NOW
     assert counted_on(NOW) in stale.text
     assert renewed.context["computed_at"] == NOW + 11 * MINUTE
     assert counted_on(NOW + 11 * MINUTE) in renewed.text
@@ -418,18 +482,22 @@ def test_a_past_fiscal_year_and_all_years_live_six_times_longer(settings, clock)
 
 
 def test_the_page_of_a_past_fiscal_year_keeps_its_snapshot_an_hour(
-    inspector, clock, cases, lifetime_of_ten_minutes
+    inspector, clock, cases, lifetime_of_ten_minutes, workers
 ):
     url = PAGES["overview"]() + f"?fy={YEAR - 1}"
-    first = inspector.get(url)
+    first = workers.get(inspector, url)
     make_case(at(2025, 3, 5, 10), NEW)
 
     clock.now = NOW + 6 * MINUTES * MINUTE
-    stale = inspector.get(url)
+    fresh = workers.get(inspector, url)
+    asked_within_the_hour = list(workers)
     clock.now = NOW + 6 * MINUTES * MINUTE + SECOND
-    renewed = inspector.get(url)
+    stale = workers.get(inspector, url)
+    workers.run()
+    renewed = workers.get(inspector, url)
 
-    assert received(first) == received(stale) == 2
+    assert received(first) == received(fresh) == received(stale) == 2
+    assert asked_within_the_hour == []
     assert stale.context["computed_at"] == NOW
     assert received(renewed) == 3
 
@@ -472,7 +540,7 @@ def test_a_refresh_renews_the_views_past_half_their_own_lifetime(
 
 def test_a_refresh_forgets_the_snapshots_too_old_to_serve(clock, cases, lifetime_of_ten_minutes):
     refresh_standard_views()
-    old = NOW - 6 * MINUTES * MINUTE
+    old = NOW - snapshots.STALE_LIFETIMES * 6 * MINUTES * MINUTE
     for key, computed_at in [
         (f"overview|v{FORMAT}|all|fy=2565", old - SECOND),
         (f"overview|v{FORMAT}|all|fy=2566", old),
@@ -713,3 +781,183 @@ def test_a_snapshot_holds_no_language_of_its_own(client, settings, cases, lifeti
             gettext("Figures as counted from the cases on %(moment)s.") % {"moment": moment}
             in english.text
         )
+
+
+# --- A page past its lifetime never makes its reader wait -------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_page_past_its_lifetime_costs_a_warm_page_and_one_claim_and_computes_nothing(
+    client,
+    clock,
+    monkeypatch,
+    lifetime_of_ten_minutes,
+    workers,
+    django_assert_max_num_queries,
+    page,
+):
+    """The provinces page took one to two seconds to count at a million cases whenever its
+    snapshot had expired: it now answers from the snapshot, whatever the number of cases,
+    with one UPDATE more (the first reader's claim on the recount), and counts nothing."""
+    client.force_login(InspectorFactory().user)
+    url = PAGES[page]()
+    more_cases(1)
+    workers.get(client, url)  # counted (the first reader of this view)
+    computed = counting(monkeypatch, page)
+    with CaptureQueriesContext(connection) as warm:
+        workers.get(client, url)
+    more_cases(29)
+
+    clock.now = NOW + 11 * MINUTE
+    with django_assert_max_num_queries(len(warm.captured_queries) + 1):
+        first = workers.get(client, url)
+    with django_assert_max_num_queries(len(warm.captured_queries)):
+        second = workers.get(client, url)
+
+    assert computed == []
+    assert first.context["computed_at"] == second.context["computed_at"] == NOW
+    assert len(workers) == 1
+    workers.run()
+    assert computed == [Selection(fiscal_year=YEAR)]
+    assert workers.get(client, url).context["computed_at"] == NOW + 11 * MINUTE
+
+
+# --- When each tab was counted -----------------------------------------------------------------
+
+
+def thai_text(message: str, **values) -> str:
+    with translation.override("th"):
+        return gettext(message) % values if values else gettext(message)
+
+
+def counted_apart() -> str:
+    return thai_text(
+        "The pages were counted at different moments: compare their figures with care."
+    )
+
+
+def moments_listed(response) -> list[str]:
+    listed = re.search(r'<ul class="moments">(.*?)</ul>', response.text, re.S)
+    return (
+        [
+            re.sub(r"<[^>]+>", "", item).strip()
+            for item in re.findall(r"<li>(.*?)</li>", listed[1], re.S)
+        ]
+        if listed
+        else []
+    )
+
+
+@pytest.mark.parametrize("page", ["overview", "agencies", "provinces", "strategies"])
+def test_every_tab_says_first_and_plainly_when_its_figures_were_counted(inspector, page):
+    response = inspector.get(PAGES[page]())
+
+    shown = re.search(r'<p class="as-of-moment"><strong>(.*?)</strong>', response.text)
+    assert shown[1] == counted_on(NOW)
+    assert response.text.index("as-of-moment") < response.text.index('<details class="filters')
+
+
+def test_tabs_counted_at_different_moments_say_so_with_each_moment(
+    inspector, clock, cases, lifetime_of_ten_minutes, workers
+):
+    workers.get(inspector, PAGES["overview"]())
+    clock.now = NOW + 3 * MINUTE
+    agencies = workers.get(inspector, PAGES["agencies"]())
+    overview = workers.get(inspector, PAGES["overview"]())  # its snapshot, still fresh
+
+    for response in (agencies, overview):
+        assert counted_apart() in response.text
+    here = thai_text("%(tab)s (this page)", tab=thai_text("Agencies"))
+    assert moments_listed(agencies) == [
+        f"{here}: {thai_date(NOW + 3 * MINUTE)}",
+        f"{thai_text('Overview')}: {thai_date(NOW)}",
+    ]
+    assert thai_text("Count every tab again now") in agencies.text
+    assert workers == []  # nothing past its lifetime: nothing asked of the workers yet
+
+
+def test_tabs_counted_in_the_same_minute_say_nothing_more(
+    inspector, clock, cases, lifetime_of_ten_minutes
+):
+    inspector.get(PAGES["overview"]())
+    clock.now = NOW + 50 * SECOND
+    agencies = inspector.get(PAGES["agencies"]())
+
+    assert counted_apart() not in agencies.text
+    assert moments_listed(agencies) == []
+
+
+def test_the_button_has_every_tab_counted_again_at_once(
+    inspector, clock, cases, lifetime_of_ten_minutes, workers
+):
+    workers.get(inspector, PAGES["overview"]())
+    clock.now = NOW + 3 * MINUTE
+    back = PAGES["agencies"]() + f"?fy={YEAR}"
+    workers.get(inspector, back)
+    recount = reverse("dashboards:recount") + f"?fy={YEAR}"
+
+    asked = workers.post(inspector, recount, {"next": back})
+    queued = list(workers)
+    shown = inspector.get(asked["Location"])  # the page, with the message
+    again = workers.post(inspector, recount, {"next": back})
+    queued_again = list(workers)
+    shown_again = inspector.get(again["Location"])
+    clock.now = NOW + 4 * MINUTE
+    workers.run()
+    pages = {page: workers.get(inspector, PAGES[page]()) for page in snapshots.DASHBOARD_PAGES}
+
+    assert asked.status_code == again.status_code == 302
+    assert asked["Location"] == again["Location"] == back
+    assert queued == [(list(snapshots.DASHBOARD_PAGES), None, f"fy={YEAR}")]
+    assert queued_again == queued  # the second asking queued nothing more
+    assert (
+        thai_text("Every tab is being counted again. Reload the page in a minute or two.")
+        in shown.text
+    )
+    assert being_counted_again() in shown.text
+    assert thai_text("Every tab is already being counted again.") in shown_again.text
+    for page, response in pages.items():
+        assert response.context["computed_at"] == NOW + 4 * MINUTE, page
+        assert counted_apart() not in response.text, page
+        assert being_counted_again() not in response.text, page
+
+
+def test_the_list_behind_a_figure_says_it_is_counted_now_beside_the_tabs(
+    inspector, clock, cases, lifetime_of_ten_minutes
+):
+    inspector.get(PAGES["overview"]())
+    clock.now = NOW + 7 * MINUTE
+
+    response = inspector.get(reverse("dashboards:cases"), {"figure": "received"})
+
+    assert counted_apart() in response.text
+    assert moments_listed(response) == [
+        f"{thai_text('This page')}: {thai_date(NOW + 7 * MINUTE)}",
+        f"{thai_text('Overview')}: {thai_date(NOW)}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "expected"),
+    [("anonymous", "post", 302), ("intake officer", "post", 403), ("inspector", "get", 405)],
+)
+def test_only_a_dashboard_reader_asks_for_a_recount_and_only_by_a_form(
+    client, who, method, expected
+):
+    if who == "inspector":
+        client.force_login(InspectorFactory().user)
+    elif who == "intake officer":
+        client.force_login(staff("MOL", Role.INTAKE_OFFICER))
+
+    response = getattr(client, method)(reverse("dashboards:recount"))
+
+    assert response.status_code == expected
+    assert not DashboardSnapshot.objects.filter(recount_asked_at__isnull=False).exists()
+
+
+def test_the_recount_leads_back_only_to_a_dashboard_page(inspector, workers):
+    response = workers.post(
+        inspector, reverse("dashboards:recount") + "?fy=2568", {"next": "https://example.org/"}
+    )
+
+    assert response["Location"] == reverse("dashboards:overview") + "?fy=2568"

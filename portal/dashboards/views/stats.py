@@ -1,0 +1,114 @@
+"""The public statistics, for anyone without signing in."""
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from agencies.collation import sorted_by_name
+from portal.dashboards import public, snapshots
+from portal.dashboards.filters import Selection, current_fiscal_year, fiscal_year_choices
+from portal.dashboards.tables import (
+    HOURS,
+    PERCENT,
+    SCORE,
+    TEXT,
+    About,
+    Column,
+    Table,
+    csv_response,
+    hours,
+)
+from portal.dashboards.views.reading import read
+
+SIGN_NOTES = {
+    public.SUPPRESSED: gettext_lazy(
+        "fewer than %(small_cell)s: the number is not shown, so that no one can be singled out."
+    ),
+    public.WITHHELD: gettext_lazy(
+        "not shown either, so that a smaller number beside it cannot be worked out from the total."
+    ),
+    public.NOT_COMPUTED: gettext_lazy(
+        "not worked out: fewer than %(small_cell)s cases to work it out from (resolved, "
+        "with a deadline, or rated)."
+    ),
+}
+
+
+def _sign_notes(rows: list[dict]) -> list[tuple[str, str]]:
+    """(sign, what it means) for each sign that stands in ``rows``."""
+    return [
+        (sign, str(SIGN_NOTES[sign]) % {"small_cell": public.SMALL_CELL})
+        for sign in public.signs_in(rows)
+    ]
+
+
+def _published(level: str, name: str, row: dict) -> dict:
+    """A row of the public statistics as the public reads it: each withheld figure as the
+    sign that says why."""
+    figures = {**row, "resolve_hours": hours(row["resolve_median"])}
+    del figures["resolve_median"]
+    shown = {key: public.shown(key, value) for key, value in figures.items()}
+    return {"level": level, "name": name, **shown}
+
+
+@require_safe
+def public_stats(request):
+    """National, per-agency and provincial figures of a fiscal year for anyone, without
+    signing in; a figure resting on fewer than five cases is withheld, each kind with its
+    own sign, explained under each table. The provinces in dictionary order.
+    ``?export=csv&table=stats`` downloads them."""
+    years = [int(value) for value, _label in fiscal_year_choices() if value]
+    try:
+        year = int(request.GET.get("fy", ""))
+    except ValueError:
+        year = current_fiscal_year()
+    if year not in years:
+        year = current_fiscal_year()
+    found = read("stats", snapshots.NATIONAL, Selection(fiscal_year=year))
+    stats = found.data
+    columns = [
+        Column("name", _("Name"), TEXT),
+        Column("received", _("Requests received")),
+        Column("resolved", _("Resolved")),
+        Column("resolve_hours", _("Median time to resolve (working hours)"), HOURS),
+        Column("in_time_share", _("Resolved within the deadline (percent)"), PERCENT),
+        Column("satisfaction", _("Overall satisfaction (1 to 5)"), SCORE),
+    ]
+    national = [_published(_("Whole country"), _("Thailand"), stats["national"])]
+    agencies = [_published(_("Agency"), a.name, row) for a, row in stats["agencies"]]
+    provinces = sorted_by_name(
+        [_published(_("Province"), p.name, row) for p, row in stats["provinces"]],
+        name=lambda row: row["name"],
+    )
+    caption = _("Public statistics, fiscal year %(year)s") % {"year": year}
+    if request.GET.get("export") == "csv":
+        rows = national + agencies + provinces
+        table = Table("stats", caption, [Column("level", _("Level"), TEXT), *columns], rows)
+        about = About(
+            filters=[(_("Fiscal year (B.E.)"), str(year))],
+            short=[f"fy{year}"],
+            computed_at=found.computed_at,
+            notes=[f"{sign} {note}" for sign, note in _sign_notes(rows)],
+        )
+        return csv_response(table, about)
+    groups = [
+        ("national", _("Whole country"), national),
+        ("by-agency", _("By agency"), agencies),
+        ("by-province", _("By province"), provinces),
+    ]
+    return render(
+        request,
+        "portal/stats.html",
+        {
+            "groups": [
+                (key, heading, Table(key, heading, columns, rows), _sign_notes(rows))
+                for key, heading, rows in groups
+            ],
+            "signs": public.SIGNS,
+            "year": year,
+            "years": years,
+            "small_cell": public.SMALL_CELL,
+            "computed_at": found.computed_at,
+        },
+    )
