@@ -60,6 +60,7 @@ def test_inserting_a_reply_puts_it_beside_what_is_typed_and_it_is_sent_as_edited
     page = open_page(browser, WIDTHS[width], console_errors)
     sign_in(page, live_server, supervisor, reverse("staff:case", args=[case.reference]))
     filled = f"เรื่อง {case.reference}: โปรดส่งสลิปเงินเดือนเดือนล่าสุด"
+    page.get_by_text("การดำเนินการอื่นอีก").click()  # asking the citizen is folded away
 
     box = page.locator("#id_request_information-text")
     box.fill("สวัสดี\nขอบคุณที่แจ้ง")
@@ -106,6 +107,7 @@ def test_without_javascript_the_page_opens_again_with_the_reply_in_the_box(
     console_errors: list[str] = []
     page = open_page(browser, WIDTHS[width], console_errors, javascript=False)
     sign_in(page, live_server, supervisor, reverse("staff:case", args=[case.reference]))
+    page.get_by_text("การดำเนินการอื่นอีก").click()  # asking the citizen is folded away
 
     picker = picker_of(page, "request_information")
     picker.get_by_label("ข้อความสำเร็จรูป").select_option(label=question.title)
