@@ -42,6 +42,28 @@ NEXT_STEPS = {
     S.CLOSED: ("reopen",),
 }
 
+# The citizen's usual next steps on the tracking page, in the same way.
+CITIZEN_NEXT_STEPS = {
+    S.NEW: ("add_information",),
+    S.IN_PROGRESS: ("add_information",),
+    S.WAITING_CITIZEN: ("add_information",),
+    S.RESOLVED: ("rate", "confirm_close"),
+    S.CLOSED: ("rate",),
+}
+
+
+def lead_and_fold(forms: dict, steps, unfold: str | None = None) -> tuple[dict, dict, bool]:
+    """A page's action forms split into those it leads with (``steps``, those of them
+    offered, in that order) and the others, folded away; and whether the folded ones show
+    open, because ``unfold`` (the form sent back with a mistake, say) is among them. When
+    none of the usual steps is offered, every form leads."""
+    leading = {name: forms[name] for name in steps if name in forms}
+    if not leading:
+        return dict(forms), {}, False
+    folded = {name: form for name, form in forms.items() if name not in leading}
+    return leading, folded, unfold in folded
+
+
 # On a referral, by the agency it was sent to (accept, decline, complete) or the lead
 # agency that sent it (cancel).
 REFERRAL = {

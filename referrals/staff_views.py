@@ -29,7 +29,7 @@ from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import HANDLERS, MANAGERS, Action
 from referrals import forms, selectors, services
-from referrals.actions import NEXT_STEPS
+from referrals.actions import NEXT_STEPS, lead_and_fold
 from referrals.downloads import file_download
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
@@ -364,22 +364,21 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         request.user, case, actions, bound if bound_referral is None else None
     )
     take = case_forms.pop("take", None)  # beside who works the case, not a card
-    next_steps = [name for name in NEXT_STEPS.get(case.status, ()) if name in case_forms]
+    # The one or two usual next steps lead and the rest fold away, shown open when the form
+    # with a mistake, or the one a reply was put in, is among them.
+    unfold = request.GET.get("for") or (
+        bound.prefix if bound is not None and bound_referral is None else None
+    )
+    next_forms, more_forms, more_open = lead_and_fold(
+        case_forms, NEXT_STEPS.get(case.status, ()), unfold
+    )
     context = {
         "case": case,
         "actions": actions,
         "take_form": take,
-        # The one or two usual next steps lead and the rest fold away (all lead when
-        # none of the usual ones is open to this person).
-        "next_forms": {name: case_forms[name] for name in next_steps} or case_forms,
-        "more_forms": {n: f for n, f in case_forms.items() if n not in next_steps}
-        if next_steps
-        else {},
-        # Open when the form with a mistake, or the one a reply was put in, is among them.
-        "more_open": (
-            bound is not None and bound_referral is None and bound.prefix not in next_steps
-        )
-        or request.GET.get("for") in set(case_forms) - set(next_steps),
+        "next_forms": next_forms,
+        "more_forms": more_forms,
+        "more_open": more_open,
         "referrals": referral_forms,
         "events": page["events"],
         "attachments": page["attachments"],

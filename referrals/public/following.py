@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agencies.permissions import CitizenAccess
 from referrals import selectors, services, throttle
+from referrals.actions import CITIZEN_NEXT_STEPS, lead_and_fold
 from referrals.errors import CaseNotFound, WorkflowError
 from referrals.models import CaseStatus, EventKind
 from referrals.public import browser, forms
@@ -207,6 +208,11 @@ def _render_case(request, case, bound=None, status=200):
     action_forms = {name: CITIZEN_FORMS[name](prefix=name) for name in actions}
     if bound is not None:
         action_forms[bound.prefix] = bound
+    next_forms, more_forms, more_open = lead_and_fold(
+        action_forms,
+        CITIZEN_NEXT_STEPS.get(case.status, ()),
+        bound.prefix if bound is not None else None,
+    )
     label, explanation = CITIZEN_STATUS[case.status]
     if case.status == CaseStatus.RESOLVED and "rate" not in actions:
         explanation = _("Tell us whether the help solved your problem.")
@@ -221,7 +227,9 @@ def _render_case(request, case, bound=None, status=200):
         "status_explanation": explanation,
         "agencies": selectors.agencies_helping(case),
         "events": events,
-        "forms": action_forms,
+        "next_forms": next_forms,
+        "more_forms": more_forms,
+        "more_open": more_open,
         "rating": getattr(case, "rating", None) if "rate" not in actions else None,
         "erasures": list(case.erasure_requests.all()),
         "max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),

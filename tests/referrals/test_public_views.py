@@ -1269,3 +1269,41 @@ def test_files_that_were_the_mistake_are_not_asked_for_twice(client, media):
 
     errors = field_errors(response, "files")
     assert errors and in_thai(FILES_AGAIN) not in errors
+
+
+def action_headings(html: str) -> tuple[list[str], list[str]]:
+    """The headings of the request page's leading action forms, and of the folded ones."""
+    rest = html.partition('id="actions-heading"')[2].partition('id="timeline-heading"')[0]
+    leading, _, folded = rest.partition('class="more-actions"')
+    heading = re.compile(r"<h3>\s*([^<]+?)\s*</h3>")
+    return heading.findall(leading), heading.findall(folded)
+
+
+@pytest.mark.parametrize(
+    ("status", "leading"),
+    [
+        (CaseStatus.IN_PROGRESS, ["Add information or files"]),
+        (
+            CaseStatus.RESOLVED,
+            ["Rate the help you received", "My problem is solved: close the request"],
+        ),
+    ],
+)
+def test_the_request_page_leads_with_the_next_step_and_folds_the_rest(client, status, leading):
+    case = case_in(status)
+    tracked(client, case)
+    page = client.get(case_url(case)).text
+
+    first, folded = action_headings(page)
+
+    assert first == [in_thai(label) for label in leading]
+    assert folded and set(folded).isdisjoint(first)
+    assert '<details class="more-actions">' in page
+
+
+def test_a_folded_form_sent_with_a_mistake_comes_back_unfolded(client):
+    case = case_in(CaseStatus.RESOLVED)
+    tracked(client, case)
+    response = act(client, case, "ask_reopen", {"ask_reopen-reason": ""})
+    assert response.status_code == 200
+    assert '<details class="more-actions" open>' in response.text
