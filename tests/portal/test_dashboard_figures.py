@@ -142,7 +142,7 @@ def worked(clock) -> Worked:
     # on Monday was never answered.
     b = submitted(at(2026, 3, 13, 15))
     on(at(2026, 3, 16, 10, 30), services.accept_case, b, mol)
-    [cancelled] = on(at(2026, 3, 16, 11), services.refer_case, b, mol, [agency("MOE")], "ช่วย")
+    [cancelled] = on(at(2026, 3, 16, 11), services.refer_case, b, mol, {agency("MOE"): "ช่วย"})
     on(at(2026, 3, 16, 12), services.cancel_referral, cancelled, mol, "ไม่ต้องการแล้ว")
     on(at(2026, 3, 17, 9, 30), services.resolve_case, b, mol, "ได้รับค่าจ้างแล้ว")
 
@@ -159,7 +159,11 @@ def worked(clock) -> Worked:
     d = submitted(at(2026, 3, 9, 9))
     on(at(2026, 3, 9, 13), services.accept_case, d, mol)
     accepted, declined = on(
-        at(2026, 3, 9, 14), services.refer_case, d, mol, [agency("MOPH"), agency("MOI")], "ช่วย"
+        at(2026, 3, 9, 14),
+        services.refer_case,
+        d,
+        mol,
+        dict.fromkeys([agency("MOPH"), agency("MOI")], "ช่วย"),
     )
     on(at(2026, 3, 10, 10), services.accept_referral, accepted, moph)
     on(at(2026, 3, 11, 9), services.decline_referral, declined, moi, "ไม่มีบริการนี้")
