@@ -270,11 +270,21 @@ def reply_template_agency_ids(user, case) -> set[int]:
     return involved_agency_ids(case) & working_agency_ids(user)
 
 
+def erasure_decider_roles(restricted: bool) -> frozenset:
+    """Who decides an erasure request in the case's lead agency: its administrators; for a
+    restricted case, which they may not see, its supervisors and CCEOs."""
+    return MANAGERS if restricted else frozenset({Role.AGENCY_ADMIN})
+
+
 def erasure_scope(user) -> Q:
     """The erasure requests ``user`` decides, as a filter on their cases (``case__``)."""
     profile = staff_profile(user)
-    return Q(case__lead_agency_id__in=administered_agency_ids(user), case__is_restricted=False) | Q(
-        case__lead_agency_id__in=profile.agencies_with(MANAGERS), case__is_restricted=True
+    return Q(
+        case__lead_agency_id__in=profile.agencies_with(erasure_decider_roles(False)),
+        case__is_restricted=False,
+    ) | Q(
+        case__lead_agency_id__in=profile.agencies_with(erasure_decider_roles(True)),
+        case__is_restricted=True,
     )
 
 

@@ -371,6 +371,17 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 SLA_DAY_OPENS = env.str("SLA_DAY_OPENS", default="08:30")
 SLA_DAY_CLOSES = env.str("SLA_DAY_CLOSES", default="16:30")
 SLA_WORKING_WEEKDAYS = env.list("SLA_WORKING_WEEKDAYS", cast=int, default=[0, 1, 2, 3, 4])
+# Waiting for the citizen: a reminder to them after so many working days, and after so many
+# the lead agency is asked to resolve or close the case (it is never closed silently).
+CITIZEN_REMINDER_WORKING_DAYS = env.int("CITIZEN_REMINDER_WORKING_DAYS", default=5)
+CITIZEN_SILENCE_WORKING_DAYS = env.int("CITIZEN_SILENCE_WORKING_DAYS", default=15)
+# A resolved case closes by itself after so many working days unless the citizen confirms
+# it or asks to reopen it.
+CASE_CONFIRMATION_WORKING_DAYS = env.int("CASE_CONFIRMATION_WORKING_DAYS", default=7)
+# An erasure request is decided within 30 calendar days (PDPA section 30); those who
+# decide are reminded after these days.
+ERASURE_DECISION_DAYS = env.int("ERASURE_DECISION_DAYS", default=30)
+ERASURE_REMINDER_DAYS = env.list("ERASURE_REMINDER_DAYS", cast=int, default=[20, 27])
 
 # How long the personal data of a finished case is kept (shown in the privacy notice).
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=10)

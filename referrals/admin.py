@@ -221,6 +221,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "acknowledge",
         "answer_referral",
         "resolve",
+        "complete_referral",
         "reminder_percent",
         "supervisor_percent",
         "cceo_percent",

@@ -59,6 +59,8 @@ STAFF_KINDS = {
     "sla_reminder": Kind(_("A deadline is near")),
     "sla_supervisor": Kind(_("A deadline has passed (supervisors)")),
     "sla_cceo": Kind(_("A deadline is far past (CCEO)")),
+    "citizen_silent": Kind(_("A citizen has not answered our question for a long time")),
+    "erasure_due": Kind(_("An erasure request to decide is near or past its deadline")),
     "daily_digest": Kind(_("The daily summary of my agency's deadlines")),
 }
 

@@ -306,11 +306,13 @@ DEFAULT_SLA = {
         "acknowledge": 1 * WORKING_DAY,
         "answer_referral": 2 * WORKING_DAY,
         "resolve": 15 * WORKING_DAY,
+        "complete_referral": 15 * WORKING_DAY,
     },
     "urgent": {
         "acknowledge": WORKING_DAY / 4,
         "answer_referral": 2 * WORKING_DAY / 4,
         "resolve": 15 * WORKING_DAY / 4,
+        "complete_referral": 15 * WORKING_DAY / 4,
     },
 }
 
@@ -318,5 +320,8 @@ DEFAULT_SLA = {
 def sync_default_sla_policies(apps) -> None:
     """The policy for every category without its own, per priority (kept if edited)."""
     SlaPolicy = apps.get_model("referrals", "SlaPolicy")
+    # A migration older than one of the times makes the policy with the times it knows.
+    known = {field.name for field in SlaPolicy._meta.get_fields()}
     for priority, times in DEFAULT_SLA.items():
-        SlaPolicy.objects.get_or_create(category=None, priority=priority, defaults=times)
+        defaults = {name: value for name, value in times.items() if name in known}
+        SlaPolicy.objects.get_or_create(category=None, priority=priority, defaults=defaults)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -26,6 +26,7 @@ from referrals.models import (
     CaseStatus,
     Category,
     Deadline,
+    DeadlineKind,
     ErasureRequest,
     EventKind,
     PossibleDuplicate,
@@ -304,12 +305,21 @@ def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]
 
 
 def pending_erasures(user) -> QuerySet[ErasureRequest]:
-    """Erasure requests waiting for ``user``'s decision (see permissions.erasure_scope)."""
+    """Erasure requests waiting for ``user``'s decision (see permissions.erasure_scope),
+    each with the time by which it must be decided and when that is near (``decide_by``,
+    ``decide_warning``, from its deadline)."""
+    deadline = Deadline.objects.filter(
+        case=OuterRef("case"), kind=DeadlineKind.DECIDE_ERASURE, met_at__isnull=True
+    ).order_by("-started_at")
     return (
         ErasureRequest.objects.filter(
             permissions.erasure_scope(user), status=ErasureRequest.Status.PENDING
         )
         .select_related("case", "case__category", "case__lead_agency", "case__province")
+        .annotate(
+            decide_by=Subquery(deadline.values("due_at")[:1]),
+            decide_warning=Subquery(deadline.values("reminder_at")[:1]),
+        )
         .order_by("created_at")
     )
 

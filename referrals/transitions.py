@@ -26,7 +26,8 @@ CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "request_information": ({S.IN_PROGRESS}, S.WAITING_CITIZEN),
     "receive_information": ({S.WAITING_CITIZEN}, S.IN_PROGRESS),
     "refer": ({S.IN_PROGRESS}, None),
-    "resolve": ({S.IN_PROGRESS}, S.RESOLVED),
+    # Waiting too long for the citizen, the lead agency may resolve with what it has.
+    "resolve": ({S.IN_PROGRESS, S.WAITING_CITIZEN}, S.RESOLVED),
     "close": ({S.RESOLVED}, S.CLOSED),
     "reopen": ({S.RESOLVED, S.CLOSED}, S.IN_PROGRESS),
     # The citizen's own moves, from the tracking page.

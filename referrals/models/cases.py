@@ -470,6 +470,7 @@ class EventKind(models.TextChoices):
     REFERRAL_CANCELLED = "referral_cancelled", _("Referral cancelled")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
+    CLOSED_AUTOMATICALLY = "closed_automatically", _("Closed: no answer in the confirmation period")
     REOPENED = "reopened", _("Reopened")
     RESTRICTION_CHANGED = "restriction_changed", _("Access restriction changed")
     ATTACHMENT_ADDED = "attachment_added", _("File added")

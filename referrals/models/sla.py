@@ -46,6 +46,10 @@ class SlaPolicy(models.Model):
     )
     answer_referral = models.DurationField(_("time to answer a referral"))
     resolve = models.DurationField(_("time to resolve"))
+    complete_referral = models.DurationField(
+        _("time to complete an accepted referral"),
+        help_text=_("Counted from the acceptance of the referral."),
+    )
     reminder_percent = models.PositiveSmallIntegerField(
         _("remind the officer at (percent of the time)"), default=75
     )
@@ -87,12 +91,34 @@ class DeadlineKind(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", _("Acknowledge the new case")
     ANSWER_REFERRAL = "answer_referral", _("Answer the referral")
     RESOLVE = "resolve", _("Resolve the case")
+    COMPLETE_REFERRAL = "complete_referral", _("Complete the referral")
+    CITIZEN_ANSWER = "citizen_answer", _("Answer from the citizen")
+    CONFIRMATION = "confirmation", _("Confirmation by the citizen")
+    DECIDE_ERASURE = "decide_erasure", _("Decide the erasure request")
 
 
 class EscalationLevel(models.IntegerChoices):
     REMINDER = 1, _("Reminder to the officer")
     SUPERVISOR = 2, _("Escalated to the supervisors")
     CCEO = 3, _("Escalated to the CCEO")
+
+
+# What each point of a deadline does, for the steps whose points are not the SLA's
+# reminder, supervisors and CCEO (referrals.services.escalation acts on them).
+LADDERS = {
+    DeadlineKind.CITIZEN_ANSWER: {
+        EscalationLevel.REMINDER: _("Reminder to the citizen"),
+        EscalationLevel.SUPERVISOR: _("The lead agency asked to resolve or close"),
+    },
+    DeadlineKind.CONFIRMATION: {EscalationLevel.REMINDER: _("Closed automatically")},
+    DeadlineKind.DECIDE_ERASURE: {
+        EscalationLevel.REMINDER: _("Reminder to those who decide"),
+        EscalationLevel.SUPERVISOR: _("Second reminder to those who decide"),
+        EscalationLevel.CCEO: _("Deadline passed: those who decide told"),
+    },
+}
+# Steps counted in calendar days rather than business time (PDPA section 30).
+CALENDAR_KINDS = frozenset({DeadlineKind.DECIDE_ERASURE})
 
 
 class Deadline(models.Model):
@@ -160,3 +186,13 @@ class Deadline(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.met_at is None and self.counting_since is None
+
+    @property
+    def in_calendar_days(self) -> bool:
+        return self.kind in CALENDAR_KINDS
+
+    @property
+    def level_label(self):
+        """What the last point reached did, in the words of this step."""
+        ladder = LADDERS.get(self.kind, dict(EscalationLevel.choices))
+        return ladder.get(self.level_reached, "")

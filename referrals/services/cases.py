@@ -7,6 +7,7 @@ transition table, writes in one transaction with its timeline event, and returns
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from referrals.errors import TransitionNotAllowed
 from referrals.models import (
     OPEN_REFERRAL_STATUSES,
     Case,
+    CaseEvent,
     CaseStatus,
     DeadlineKind,
     EventKind,
@@ -40,6 +42,7 @@ from referrals.services._common import (
     save_case,
     save_referral,
 )
+from referrals.transitions import CASE_TRANSITIONS
 
 
 def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None = None) -> None:
@@ -393,6 +396,39 @@ def close_case(case: Case, by, expected_version: int | None = None) -> Case:
     save_case(case, "status", "closed_at")
     record(case, EventKind.CLOSED, by, agency=case.lead_agency, public=True)
     return case
+
+
+@transaction.atomic
+def close_unconfirmed(case_ids, now=None) -> int:
+    """The portal closes the resolved cases among ``case_ids`` whose citizen neither
+    confirmed nor asked to reopen within the confirmation period (the sweep calls it when
+    that deadline passes); how many it closed. No person acts: the timeline says it was
+    closed automatically. A case confirmed, reopened or closed meanwhile is left as it is,
+    so a second run closes nothing. A few queries however many cases."""
+    now = now or timezone.now()
+    sources, target = CASE_TRANSITIONS["close"]
+    cases = list(
+        Case.objects.select_for_update().filter(pk__in=case_ids, status__in=sources).order_by("pk")
+    )
+    if not cases:
+        return 0
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(
+        status=target, closed_at=now, version=F("version") + 1, updated_at=now
+    )
+    deadlines.meet_all(cases, DeadlineKind.CONFIRMATION, now)
+    days = settings.CASE_CONFIRMATION_WORKING_DAYS
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            kind=EventKind.CLOSED_AUTOMATICALLY,
+            actor_agency_id=case.lead_agency_id,
+            is_public=True,
+            payload={"working_days": days},
+            created_at=now,
+        )
+        for case in cases
+    )
+    return len(cases)
 
 
 @transaction.atomic

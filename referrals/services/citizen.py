@@ -31,7 +31,7 @@ from referrals.models import (
 )
 from referrals.notifications import case_handlers, not_told_since, notify_staff
 from referrals.selectors import personal_data_export, reopenable
-from referrals.services import email_link
+from referrals.services import deadlines, email_link
 from referrals.services._common import lock_case, record, required_text, save_case
 from referrals.services.access_log import Read, record_access
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
@@ -273,6 +273,7 @@ def request_erasure(case: Case, citizen: CitizenAccess, reason: str = "") -> Era
             _("Your request for erasure is already waiting for a decision.")
         ) from error
     record(case, EventKind.ERASURE_REQUESTED, None, public=True, by_citizen=True, message=reason)
+    deadlines.start_erasure(case)
     return erasure
 
 
@@ -293,6 +294,7 @@ def decide_erasure(erasure: ErasureRequest, by, approve: bool, note: str = "") -
     erasure.decided_at = timezone.now()
     erasure.decision_note = note
     erasure.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    deadlines.meet_erasure(erasure.case)
     if approve:
         anonymise_case(erasure.case, by)
     else:

@@ -2,9 +2,13 @@
 
 Every workflow service calls ``follow(case)`` in its transaction after changing a case or
 its referrals: acknowledging is due while the case is new, resolving while it is open
-(paused while it waits for the citizen), answering while a referral is pending. A change
-of priority or category recomputes the open deadlines under the new policy. ``restart``
-gives a new lead agency its own time to acknowledge after a transfer.
+(paused while it waits for the citizen), the citizen's answer while it waits, the
+citizen's confirmation while it is resolved, answering while a referral is pending and
+completing it once accepted. A change of priority or category recomputes the open
+deadlines under the new policy. ``restart`` gives a new lead agency its own time to
+acknowledge after a transfer. The erasure services start and meet the deadline of an
+erasure request (``start_erasure``, ``meet_erasure``): it follows the request, not the
+case, in calendar days.
 
 When a deadline is met by the work it measures, the business time it took is kept on the
 case (acknowledged, resolved, within the deadline or not) or the referral (answered), for
@@ -13,6 +17,7 @@ the dashboards: a median over a million cases must not replay the calendar for e
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,7 +32,7 @@ from referrals.models import (
     ReferralStatus,
     SlaPolicy,
 )
-from referrals.reference import DEFAULT_SLA
+from referrals.reference import DEFAULT_SLA, WORKING_DAY
 
 OPEN = {CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CITIZEN}
 # Leaving "new" this way is the lead agency's answer; withdrawing or a transfer is not.
@@ -43,7 +48,23 @@ BUDGET_FIELD = {
     DeadlineKind.ACKNOWLEDGE: "acknowledge",
     DeadlineKind.ANSWER_REFERRAL: "answer_referral",
     DeadlineKind.RESOLVE: "resolve",
+    DeadlineKind.COMPLETE_REFERRAL: "complete_referral",
 }
+# The case's own deadlines, each running while the case is in one of these statuses.
+RUNS_WHILE = {
+    DeadlineKind.ACKNOWLEDGE: {CaseStatus.NEW},
+    DeadlineKind.RESOLVE: OPEN,
+    DeadlineKind.CITIZEN_ANSWER: {CaseStatus.WAITING_CITIZEN},
+    DeadlineKind.CONFIRMATION: {CaseStatus.RESOLVED},
+}
+# A referral's deadlines, each running while the referral is in this status.
+REFERRAL_RUNS_WHILE = {
+    DeadlineKind.ANSWER_REFERRAL: ReferralStatus.PENDING,
+    DeadlineKind.COMPLETE_REFERRAL: ReferralStatus.ACCEPTED,
+}
+# The deadlines that are the agencies' work: the earliest is the case's due time in the
+# queue (waiting for the citizen's confirmation is not).
+AGENCY_WORK = frozenset(DeadlineKind) - {DeadlineKind.CONFIRMATION, DeadlineKind.DECIDE_ERASURE}
 
 
 def policy_for(case: Case) -> SlaPolicy:
@@ -59,12 +80,6 @@ def policy_for(case: Case) -> SlaPolicy:
     )
 
 
-def _should_run(case: Case, kind: str) -> bool:
-    if kind == DeadlineKind.ACKNOWLEDGE:
-        return case.status == CaseStatus.NEW
-    return case.status in OPEN
-
-
 def follow(case: Case, now=None, new: bool = False) -> None:
     """Open, pause, resume, meet or recompute the case's deadlines to match its state.
 
@@ -73,13 +88,16 @@ def follow(case: Case, now=None, new: bool = False) -> None:
     now = now or timezone.now()
     calendar = current_calendar()
     policy = policy_for(case)
-    open_deadlines, pending = [], {}
+    open_deadlines, referrals = [], {}
     if not new:
         open_deadlines = list(
-            Deadline.objects.filter(case=case, met_at__isnull=True).select_related("referral")
+            Deadline.objects.filter(case=case, met_at__isnull=True)
+            .exclude(kind=DeadlineKind.DECIDE_ERASURE)
+            .select_related("referral")
         )
         if case.status in OPEN:
-            pending = {r.pk: r for r in case.referrals.filter(status=ReferralStatus.PENDING)}
+            running = REFERRAL_RUNS_WHILE.values()
+            referrals = {r.pk: r for r in case.referrals.filter(status__in=running)}
     waiting = case.status == CaseStatus.WAITING_CITIZEN
     if case.status in OPEN and case.resolve_seconds is not None:
         # Reopened: it is not resolved any more; its next resolution is measured afresh.
@@ -88,9 +106,11 @@ def follow(case: Case, now=None, new: bool = False) -> None:
     running_kinds, still_open, ended_referrals = set(), [], set()
     for deadline in open_deadlines:
         if deadline.referral_id is not None:
-            keep = pending.pop(deadline.referral_id, None) is not None
+            referral = referrals.get(deadline.referral_id)
+            keep = referral is not None and referral.status == REFERRAL_RUNS_WHILE[deadline.kind]
+            running_kinds.add((deadline.referral_id, deadline.kind))
         else:
-            keep = _should_run(case, deadline.kind)
+            keep = case.status in RUNS_WHILE[deadline.kind]
             running_kinds.add(deadline.kind)
         if not keep:
             _meet(deadline, now, calendar)
@@ -105,15 +125,37 @@ def follow(case: Case, now=None, new: bool = False) -> None:
         elif deadline.budget != _budget(policy, deadline.kind):
             _recompute(deadline, policy, calendar)
         still_open.append(deadline)
-    for kind in (DeadlineKind.ACKNOWLEDGE, DeadlineKind.RESOLVE):
-        if kind not in running_kinds and _should_run(case, kind):
+    for kind, statuses in RUNS_WHILE.items():
+        if kind not in running_kinds and case.status in statuses:
             paused = waiting and kind == DeadlineKind.RESOLVE
             still_open.append(_start(case, kind, None, now, policy, calendar, paused=paused))
-    for referral in pending.values():
-        still_open.append(
-            _start(case, DeadlineKind.ANSWER_REFERRAL, referral, now, policy, calendar)
-        )
+    for referral in referrals.values():
+        for kind, status in REFERRAL_RUNS_WHILE.items():
+            if referral.status == status and (referral.pk, kind) not in running_kinds:
+                still_open.append(_start(case, kind, referral, now, policy, calendar))
     _copy_due_times(case, still_open, ended_referrals)
+
+
+def start_erasure(case: Case, now=None) -> Deadline:
+    """The deadline to decide the case's erasure request: ERASURE_DECISION_DAYS calendar
+    days from now, with reminders after ERASURE_REMINDER_DAYS."""
+    now = now or timezone.now()
+    return _start(case, DeadlineKind.DECIDE_ERASURE, None, now, None, current_calendar())
+
+
+def meet_erasure(case: Case, now=None) -> None:
+    """The erasure request is decided: its deadline is met."""
+    meet_all([case], DeadlineKind.DECIDE_ERASURE, now or timezone.now())
+
+
+def meet_all(cases, kind: str, now) -> None:
+    """Meet the open deadlines of ``kind`` of many cases at once (two queries), for work
+    done on them together, such as the sweep's closing of unconfirmed cases."""
+    calendar = current_calendar()
+    met = list(Deadline.objects.filter(case__in=cases, kind=kind, met_at__isnull=True))
+    for deadline in met:
+        _stop(deadline, now, calendar)
+    Deadline.objects.bulk_update(met, MET_FIELDS)
 
 
 def restart(case: Case, kind: str, now=None) -> None:
@@ -128,8 +170,36 @@ def restart(case: Case, kind: str, now=None) -> None:
         Case.objects.filter(pk=case.pk).update(acknowledge_seconds=None)
 
 
+# The steps whose time is set for every case alike, in settings.
+SETTLED_BUDGET = {
+    DeadlineKind.CITIZEN_ANSWER: lambda: settings.CITIZEN_SILENCE_WORKING_DAYS * WORKING_DAY,
+    DeadlineKind.CONFIRMATION: lambda: settings.CASE_CONFIRMATION_WORKING_DAYS * WORKING_DAY,
+    DeadlineKind.DECIDE_ERASURE: lambda: timedelta(days=settings.ERASURE_DECISION_DAYS),
+}
+
+
 def _budget(policy: SlaPolicy, kind: str) -> timedelta:
+    if kind in SETTLED_BUDGET:
+        return SETTLED_BUDGET[kind]()
     return getattr(policy, BUDGET_FIELD[kind])
+
+
+def _offsets(deadline: Deadline, policy: SlaPolicy) -> list[timedelta | None]:
+    """When its three points come, as time spent on the deadline (see models.LADDERS):
+    the SLA's shares of the budget for the agencies' steps; for the citizen's answer a
+    reminder to them and then the lead agency asked; for the confirmation the closing at
+    the end; for an erasure request two reminders and the due time."""
+    if deadline.kind == DeadlineKind.CITIZEN_ANSWER:
+        return [settings.CITIZEN_REMINDER_WORKING_DAYS * WORKING_DAY, deadline.budget, None]
+    if deadline.kind == DeadlineKind.CONFIRMATION:
+        return [deadline.budget, None, None]
+    if deadline.kind == DeadlineKind.DECIDE_ERASURE:
+        reminders = [timedelta(days=days) for days in settings.ERASURE_REMINDER_DAYS[:2]]
+        return [*reminders, *[None] * (2 - len(reminders)), deadline.budget]
+    return [
+        deadline.budget * percent / 100
+        for percent in (policy.reminder_percent, policy.supervisor_percent, policy.cceo_percent)
+    ]
 
 
 def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadline:
@@ -146,13 +216,23 @@ def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadlin
     return deadline
 
 
+MET_FIELDS = ["met_at", "next_check_at", "used", "counting_since"]
+
+
 def _meet(deadline: Deadline, now, calendar: BusinessCalendar) -> None:
-    """Stop the clock: ``used`` becomes the whole business time the deadline took (and
+    _stop(deadline, now, calendar)
+    deadline.save(update_fields=MET_FIELDS)
+
+
+def _stop(deadline: Deadline, now, calendar: BusinessCalendar) -> None:
+    """Stop the clock: ``used`` becomes the whole time the deadline took (and
     ``counting_since`` empty, so that ``used`` reads the same on every met deadline)."""
     if deadline.counting_since is not None:
-        deadline.used += calendar.between(deadline.counting_since, now)
+        if deadline.in_calendar_days:
+            deadline.used += now - deadline.counting_since
+        else:
+            deadline.used += calendar.between(deadline.counting_since, now)
     deadline.met_at, deadline.counting_since, deadline.next_check_at = now, None, None
-    deadline.save(update_fields=["met_at", "next_check_at", "used", "counting_since"])
 
 
 def _keep_figures(case: Case, deadline: Deadline) -> None:
@@ -160,7 +240,7 @@ def _keep_figures(case: Case, deadline: Deadline) -> None:
     their version alone)."""
     seconds = int(deadline.used.total_seconds())
     if deadline.referral_id is not None:
-        if deadline.referral.status in ANSWERED:
+        if deadline.kind == DeadlineKind.ANSWER_REFERRAL and deadline.referral.status in ANSWERED:
             Referral.objects.filter(pk=deadline.referral_id).update(answer_seconds=seconds)
         return
     if deadline.kind == DeadlineKind.ACKNOWLEDGE and case.status in ACKNOWLEDGED:
@@ -217,14 +297,18 @@ def _set_points(deadline: Deadline, policy: SlaPolicy, calendar: BusinessCalenda
         _clear_points(deadline)
         return
 
-    def at(percent: int):
-        left = deadline.budget * percent / 100 - deadline.used
-        return calendar.add(deadline.counting_since, max(left, timedelta(0)))
+    def at(spent: timedelta | None):
+        if spent is None:
+            return None
+        left = max(spent - deadline.used, timedelta(0))
+        if deadline.in_calendar_days:
+            return deadline.counting_since + left
+        return calendar.add(deadline.counting_since, left)
 
-    deadline.due_at = at(100)
-    deadline.reminder_at = at(policy.reminder_percent)
-    deadline.supervisor_at = at(policy.supervisor_percent)
-    deadline.cceo_at = at(policy.cceo_percent)
+    deadline.due_at = at(deadline.budget)
+    deadline.reminder_at, deadline.supervisor_at, deadline.cceo_at = map(
+        at, _offsets(deadline, policy)
+    )
     deadline.next_check_at = next_point(deadline)
 
 
@@ -248,7 +332,11 @@ def _copy_due_times(case: Case, still_open: list[Deadline], ended_referrals: set
     """The case's own earliest running deadline, and each pending referral's, on their
     rows for the queue (an update that leaves their version alone)."""
     own = sorted(
-        (d for d in still_open if d.referral_id is None and d.due_at is not None),
+        (
+            d
+            for d in still_open
+            if d.referral_id is None and d.due_at is not None and d.kind in AGENCY_WORK
+        ),
         key=lambda d: d.due_at,
     )
     due = (own[0].due_at, own[0].reminder_at) if own else (None, None)
@@ -260,5 +348,7 @@ def _copy_due_times(case: Case, still_open: list[Deadline], ended_referrals: set
             Referral.objects.filter(pk=deadline.referral_id).exclude(due_at=deadline.due_at).update(
                 due_at=deadline.due_at, due_warning_at=deadline.reminder_at
             )
+    # A referral whose answer was its acceptance has its time to complete instead.
+    ended_referrals -= {d.referral_id for d in still_open}
     if ended_referrals:
         Referral.objects.filter(pk__in=ended_referrals).update(due_at=None, due_warning_at=None)

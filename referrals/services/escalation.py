@@ -1,5 +1,6 @@
-"""The periodic work on deadlines: reminders and escalations, the morning digest, and the
-erasure of personal data past its retention.
+"""The periodic work on deadlines: reminders and escalations (to the citizen who has not
+answered, to those who decide an erasure request), the closing of resolved cases nobody
+confirmed, the morning digest, and the erasure of personal data past its retention.
 
 ``sweep`` reads only the deadlines whose next point has come (an index on
 ``next_check_at``), locks them with SKIP LOCKED so that two sweeps never take the same
@@ -25,12 +26,15 @@ from referrals.models import (
     CaseEvent,
     CaseStatus,
     Deadline,
+    DeadlineKind,
     EscalationLevel,
     EventKind,
+    Notification,
     Referral,
     ReferralStatus,
 )
 from referrals.notifications import preferences_of, save_and_dispatch, staff_rows
+from referrals.services.cases import close_unconfirmed
 from referrals.services.deadlines import points
 
 LEVEL_KIND = {
@@ -73,13 +77,20 @@ class Recipients:
 
 def _responsible(deadline: Deadline, level: int, recipients: Recipients) -> tuple[Agency, list]:
     case = deadline.case
+    agency_id = case.lead_agency_id
+    if deadline.kind == DeadlineKind.DECIDE_ERASURE:
+        return agency_id, recipients.of(
+            agency_id, *permissions.erasure_decider_roles(case.is_restricted)
+        )
+    if deadline.kind == DeadlineKind.CITIZEN_ANSWER:
+        # The citizen has not answered: the lead agency decides what becomes of the case.
+        return agency_id, recipients.of(agency_id, *permissions.arrival_roles(case.is_restricted))
     # Intake officers do not see a restricted case: its supervisors triage it.
     triage = [Role.SUPERVISOR] if case.is_restricted else [Role.INTAKE_OFFICER, Role.SUPERVISOR]
     if deadline.referral_id is not None:
         agency_id = deadline.referral.to_agency_id
         officers = recipients.of(agency_id, *triage)
     else:
-        agency_id = case.lead_agency_id
         officers = [case.assigned_to] if case.assigned_to_id else recipients.of(agency_id, *triage)
     if level == EscalationLevel.SUPERVISOR:
         officers = recipients.of(agency_id, Role.SUPERVISOR)
@@ -88,8 +99,18 @@ def _responsible(deadline: Deadline, level: int, recipients: Recipients) -> tupl
     return agency_id, officers
 
 
+def _staff_kind(deadline: Deadline, level: int) -> str:
+    """The notice the people responsible get at this point of the deadline."""
+    if deadline.kind == DeadlineKind.DECIDE_ERASURE:
+        return "erasure_due"
+    if deadline.kind == DeadlineKind.CITIZEN_ANSWER:
+        return "citizen_silent"
+    return LEVEL_KIND[level]
+
+
 def sweep(now=None, batch: int = 1000) -> int:
-    """Send the reminders and escalations that are due; how many deadlines it handled."""
+    """Send the reminders and escalations that are due, and close the resolved cases whose
+    confirmation period has passed; how many deadlines it handled."""
     now = now or timezone.now()
     handled = 0
     while True:
@@ -118,41 +139,91 @@ def _sweep_batch(now, batch: int) -> int:
         d.referral.to_agency_id for d in deadlines if d.referral_id
     }
     recipients = Recipients(agency_ids)
-    events, rows = [], []
+    languages = _citizen_languages(
+        d.case_id for d in deadlines if d.kind == DeadlineKind.CITIZEN_ANSWER
+    )
+    events, rows, unconfirmed = [], [], []
     for deadline in deadlines:
         for level, at in points(deadline):
             if level <= deadline.level_reached or at is None or at > now:
                 continue
             deadline.level_reached = level
-            agency_id, people = _responsible(deadline, level, recipients)
+            if deadline.kind == DeadlineKind.CONFIRMATION:
+                unconfirmed.append(deadline.case_id)
+                continue
             key = f"sla:{deadline.pk}:{level}"
-            kind = LEVEL_KIND[level]
             details = {
                 "deadline_kind": deadline.kind,
                 "due": deadline.due_at.isoformat() if deadline.due_at else None,
             }
+            if deadline.kind == DeadlineKind.CITIZEN_ANSWER and level == EscalationLevel.REMINDER:
+                agency_id, told = (
+                    deadline.case.lead_agency_id,
+                    _remind_citizen(deadline.case, key, details, languages),
+                )
+                rows += told
+            else:
+                agency_id, people = _responsible(deadline, level, recipients)
+                told = people
+                rows += staff_rows(
+                    _staff_kind(deadline, level),
+                    key,
+                    people,
+                    case=deadline.case,
+                    context=details,
+                    preferences=recipients.preferences,
+                )
             events.append(
                 CaseEvent(
                     case=deadline.case,
                     referral=deadline.referral,
                     kind=EVENT_FOR_LEVEL[level],
                     actor_agency_id=agency_id,
-                    payload={**details, "level": int(level), "told": len(people)},
+                    payload={**details, "level": int(level), "told": len(told)},
                     created_at=now,
                 )
-            )
-            rows += staff_rows(
-                kind,
-                key,
-                people,
-                case=deadline.case,
-                context=details,
-                preferences=recipients.preferences,
             )
     _record_levels(ids, now)
     CaseEvent.objects.bulk_create(events)
     save_and_dispatch(rows)
+    if unconfirmed:
+        close_unconfirmed(unconfirmed, now)
     return len(deadlines)
+
+
+def _citizen_languages(case_ids) -> dict[int, str]:
+    """The language of the last email each case's citizen was sent, where there was one
+    (the language they used the portal in); one query for the whole batch."""
+    case_ids = set(case_ids)
+    if not case_ids:
+        return {}
+    return dict(
+        Notification.objects.filter(
+            case_id__in=case_ids, channel=Notification.Channel.EMAIL, user__isnull=True
+        )
+        .exclude(language="")
+        .order_by("case_id", "-created_at")
+        .distinct("case_id")
+        .values_list("case_id", "language")
+    )
+
+
+def _remind_citizen(case: Case, key: str, details: dict, languages: dict) -> list:
+    """The reminder to a citizen who has not answered the agency's question: by email, to
+    a confirmed address (the only channel the portal has for them)."""
+    if not case.citizen_email or case.citizen_email_confirmed_at is None:
+        return []
+    return [
+        Notification(
+            kind="citizen_waiting",
+            case=case,
+            channel=Notification.Channel.EMAIL,
+            recipient=case.citizen_email,
+            language=languages.get(case.pk, settings.LANGUAGE_CODE),
+            context=details,
+            idempotency_key=f"{key}:email:{case.citizen_email}",
+        )
+    ]
 
 
 def _record_levels(ids: list[int], now) -> None:

@@ -62,8 +62,8 @@ def running(case, kind) -> Deadline:
     return Deadline.objects.get(case=case, kind=kind, met_at__isnull=True)
 
 
-def referral_deadline(referral) -> Deadline:
-    return Deadline.objects.get(referral=referral)
+def referral_deadline(referral, kind=DeadlineKind.ANSWER_REFERRAL) -> Deadline:
+    return Deadline.objects.get(referral=referral, kind=kind)
 
 
 def points(deadline) -> tuple:
@@ -230,6 +230,7 @@ def test_a_category_with_its_own_policy_sets_the_deadlines_of_a_reclassified_cas
         acknowledge=timedelta(hours=4),
         answer_referral=timedelta(hours=8),
         resolve=timedelta(hours=40),
+        complete_referral=timedelta(hours=40),
         reminder_percent=50,
         supervisor_percent=100,
         cceo_percent=200,
@@ -260,6 +261,7 @@ def test_a_new_case_in_a_category_with_its_own_policy_gets_its_times(clock):
         acknowledge=timedelta(hours=4),
         answer_referral=timedelta(hours=8),
         resolve=timedelta(hours=40),
+        complete_referral=timedelta(hours=40),
     )
 
     case = new_case(clock)
@@ -290,7 +292,9 @@ def test_asking_the_citizen_pauses_the_resolve_deadline(clock, boss):
     assert resolve.used == timedelta(hours=2)
     assert points(resolve) == (None, None, None, None)
     assert resolve.next_check_at is None
-    assert (case.due_at, case.due_warning_at) == (None, None)
+    # What the lead agency waits for now is the citizen's answer (see test_hanging.py).
+    answer = running(case, DeadlineKind.CITIZEN_ANSWER)
+    assert (case.due_at, case.due_warning_at) == (answer.due_at, answer.reminder_at)
 
 
 def answer_by_citizen(case, boss):
@@ -324,7 +328,7 @@ def test_a_priority_changed_while_waiting_applies_when_the_clock_resumes(clock, 
     clock.now = at(2026, 3, 9, 12)
     services.classify_case(case, boss, case.category, Priority.URGENT)
     assert running(case, RESOLVE).is_paused
-    assert fresh(case).due_at is None
+    assert fresh(case).due_at == running(case, DeadlineKind.CITIZEN_ANSWER).due_at
     clock.now = at(2026, 3, 9, 13)
 
     answer_by_citizen(case, boss)
@@ -437,7 +441,14 @@ def test_answering_or_cancelling_a_referral_meets_its_deadline(clock, boss, answ
     assert deadline.met_at == at(2026, 3, 10, 11)
     assert deadline.next_check_at is None
     referral = fresh(referral)
-    assert (referral.due_at, referral.due_warning_at) == (None, None)
+    # Once accepted, the referral shows its time to complete instead (see test_hanging.py).
+    completing = Deadline.objects.filter(referral=referral, kind=DeadlineKind.COMPLETE_REFERRAL)
+    due = (
+        (completing.get().due_at, completing.get().reminder_at)
+        if answer is accept
+        else (None, None)
+    )
+    assert (referral.due_at, referral.due_warning_at) == due
     assert running(case, RESOLVE).due_at == at(2026, 3, 30, 9)
 
 
@@ -514,8 +525,16 @@ def test_a_case_that_ends_meets_every_open_deadline(clock, boss, accepted, end):
 
     ended = Deadline.objects.filter(pk__in=running_before)
     assert {d.met_at for d in ended} == {at(2026, 3, 9, 14)}
-    assert not Deadline.objects.filter(case=case, met_at__isnull=True).exists()
-    assert not Deadline.objects.filter(case=case, next_check_at__isnull=False).exists()
+    # A resolved case waits for the citizen's confirmation instead (see test_hanging.py).
+    still = Deadline.objects.filter(case=case, met_at__isnull=True)
+    assert [d.kind for d in still] == (
+        [DeadlineKind.CONFIRMATION] if end is resolve_over_referral else []
+    )
+    assert (
+        not still.exclude(kind=DeadlineKind.CONFIRMATION)
+        .filter(next_check_at__isnull=False)
+        .exists()
+    )
     case = fresh(case)
     assert (case.due_at, case.due_warning_at) == (None, None)
     if referral is not None:

