@@ -8,6 +8,7 @@ from rest_framework import serializers
 from agencies import permissions
 from agencies.models import Agency, District, Office, Province, Subdistrict
 from agencies.permissions import Action
+from referrals import identity
 from referrals.models import (
     Attachment,
     Case,
@@ -16,8 +17,9 @@ from referrals.models import (
     Channel,
     Priority,
     Referral,
+    SafeChannel,
 )
-from referrals.services.intake import MAX_DESCRIPTION
+from referrals.services.intake import MAX_DESCRIPTION, MAX_SAFE_HOURS, MAX_SAFE_WORD
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -89,6 +91,31 @@ class CitizenSerializer(serializers.Serializer):
     name = serializers.CharField(source="citizen_name")
     phone = serializers.CharField(source="citizen_phone")
     email = serializers.CharField(source="citizen_email")
+    safe_channel = serializers.ChoiceField(
+        choices=[("", "---------"), *SafeChannel.choices],
+        help_text=_("The safe way to contact a person at risk; empty when not asked."),
+    )
+    safe_hours = serializers.CharField()
+    no_message = serializers.BooleanField(help_text=_("Do not leave a message."))
+    in_danger_now = serializers.BooleanField()
+
+
+class CitizenDetailSerializer(CitizenSerializer):
+    safe_word = serializers.CharField(
+        help_text=_("The word an officer says to be recognised; its reading is recorded.")
+    )
+
+
+def citizen_of(case) -> dict:
+    return {
+        "name": case.citizen_name,
+        "phone": case.citizen_phone,
+        "email": case.citizen_email,
+        "safe_channel": case.safe_channel,
+        "safe_hours": case.safe_hours,
+        "no_message": case.no_message,
+        "in_danger_now": case.in_danger_now,
+    }
 
 
 def moment(value) -> str | None:
@@ -162,13 +189,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "closed_at": moment(case.closed_at),
             "due_at": moment(case.due_at),
             "version": case.version,
-            "citizen": {
-                "name": case.citizen_name,
-                "phone": case.citizen_phone,
-                "email": case.citizen_email,
-            }
-            if personal
-            else None,
+            "citizen": citizen_of(case) if personal else None,
             "description": case.description if personal else None,
         }
 
@@ -223,11 +244,20 @@ class CaseDetailSerializer(CaseSerializer):
         fields = [*CaseSerializer.Meta.fields, "referrals", "actions"]
 
     def to_representation(self, case):
+        shown = super().to_representation(case)
+        if shown["citizen"] is not None:  # one case, whose reading the view records
+            shown["citizen"]["safe_word"] = (
+                identity.decrypt(case.safe_word_encrypted) if case.safe_word_encrypted else ""
+            )
         return {
-            **super().to_representation(case),
+            **shown,
             "referrals": ReferralSerializer(case.referrals.all(), many=True).data,
             "actions": self.get_actions(case),
         }
+
+    @extend_schema_field(CitizenDetailSerializer(allow_null=True))
+    def get_citizen(self, case):
+        return CitizenDetailSerializer(case).data if self._personal(case) else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, case):
@@ -255,6 +285,21 @@ class NewCaseSerializer(serializers.Serializer):
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     sensitive_consent = serializers.BooleanField(default=False)
+    safe_channel = serializers.ChoiceField(
+        choices=SafeChannel.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "How it is safe to contact the person: required for the restricted kinds of help "
+            "when staff record the request."
+        ),
+    )
+    safe_hours = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SAFE_HOURS)
+    no_message = serializers.BooleanField(default=False)
+    safe_word = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SAFE_WORD)
+    in_danger_now = serializers.BooleanField(
+        default=False, help_text=_("The person is in danger now: the case is created urgent.")
+    )
     channel = serializers.ChoiceField(
         choices=Channel.choices,
         default=Channel.API,

@@ -24,7 +24,7 @@ from referrals.models import (
 )
 from referrals.models import OPEN_REFERRAL_STATUSES as OPEN
 from referrals.notifications import STAFF_KINDS
-from referrals.public.forms import place_code
+from referrals.public.forms import SafeContactFields, place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, STAFF_CHANNELS
 from referrals.widgets import CountedTextarea
@@ -354,7 +354,7 @@ class PlaceFieldsMixin:
         )
 
 
-class IntakeForm(PlaceFieldsMixin, forms.Form):
+class IntakeForm(PlaceFieldsMixin, SafeContactFields):
     channel = forms.ChoiceField(
         label=_("Received by"), choices=[(c.value, c.label) for c in Channel if c in STAFF_CHANNELS]
     )
@@ -387,9 +387,41 @@ class IntakeForm(PlaceFieldsMixin, forms.Form):
         ),
         required=False,
     )
+    # The safe-contact answers last, as the officer asks them at the end of the call.
+    field_order = [
+        "channel",
+        "category",
+        "description",
+        "citizen_name",
+        "citizen_phone",
+        "citizen_email",
+        "national_id",
+        "province",
+        "district",
+        "subdistrict",
+        "priority",
+        "sensitive_consent",
+        "in_danger_now",
+        "safe_channel",
+        "safe_hours",
+        "no_message",
+        "safe_word",
+    ]
+    staff_labels = {
+        "in_danger_now": _("The person is in danger now (the case becomes urgent)"),
+        "safe_channel": _(
+            "The safe way to contact them (required for violence, trafficking and witnesses)"
+        ),
+        "safe_hours": _("When it is safe to contact them (optional)"),
+        "no_message": _("Do not leave a message (voicemail or with another person)"),
+        "safe_word": _("Safe word (optional)"),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, label in self.staff_labels.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = ""
         self.narrow_places()
 
 

@@ -407,19 +407,37 @@ def template_context(notification: Notification) -> dict:
     return context
 
 
+DISCREET = "discreet"
+
+
+def template_name(notification: Notification) -> str:
+    """The templates ``emails/<name>_subject.txt`` and ``emails/<name>.txt`` a message is
+    drawn from. A citizen's message about a restricted case, or a case of a restricted kind
+    of help (violence, trafficking, witnesses), is discreet whatever its event: it says
+    only that there is news on the request, with the reference and the link, never the
+    kind of help, an agency or what anyone wrote, for whoever else reads the person's
+    inbox."""
+    case = notification.case
+    to_citizen = notification.user_id is None and notification.channel == C.EMAIL
+    if to_citizen and case is not None and (case.is_restricted or case.category.is_restricted):
+        return DISCREET
+    return notification.kind
+
+
 def render_subject(notification: Notification) -> str:
     with translation.override(notification.language):
         text = render_to_string(
-            f"emails/{notification.kind}_subject.txt", template_context(notification)
+            f"emails/{template_name(notification)}_subject.txt", template_context(notification)
         )
     return " ".join(text.split())
 
 
 def _render(notification: Notification) -> tuple[str, str]:
+    name = template_name(notification)
     with translation.override(notification.language):
         context = template_context(notification)
-        subject = render_to_string(f"emails/{notification.kind}_subject.txt", context)
-        body = render_to_string(f"emails/{notification.kind}.txt", context)
+        subject = render_to_string(f"emails/{name}_subject.txt", context)
+        body = render_to_string(f"emails/{name}.txt", context)
     return " ".join(subject.split()), body
 
 

@@ -104,6 +104,7 @@ def category_cards() -> list[dict]:
                 "name": c.name,
                 "description": c.description,
                 "is_sensitive": c.is_sensitive,
+                "is_restricted": c.is_restricted,
                 "agency": c.lead_agency.name,
                 "group": c.group.name if c.group else "",
             }
@@ -434,6 +435,15 @@ def personal_data_export(case: Case) -> dict:
             "phone": case.citizen_phone,
             "email": case.citizen_email,
             "national_id": national_id,
+            "safe_contact": {
+                "channel": case.safe_channel,
+                "hours": case.safe_hours,
+                "no_message": case.no_message,
+                "safe_word": identity.decrypt(case.safe_word_encrypted)
+                if case.safe_word_encrypted
+                else "",
+                "in_danger_now": case.in_danger_now,
+            },
         },
         "request": {
             "category": case.category.code,

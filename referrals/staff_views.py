@@ -383,7 +383,12 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "events": page["events"],
         "attachments": page["attachments"],
         "deadlines": page["deadlines"],
-        "national_id": _national_id(case),
+        "national_id": _decrypted(case, case.national_id_encrypted),
+        # The safe word only for those who may read the person's data (the read is
+        # recorded above with the page's).
+        "safe_word": _decrypted(case, case.safe_word_encrypted)
+        if permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case)
+        else "",
         "possible_duplicates": duplicates,
         "hidden_duplicates": sum(1 for _link, may_open in duplicates if not may_open),
         "rating": getattr(case, "rating", None),
@@ -395,14 +400,15 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
     return render(request, "staff/case.html", context, status=status)
 
 
-def _national_id(case) -> str:
-    if not case.national_id_encrypted:
+def _decrypted(case, token: str) -> str:
+    """An encrypted identifier of the person (national ID, safe word), readable."""
+    if not token:
         return ""
     try:
-        return decrypt(case.national_id_encrypted)
+        return decrypt(token)
     except InvalidToken:
         # Encrypted under another key (FIELD_ENCRYPTION_KEY changed): say so, do not fail.
-        logger.error("National ID of case %s cannot be decrypted", case.reference)
+        logger.error("An identifier of case %s cannot be decrypted", case.reference)
         return _("(cannot be decrypted: check FIELD_ENCRYPTION_KEY)")
 
 

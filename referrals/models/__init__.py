@@ -19,6 +19,7 @@ from referrals.models.cases import (
     Priority,
     Referral,
     ReferralStatus,
+    SafeChannel,
     attachment_path,
 )
 from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
@@ -73,6 +74,7 @@ __all__ = [
     "ReferralStatus",
     "ReplyKind",
     "ReplyTemplate",
+    "SafeChannel",
     "SlaPolicy",
     "attachment_path",
 ]

@@ -128,6 +128,16 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class SafeChannel(models.TextChoices):
+    """How a person at risk may be contacted without putting them in danger."""
+
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    LINE = "line", _("LINE")
+    TRACKING_PAGE = "tracking_page", _("Only through the tracking page")
+
+
 class Case(models.Model):
     """One citizen's request, from submission until it is closed.
 
@@ -149,6 +159,22 @@ class Case(models.Model):
     )
     national_id_encrypted = models.TextField(blank=True, editable=False)
     national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # How to reach a person at risk safely (asked for the restricted kinds of help): the
+    # safe word is kept encrypted like the national ID.
+    safe_channel = models.CharField(
+        _("safe way to contact"),
+        max_length=20,
+        choices=SafeChannel.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    safe_hours = models.CharField(
+        _("safe hours to contact"), max_length=100, blank=True, default="", db_default=""
+    )
+    no_message = models.BooleanField(_("do not leave a message"), default=False, db_default=False)
+    safe_word_encrypted = models.TextField(blank=True, editable=False, default="", db_default="")
+    in_danger_now = models.BooleanField(_("in danger now"), default=False, db_default=False)
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,

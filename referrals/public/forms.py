@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.collation import in_name_order
 from agencies.models import District, Province, Subdistrict
+from referrals.models import SafeChannel
 from referrals.selectors import category_cards, province_choices
-from referrals.services.intake import MAX_DESCRIPTION
+from referrals.services.intake import MAX_DESCRIPTION, MAX_SAFE_HOURS, MAX_SAFE_WORD
 from referrals.widgets import CountedTextarea
 
 TEXT = CountedTextarea(attrs={"rows": 4})
@@ -91,7 +92,38 @@ class PlaceChoices:
         return Subdistrict.objects.filter(pk=value).first() if value else None
 
 
-class PublicRequestForm(PlaceChoices, forms.Form):
+class SafeContactFields(forms.Form):
+    """How to reach a person at risk safely, asked of the citizen and by intake officers
+    alike; ``create_case`` decides when the way is required."""
+
+    in_danger_now = forms.BooleanField(label=_("I am in danger now"), required=False)
+    safe_channel = forms.ChoiceField(
+        label=_("The safe way to contact you"),
+        required=False,
+        choices=[("", "---------"), *SafeChannel.choices],
+    )
+    safe_hours = forms.CharField(
+        label=_("When it is safe to contact you (optional)"),
+        required=False,
+        max_length=MAX_SAFE_HOURS,
+        help_text=_("Such as: weekdays 9:00–12:00"),
+    )
+    no_message = forms.BooleanField(
+        label=_("Do not leave a message (voicemail or with another person)"), required=False
+    )
+    safe_word = forms.CharField(
+        label=_("Safe word (optional)"),
+        required=False,
+        max_length=MAX_SAFE_WORD,
+        help_text=_(
+            "A word an officer says when they contact you, so that you know it is really us. "
+            "Only the officers handling your request see it."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class PublicRequestForm(PlaceChoices, SafeContactFields):
     category = forms.ChoiceField(
         label=_("What do you need help with?"),
         widget=forms.RadioSelect,

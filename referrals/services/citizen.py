@@ -345,6 +345,8 @@ def anonymise_case(case: Case, by=None) -> Case:
     case.citizen_email = ""
     case.national_id_encrypted = ""
     case.national_id_hash = ""
+    case.safe_hours = ""
+    case.safe_word_encrypted = ""
     case.description = ""
     case.public_answer = ""
     case.subdistrict = None
@@ -356,6 +358,8 @@ def anonymise_case(case: Case, by=None) -> Case:
         "citizen_email",
         "national_id_encrypted",
         "national_id_hash",
+        "safe_hours",
+        "safe_word_encrypted",
         "description",
         "public_answer",
         "subdistrict",

@@ -15,7 +15,15 @@ from agencies.models import District, Office, Province, Subdistrict
 from agencies.permissions import SystemCaller
 from referrals import identity
 from referrals.errors import NotPermitted
-from referrals.models import Case, Category, Channel, EventKind, PossibleDuplicate, Priority
+from referrals.models import (
+    Case,
+    Category,
+    Channel,
+    EventKind,
+    PossibleDuplicate,
+    Priority,
+    SafeChannel,
+)
 from referrals.notifications import (
     notify_agency_system,
     notify_staff,
@@ -37,6 +45,8 @@ def channels_of(by) -> frozenset:
 MAX_DESCRIPTION = 5000
 MAX_NAME = Case._meta.get_field("citizen_name").max_length
 MAX_EMAIL = Case._meta.get_field("citizen_email").max_length
+MAX_SAFE_HOURS = Case._meta.get_field("safe_hours").max_length
+MAX_SAFE_WORD = 50
 
 
 @dataclass
@@ -57,6 +67,14 @@ class NewCase:
     # Explicit consent to the processing of sensitive data (PDPA section 26): required
     # when the category holds health, disability or criminal information.
     sensitive_consent: bool = False
+    # How to reach a person at risk safely: asked, and the way required, for the
+    # restricted kinds of help (see ``needs_safe_contact``).
+    safe_channel: str = ""
+    safe_hours: str = ""
+    no_message: bool = False
+    safe_word: str = ""
+    # "I am in danger now": the case is urgent whatever else was chosen.
+    in_danger_now: bool = False
     files: list = field(default_factory=list)
 
     @classmethod
@@ -64,6 +82,13 @@ class NewCase:
         """The fields of a form's cleaned data that a new case takes, plus ``values``."""
         names = {f.name for f in fields(cls)}
         return cls(**{**{k: v for k, v in data.items() if k in names}, **values})
+
+
+def needs_safe_contact(data: NewCase) -> bool:
+    """Whether the safe way to contact the person must be given: for a restricted kind of
+    help (violence, trafficking, witnesses) when a person was asked, on the form or by an
+    intake officer; an agency's system may not know it."""
+    return data.category.is_restricted and data.channel != Channel.API
 
 
 def _validated(data: NewCase) -> dict:
@@ -115,13 +140,34 @@ def _validated(data: NewCase) -> dict:
                 "criminal matters: we can handle it only with your explicit consent."
             )
         ]
+    if data.safe_channel and data.safe_channel not in SafeChannel.values:
+        errors["safe_channel"] = [_("Choose one of the ways offered.")]
+    elif not data.safe_channel and needs_safe_contact(data):
+        errors["safe_channel"] = [_("Choose how it is safe for us to contact you.")]
+    safe_hours = " ".join((data.safe_hours or "").split())
+    if len(safe_hours) > MAX_SAFE_HOURS:
+        errors["safe_hours"] = [
+            _("Keep the hours under %(limit)s characters.") % {"limit": MAX_SAFE_HOURS}
+        ]
+    safe_word = (data.safe_word or "").strip()
+    if len(safe_word) > MAX_SAFE_WORD:
+        errors["safe_word"] = [
+            _("Keep the safe word under %(limit)s characters.") % {"limit": MAX_SAFE_WORD}
+        ]
     try:
         values["files"] = check_uploads(data.files)
     except ValidationError as error:
         errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
-    return {"citizen_name": name, "citizen_email": email, "description": description, **values}
+    return {
+        "citizen_name": name,
+        "citizen_email": email,
+        "description": description,
+        "safe_hours": safe_hours,
+        "safe_word": safe_word,
+        **values,
+    }
 
 
 def _valid_email(value: str) -> str:
@@ -148,7 +194,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
     stored only as a keyed hash. ``by`` is the intake officer recording it on the
     citizen's behalf (then the channel must be the phone, a counter or the 1111 center), an
     agency's system through the API (a ``SystemCaller``: channel API), or None for the
-    citizen on the web form. Earlier
+    citizen on the web form. A person in danger now makes the case urgent. Earlier
     cases of the same person are linked as possible duplicates for the triage officer.
     Raises ValidationError with a message per field; nothing is saved then, not even the
     files.
@@ -181,7 +227,14 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 subdistrict=data.subdistrict,
                 description=clean["description"],
                 channel=data.channel,
-                priority=data.priority,
+                priority=Priority.URGENT if data.in_danger_now else data.priority,
+                safe_channel=data.safe_channel,
+                safe_hours=clean["safe_hours"],
+                no_message=data.no_message,
+                safe_word_encrypted=identity.encrypt(clean["safe_word"])
+                if clean["safe_word"]
+                else "",
+                in_danger_now=data.in_danger_now,
                 lead_agency=lead,
                 lead_office=Office.objects.filter(
                     agency=lead, province=data.province, is_active=True

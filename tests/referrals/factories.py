@@ -25,6 +25,7 @@ from referrals.models import (
     ReferralStatus,
     ReplyKind,
     ReplyTemplate,
+    SafeChannel,
 )
 from tests.factories import MembershipFactory
 
@@ -36,6 +37,8 @@ CITIZEN = {
     "channel": Channel.WEB,
     # Needed for the sensitive kinds of help; harmless for the others.
     "sensitive_consent": True,
+    # Needed for the restricted kinds of help (asked of a person); harmless for the others.
+    "safe_channel": SafeChannel.PHONE,
 }
 
 

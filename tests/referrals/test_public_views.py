@@ -1188,6 +1188,13 @@ def test_the_data_download_holds_the_citizens_data_and_the_public_timeline(clien
         "phone": "0812345678",
         "email": "somchai@example.org",
         "national_id": VALID_ID,
+        "safe_contact": {
+            "channel": "",
+            "hours": "",
+            "no_message": False,
+            "safe_word": "",
+            "in_danger_now": False,
+        },
     }
     assert data["request"]["description"] == DESCRIPTION
     messages = [line["message"] for line in data["timeline"]]
