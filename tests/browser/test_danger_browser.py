@@ -25,7 +25,13 @@ def test_a_person_in_danger_sees_the_emergency_numbers_at_once(
     police = page.locator('.danger-now a[href="tel:191"]')
     expect(police).to_be_hidden()
 
-    page.get_by_label("ฉันกำลังตกอยู่ในอันตราย").check()
+    tick = page.get_by_label("ฉันกำลังตกอยู่ในอันตราย")
+    box, words = tick.bounding_box(), page.locator("label[for=id_in_danger_now]").bounding_box()
+    assert box["x"] < words["x"], "the box stands before its words"
+    assert words["y"] <= box["y"] + box["height"] / 2 <= words["y"] + words["height"], (
+        "on the same line, as the form's other ticks"
+    )
+    tick.check()
 
     expect(police).to_be_visible()
     expect(page.locator('.danger-now a[href="tel:1300"]')).to_be_visible()
