@@ -890,6 +890,13 @@ def test_the_citizen_downloads_everything_held_about_them_and_no_internal_note(m
         "phone": "0812345678",
         "email": "somchai@example.org",
         "national_id": NATIONAL_ID,
+        "safe_contact": {  # how it is safe to reach them, as they answered
+            "channel": "phone",
+            "hours": "",
+            "no_message": False,
+            "safe_word": "",
+            "in_danger_now": False,
+        },
     }
     messages = [line["message"] for line in export["timeline"]]
     assert "เราติดต่อนายจ้างแล้ว" in messages
