@@ -184,17 +184,6 @@ def test_the_list_costs_the_same_for_two_keys_as_for_twelve(client):
     assert len(many.captured_queries) == len(few.captured_queries) <= 12
 
 
-def test_the_link_to_the_keys_is_offered_to_agency_admins_only(client):
-    admin = signed_in(client, staff("MOL", Role.AGENCY_ADMIN))
-    assert f'href="{LIST}"' in admin.get("/").text
-    officer = signed_in(client, staff("MOL", Role.SUPERVISOR))
-    assert f'href="{LIST}"' not in officer.get("/").text
-    assert f'href="{LIST}"' not in officer.get(reverse("staff:queue")).text
-    both = staff("MOL", Role.SUPERVISOR)
-    agency("MOL").memberships.create(user=both, role=Role.AGENCY_ADMIN)
-    assert f'href="{LIST}"' in signed_in(client, both).get(reverse("staff:queue")).text
-
-
 # --- Who may open the pages: a table -----------------------------------------------------
 
 # Columns: the list page showing MOL's keys, making a key of MOL, revoking a key of MOL.

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from agencies.models import Agency, Province, Role
+from agencies.models import Agency, Role
 from referrals import services
-from referrals.models import Case, Category, Channel
+from referrals.models import Case, Category
 from referrals.selectors import TABS
-from referrals.services import NewCase, create_case
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import sign_in as sign_in_on
-from tests.factories import InspectorFactory, MembershipFactory
+from tests.browser.people import somyings_case, staff
+from tests.factories import InspectorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,7 @@ class Walk:
 
 
 def person(code: str, role: str, first: str, last: str):
-    user = MembershipFactory(agency=Agency.objects.get(code=code), role=role).user
+    user = staff(code, role)
     user.first_name, user.last_name = first, last
     user.save(update_fields=["first_name", "last_name"])
     return user
@@ -120,19 +120,10 @@ def sign_in(walk: Walk, user, then: str):
     return page
 
 
-def worked_case(lead, helper_agency_boss) -> Case:
-    """A request for legal aid in Chiang Mai, led by MOJ, referred to MOL, with a note to
-    the citizen: what every staff page has something to show of."""
-    case, _secret = create_case(
-        NewCase(
-            citizen_name="สมหญิง ใจงาม",
-            citizen_phone="0812345678",
-            category=Category.objects.get(code="legal-aid"),
-            province=Province.objects.get(code="50"),
-            description="ถูกเลิกจ้างโดยไม่ได้รับค่าจ้างสามเดือน และไม่มีที่พักอาศัย",
-            channel=Channel.WEB,
-        )
-    )
+def worked_case(lead) -> Case:
+    """Somying's request (tests/browser/people.py), accepted by MOJ, referred to MOL, with a
+    note to the citizen: what every staff page has something to show of."""
+    case = somyings_case()
     services.accept_case(case, lead)
     services.add_note(case, lead, "นัดผู้ร้องมาให้ข้อมูลเพิ่มวันจันทร์", public=True)
     services.refer_case(case, lead, {Agency.objects.get(code="MOL"): "ช่วยติดตามค่าจ้างค้างจ่าย"})
@@ -226,7 +217,7 @@ def test_the_three_journeys_in_both_languages_at_both_widths(
     helper = person("MOL", Role.CASE_OFFICER, "ประยูร", "แรงงาน")
     admin = person("MOJ", Role.AGENCY_ADMIN, "อารี", "ดูแลระบบ")
     inspector = InspectorFactory().user
-    case = worked_case(lead, helper)
+    case = worked_case(lead)
 
     citizen_journey(walk, Category.objects.get(code="unpaid-wages"))
     staff_journey(walk, case, lead, helper, admin)

@@ -195,17 +195,6 @@ def test_the_count_under_the_text_follows_the_box_it_is_for(client):
     assert 'data-max-length="5000"' in client.post(NEW, form(kind=ReplyKind.OUTCOME, title="")).text
 
 
-def test_the_links_lead_agency_admins_only_to_the_replies(client):
-    admin = signed_in(client, staff("MOL", Role.AGENCY_ADMIN))
-    assert f'href="{LIST}"' in admin.get("/").text
-    officer = signed_in(client, staff("MOL", Role.SUPERVISOR))
-    assert f'href="{LIST}"' not in officer.get("/").text
-    assert f'href="{LIST}"' not in officer.get(reverse("staff:queue")).text
-    both = staff("MOL", Role.SUPERVISOR)
-    agency("MOL").memberships.create(user=both, role=Role.AGENCY_ADMIN)
-    assert f'href="{LIST}"' in signed_in(client, both).get(reverse("staff:queue")).text
-
-
 # --- Who may open the pages: a table -----------------------------------------------------
 
 # The pages of a reply of MOL's: the list showing it, writing a reply for MOL, changing it,
