@@ -338,6 +338,17 @@ ADMINS = [("Portal administrators", a) for a in env.list("ADMIN_EMAILS", default
 # The portal's public address, for links in emails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# --- Text messages (SMS) and LINE -------------------------------------------------------
+
+# How SMS leave (see referrals/sms.py): the console by default, a file, or a Thai SMS
+# gateway over HTTPS (referrals.sms.HttpGatewayBackend with the four settings below).
+SMS_BACKEND = env.str("SMS_BACKEND", default="referrals.sms.ConsoleBackend")
+SMS_FILE_PATH = Path(env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl")))
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_KEY = env.str("SMS_GATEWAY_KEY", default="")
+SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="")
+
 # --- Citizens' pages: abuse limits and tracking ---------------------------------------
 
 # Rates as a count per period ("10/h", "5/d", "30/15m"; see referrals/throttle.py).

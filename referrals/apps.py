@@ -21,6 +21,11 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from referrals import checks  # noqa: F401 - registers the deployment check
+        from referrals import sms
+        from referrals.models import Notification
+        from referrals.notifications import register_channel
+
+        register_channel(Notification.Channel.SMS, sms.send_notification)
 
         # An administrator's change to a help category or its group shows on the public
         # form at once (other processes' own lists follow within minutes).

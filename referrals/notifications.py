@@ -2,13 +2,18 @@
 at most once per recipient and channel.
 
 Services call ``notify_staff`` (the portal's bell, and email unless the person turned that
-kind off), ``notify_agency_system`` (the agency's webhook) and ``queue_email`` (a citizen's
-address). Each row has an idempotency key made of the event and the recipient, so queueing
+kind off), ``notify_agency_system`` (the agency's webhook), ``notify_citizen`` (every channel
+the citizen chose and can be reached on: email, SMS, LINE) and ``queue_email`` (an address
+typed into a form). Each row has an idempotency key made of the event and the recipient, so queueing
 twice writes once. After commit a Celery task calls ``deliver``; the periodic
 ``deliver_pending`` sends what a broker or worker outage left. ``deliver`` claims the row
 ("sending") in its own transaction before it talks to the mail server or the agency's
 system: a worker that dies mid-send leaves it claimed, never sent twice, and
 ``give_up_stalled`` reports it failed for an administrator to check.
+
+Each channel has one sender in a registry (``register_channel``): email and the agencies'
+webhooks here, SMS (``referrals.sms``) and LINE (``referrals.line``) registered by the app
+when it starts, and any other app's own (an outside system's exchange) the same way.
 """
 
 import hashlib
@@ -18,6 +23,7 @@ import logging
 import smtplib
 import threading
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -94,6 +100,85 @@ def triage_staff(agency_id: int, restricted: bool = False) -> list:
     """Those of an agency who take up a case or referral arriving there (see
     ``permissions.arrival_roles``)."""
     return staff_of(agency_id, permissions.arrival_roles(restricted))
+
+
+# --- Channels -------------------------------------------------------------------------------
+
+Sender = Callable[[Notification], None]
+_SENDERS: dict[str, Sender] = {}
+
+
+def register_channel(channel: str, send: Sender) -> None:
+    """Make ``send`` the way rows of ``channel`` leave the outbox. It raises when the
+    message did not go (the row is then retried, ``MAX_ATTEMPTS`` times in all)."""
+    _SENDERS[channel] = send
+
+
+def sender(channel: str) -> Sender:
+    try:
+        return _SENDERS[channel]
+    except KeyError:
+        raise LookupError(f"No sender registered for the channel {channel!r}") from None
+
+
+# The channels that reach a citizen rather than a member of staff or an agency's system.
+CITIZEN_CHANNELS = frozenset({C.EMAIL, C.SMS, C.LINE})
+
+# A Thai mobile number: 10 digits starting 06, 08 or 09 (a landline takes no SMS).
+_MOBILE = ("06", "08", "09")
+
+
+def is_mobile(phone: str) -> bool:
+    return len(phone) == 10 and phone.startswith(_MOBILE) and phone.isdigit()
+
+
+def citizen_addresses(case: Case) -> list[tuple[str, str]]:
+    """Where the citizen of ``case`` hears of it, as (channel, recipient): each channel
+    they chose that can reach them. Email needs an address they confirmed, SMS a mobile
+    number, LINE an account they linked. A person at risk who named a safe way to be
+    contacted is reached that way alone, and not at all by message when the safe way is
+    a call or the tracking page."""
+    if case.anonymised_at is not None:
+        return []
+    chosen = {
+        C.EMAIL: case.notify_email,
+        C.SMS: case.notify_sms,
+        C.LINE: case.notify_line,
+    }
+    if case.safe_channel:
+        chosen = {channel: channel == case.safe_channel for channel in chosen}
+    found = []
+    if chosen[C.EMAIL] and case.citizen_email and case.citizen_email_confirmed_at is not None:
+        found.append((C.EMAIL, case.citizen_email))
+    if chosen[C.SMS] and is_mobile(case.citizen_phone):
+        found.append((C.SMS, case.citizen_phone))
+    if chosen[C.LINE]:
+        # .all(), so that a caller's prefetch_related("line_links") saves the query.
+        links = sorted(case.line_links.all(), key=lambda link: link.pk)
+        found.extend((C.LINE, link.line_user_id) for link in links)
+    return found
+
+
+def citizen_rows(kind: str, key: str, case: Case, context: dict | None = None) -> list:
+    """The outbox rows telling the citizen of ``case`` about an event (``key`` names it),
+    one per channel that reaches them, in the case's language. Not saved."""
+    return [
+        Notification(
+            kind=kind,
+            case=case,
+            channel=channel,
+            recipient=recipient,
+            language=case.language,
+            context=context or {},
+            idempotency_key=f"{key}:{channel}:{recipient}",
+        )
+        for channel, recipient in citizen_addresses(case)
+    ]
+
+
+def notify_citizen(kind: str, key: str, case: Case, context: dict | None = None) -> None:
+    """Tell the citizen of ``case`` on each of their channels, once per event."""
+    save_and_dispatch(citizen_rows(kind, key, case, context))
 
 
 # --- Queueing --------------------------------------------------------------------------------
@@ -295,11 +380,7 @@ def deliver(notification_id: int) -> bool:
         notification.claimed_at = timezone.now()
         notification.save(update_fields=["status", "attempts", "claimed_at"])
     try:
-        if notification.channel == C.WEBHOOK:
-            _post_webhook(notification)
-        else:
-            subject, body = _render(notification)
-            _send_email(subject, body, notification.recipient)
+        sender(notification.channel)(notification)
     except Exception as error:
         _failed(notification, error)
         return False
@@ -328,6 +409,11 @@ def _drop_mail_connection() -> None:
             connection.close()
         except Exception:
             logger.debug("Mail connection already closed")
+
+
+def send_email(notification: Notification) -> None:
+    subject, body = _render(notification)
+    _send_email(subject, body, notification.recipient)
 
 
 def _send_email(subject: str, body: str, to: str) -> None:
@@ -418,7 +504,7 @@ def template_name(notification: Notification) -> str:
     kind of help, an agency or what anyone wrote, for whoever else reads the person's
     inbox."""
     case = notification.case
-    to_citizen = notification.user_id is None and notification.channel == C.EMAIL
+    to_citizen = notification.user_id is None and notification.channel in CITIZEN_CHANNELS
     if to_citizen and case is not None and (case.is_restricted or case.category.is_restricted):
         return DISCREET
     return notification.kind
@@ -439,6 +525,17 @@ def _render(notification: Notification) -> tuple[str, str]:
         subject = render_to_string(f"emails/{name}_subject.txt", context)
         body = render_to_string(f"emails/{name}.txt", context)
     return " ".join(subject.split()), body
+
+
+def render_text(notification: Notification) -> str:
+    """The short text of a message (SMS, LINE) from ``texts/<name>.txt``: its lines kept,
+    blank lines and spaces around them dropped."""
+    with translation.override(notification.language):
+        text = render_to_string(
+            f"texts/{template_name(notification)}.txt", template_context(notification)
+        )
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -463,6 +560,10 @@ def _post_webhook(notification: Notification) -> None:
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310
         if not 200 <= response.status < 300:
             raise OSError(f"HTTP {response.status}")
+
+
+register_channel(C.EMAIL, send_email)
+register_channel(C.WEBHOOK, _post_webhook)
 
 
 def deliver_pending(older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:

@@ -19,6 +19,17 @@ def dashboards_count_afresh(settings):
 
 
 @pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages go to ``referrals.sms.outbox`` in tests, as emails to Django's
+    ``mail.outbox``; the list starts empty for each test and is given to those that ask."""
+    from referrals import sms
+
+    settings.SMS_BACKEND = "referrals.sms.MemoryBackend"
+    sms.outbox.clear()
+    return sms.outbox
+
+
+@pytest.fixture(autouse=True)
 def fresh_choice_lists():
     """Tests recreate reference rows (new ids): no choice list outlives its test."""
     forget_cached_choices()

@@ -23,7 +23,7 @@ from referrals.models.cases import (
     attachment_path,
 )
 from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
-from referrals.models.notifications import Notification, NotificationPreferences
+from referrals.models.notifications import LineLink, Notification, NotificationPreferences
 from referrals.models.replies import (
     LONGEST_REPLY,
     NOTE_LENGTH,
@@ -64,6 +64,7 @@ __all__ = [
     "EscalationLevel",
     "EventKind",
     "ExtraDayOff",
+    "LineLink",
     "Notification",
     "NotificationPreferences",
     "PersonalDataAccess",

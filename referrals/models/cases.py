@@ -175,6 +175,16 @@ class Case(models.Model):
     no_message = models.BooleanField(_("do not leave a message"), default=False, db_default=False)
     safe_word_encrypted = models.TextField(blank=True, editable=False, default="", db_default="")
     in_danger_now = models.BooleanField(_("in danger now"), default=False, db_default=False)
+    # The language the citizen used the portal in: every message to them is in it.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="th", db_default="th"
+    )
+    # How the citizen chose to hear of their case (none of them: the tracking page only).
+    # Email goes to a confirmed address, SMS to the phone, LINE to the accounts linked
+    # to the case; see ``referrals.notifications.citizen_rows``.
+    notify_email = models.BooleanField(_("by email"), default=True, db_default=True)
+    notify_sms = models.BooleanField(_("by SMS"), default=False, db_default=False)
+    notify_line = models.BooleanField(_("by LINE"), default=False, db_default=False)
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,

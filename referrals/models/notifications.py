@@ -23,6 +23,8 @@ class Notification(models.Model):
         IN_PORTAL = "in_portal", _("In the portal")
         EMAIL = "email", _("Email")
         WEBHOOK = "webhook", _("Agency system (webhook)")
+        SMS = "sms", _("SMS")
+        LINE = "line", _("LINE")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -39,9 +41,10 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("case"),
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # The built-in channels; an app may register more (``notifications.register_channel``).
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # Who receives it: a member of staff (portal, email), an agency's system (webhook), or
-    # a citizen's email address (``recipient`` alone).
+    # a citizen (``recipient`` alone: an email address, a phone number, a LINE user id).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -120,3 +123,27 @@ class NotificationPreferences(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class LineLink(models.Model):
+    """A LINE account that follows a case: the citizen sent the case's reference and secret
+    to the portal's LINE Official Account, and the case's news is pushed there until they
+    send "stop" (or block the account)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="line_links", verbose_name=_("case")
+    )
+    # LINE's id of the user for this provider: "U" and 32 hexadecimal digits.
+    line_user_id = models.CharField(_("LINE user"), max_length=40)
+    linked_at = models.DateTimeField(_("linked"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("LINE link")
+        verbose_name_plural = _("LINE links")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "line_user_id"], name="one_line_link"),
+        ]
+        indexes = [models.Index(fields=["line_user_id"], name="line_link_user")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.line_user_id[:6]}…"

@@ -28,8 +28,8 @@ from referrals.models import (
 )
 from referrals.notifications import (
     notify_agency_system,
+    notify_citizen,
     notify_staff,
-    queue_email,
     triage_staff,
 )
 from referrals.selectors import reopenable
@@ -71,20 +71,19 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
         )
 
 
-def tell_citizen(case: Case, event) -> None:
-    """Email the citizen that their case moved, when they gave an address and confirmed
-    that it is theirs. An address given before confirmation began gets the link that
-    confirms it instead, once."""
-    if case.citizen_email and case.citizen_email_confirmed_at is None:
-        email_link.queue(case, f"case_received:c{case.pk}")
-    elif case.citizen_email:
-        queue_email(
-            "citizen_update",
-            case.citizen_email,
-            case=case,
-            key=f"citizen_update:e{event.pk}",
-            context={"event_kind": event.kind, "message": event.message},
-        )
+def tell_citizen(case: Case, event, kind: str = "citizen_update", **context) -> None:
+    """Tell the citizen that their case moved, once per event, on each channel they chose
+    (``notifications.citizen_addresses``). An address given but not yet confirmed gets the
+    link that confirms it instead, once."""
+    if case.notify_email and case.citizen_email and case.citizen_email_confirmed_at is None:
+        if case.safe_channel in ("", "email"):
+            email_link.queue(case, f"case_received:c{case.pk}")
+    notify_citizen(
+        kind,
+        f"citizen_update:e{event.pk}",
+        case,
+        {"event_kind": event.kind, "message": event.message, **context},
+    )
 
 
 def acting_agency(user, case: Case) -> Agency | None:

@@ -42,6 +42,7 @@ def queue(case: Case, key: str) -> None:
         "case_received",
         case.citizen_email,
         case=case,
+        language=case.language,
         key=key,
         context={"token": token(case), "link_days": LINK_DAYS},
     )

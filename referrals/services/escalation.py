@@ -33,7 +33,7 @@ from referrals.models import (
     Referral,
     ReferralStatus,
 )
-from referrals.notifications import preferences_of, save_and_dispatch, staff_rows
+from referrals.notifications import citizen_rows, preferences_of, save_and_dispatch, staff_rows
 from referrals.services.cases import close_unconfirmed
 from referrals.services.deadlines import points
 
@@ -131,17 +131,14 @@ def _sweep_batch(now, batch: int) -> int:
     if not ids:
         return 0
     deadlines = list(
-        Deadline.objects.filter(pk__in=ids).select_related(
-            "case", "case__assigned_to", "case__category", "case__province", "referral"
-        )
+        Deadline.objects.filter(pk__in=ids)
+        .select_related("case", "case__assigned_to", "case__category", "case__province", "referral")
+        .prefetch_related("case__line_links")
     )
     agency_ids = {d.case.lead_agency_id for d in deadlines} | {
         d.referral.to_agency_id for d in deadlines if d.referral_id
     }
     recipients = Recipients(agency_ids)
-    languages = _citizen_languages(
-        d.case_id for d in deadlines if d.kind == DeadlineKind.CITIZEN_ANSWER
-    )
     events, rows, unconfirmed = [], [], []
     for deadline in deadlines:
         for level, at in points(deadline):
@@ -159,7 +156,7 @@ def _sweep_batch(now, batch: int) -> int:
             if deadline.kind == DeadlineKind.CITIZEN_ANSWER and level == EscalationLevel.REMINDER:
                 agency_id, told = (
                     deadline.case.lead_agency_id,
-                    _remind_citizen(deadline.case, key, details, languages),
+                    _remind_citizen(deadline.case, key, details),
                 )
                 rows += told
             else:
@@ -191,39 +188,10 @@ def _sweep_batch(now, batch: int) -> int:
     return len(deadlines)
 
 
-def _citizen_languages(case_ids) -> dict[int, str]:
-    """The language of the last email each case's citizen was sent, where there was one
-    (the language they used the portal in); one query for the whole batch."""
-    case_ids = set(case_ids)
-    if not case_ids:
-        return {}
-    return dict(
-        Notification.objects.filter(
-            case_id__in=case_ids, channel=Notification.Channel.EMAIL, user__isnull=True
-        )
-        .exclude(language="")
-        .order_by("case_id", "-created_at")
-        .distinct("case_id")
-        .values_list("case_id", "language")
-    )
-
-
-def _remind_citizen(case: Case, key: str, details: dict, languages: dict) -> list:
-    """The reminder to a citizen who has not answered the agency's question: by email, to
-    a confirmed address (the only channel the portal has for them)."""
-    if not case.citizen_email or case.citizen_email_confirmed_at is None:
-        return []
-    return [
-        Notification(
-            kind="citizen_waiting",
-            case=case,
-            channel=Notification.Channel.EMAIL,
-            recipient=case.citizen_email,
-            language=languages.get(case.pk, settings.LANGUAGE_CODE),
-            context=details,
-            idempotency_key=f"{key}:email:{case.citizen_email}",
-        )
-    ]
+def _remind_citizen(case: Case, key: str, details: dict) -> list:
+    """The reminder to a citizen who has not answered the agency's question, on each of
+    their channels."""
+    return citizen_rows("citizen_waiting", key, case, details)
 
 
 def _record_levels(ids: list[int], now) -> None:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies import permissions
@@ -25,7 +25,9 @@ from referrals.models import (
     SafeChannel,
 )
 from referrals.notifications import (
+    is_mobile,
     notify_agency_system,
+    notify_citizen,
     notify_staff,
     triage_staff,
 )
@@ -75,6 +77,11 @@ class NewCase:
     safe_word: str = ""
     # "I am in danger now": the case is urgent whatever else was chosen.
     in_danger_now: bool = False
+    # The language of the person's messages, and the channels they chose to hear on.
+    language: str = ""
+    notify_email: bool = True
+    notify_sms: bool = False
+    notify_line: bool = False
     files: list = field(default_factory=list)
 
     @classmethod
@@ -149,6 +156,18 @@ def _validated(data: NewCase) -> dict:
         errors["safe_hours"] = [
             _("Keep the hours under %(limit)s characters.") % {"limit": MAX_SAFE_HOURS}
         ]
+    if data.notify_sms and "citizen_phone" in values and not is_mobile(values["citizen_phone"]):
+        errors.setdefault("notify_sms", []).append(
+            _(
+                "SMS reach only a mobile number: give one starting 06, 08 or 09, or choose another way."
+            )
+        )
+    # A person on the web form reads the language they chose there; a caller, Thai unless
+    # the officer records another.
+    spoken = translation.get_language() if data.channel == Channel.WEB else ""
+    language = data.language or spoken or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
     safe_word = (data.safe_word or "").strip()
     if len(safe_word) > MAX_SAFE_WORD:
         errors["safe_word"] = [
@@ -166,6 +185,7 @@ def _validated(data: NewCase) -> dict:
         "description": description,
         "safe_hours": safe_hours,
         "safe_word": safe_word,
+        "language": language,
         **values,
     }
 
@@ -235,6 +255,10 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 if clean["safe_word"]
                 else "",
                 in_danger_now=data.in_danger_now,
+                language=clean["language"],
+                notify_email=data.notify_email,
+                notify_sms=data.notify_sms,
+                notify_line=data.notify_line,
                 lead_agency=lead,
                 lead_office=Office.objects.filter(
                     agency=lead, province=data.province, is_active=True
@@ -270,8 +294,9 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 agency=lead,
             )
             notify_agency_system("new_case", key, lead, case=case)
-            if case.citizen_email:
+            if case.notify_email and case.citizen_email and case.safe_channel in ("", "email"):
                 email_link.queue(case, f"case_received:c{case.pk}")
+            notify_citizen("case_received", f"case_received:c{case.pk}", case)
     except Exception:
         remove_files(stored)
         raise

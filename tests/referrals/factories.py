@@ -37,9 +37,10 @@ CITIZEN = {
     "channel": Channel.WEB,
     # Needed for the sensitive kinds of help; harmless for the others.
     "sensitive_consent": True,
-    # Needed for the restricted kinds of help (asked of a person); harmless for the others.
-    "safe_channel": SafeChannel.PHONE,
 }
+# Needed for the restricted kinds of help (asked of a person), and given for those alone:
+# a safe way to be contacted decides which messages the person gets.
+SAFE_CONTACT = {"safe_channel": SafeChannel.PHONE}
 
 
 def agency(code: str) -> Agency:
@@ -63,10 +64,12 @@ def office(agency_code: str, province_code: str = BANGKOK, **fields) -> Office:
 
 def new_case_data(category: str = "unpaid-wages", province: str = BANGKOK, **fields):
     """What a citizen submits, valid unless ``fields`` say otherwise."""
+    kind = Category.objects.get(code=category)
+    asked = SAFE_CONTACT if kind.is_restricted else {}
     return services.NewCase(
-        category=Category.objects.get(code=category),
+        category=kind,
         province=Province.objects.get(code=province),
-        **{**CITIZEN, **fields},
+        **{**CITIZEN, **asked, **fields},
     )
 
 

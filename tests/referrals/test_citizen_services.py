@@ -874,7 +874,9 @@ def test_any_mistake_opens_nothing():
 
 def test_the_citizen_downloads_everything_held_about_them_and_no_internal_note(media):
     supervisor = staff("MOL", Role.SUPERVISOR)
-    case, _secret = submit(national_id=NATIONAL_ID, citizen_email="somchai@example.org")
+    case, _secret = submit(
+        national_id=NATIONAL_ID, citizen_email="somchai@example.org", safe_channel="phone"
+    )
     services.accept_case(case, supervisor)
     services.add_note(case, supervisor, "ภายใน: นายจ้างเป็นญาติผู้บริหาร")
     services.add_note(case, supervisor, "เราติดต่อนายจ้างแล้ว", public=True)

@@ -114,14 +114,7 @@ def test_asking_the_citizen_starts_their_time_to_answer(clock, mol):
 
 def test_after_five_working_days_the_citizen_is_reminded_once_in_their_language(clock, mol):
     case = waiting(clock, mol)
-    Notification.objects.create(
-        kind="citizen_update",
-        case=case,
-        channel=EMAIL,
-        recipient=CITIZEN,
-        language="en",
-        idempotency_key="earlier-email",
-    )
+    Case.objects.filter(pk=case.pk).update(language="en")  # they wrote in English
 
     assert escalation.sweep(now=at(2026, 3, 16, 11) - timedelta(minutes=1)) == 0
     assert escalation.sweep(now=at(2026, 3, 16, 11)) == 1
@@ -136,7 +129,7 @@ def test_after_five_working_days_the_citizen_is_reminded_once_in_their_language(
     assert fresh(case).status == CaseStatus.WAITING_CITIZEN
 
 
-def test_the_reminder_is_in_thai_when_the_citizen_s_language_is_not_known(clock, mol):
+def test_the_reminder_is_in_thai_for_a_request_made_in_thai(clock, mol):
     case = waiting(clock, mol)
 
     escalation.sweep(now=at(2026, 3, 16, 11))
