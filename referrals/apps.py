@@ -20,8 +20,10 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Cases and referrals")
 
     def ready(self):
-        from referrals import checks  # noqa: F401 - registers the deployment check
-        from referrals import sms
+        from referrals import (
+            checks,  # noqa: F401 - registers the deployment check
+            sms,
+        )
         from referrals.models import Notification
         from referrals.notifications import register_channel
 

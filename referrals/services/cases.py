@@ -75,9 +75,8 @@ def tell_citizen(case: Case, event, kind: str = "citizen_update", **context) -> 
     """Tell the citizen that their case moved, once per event, on each channel they chose
     (``notifications.citizen_addresses``). An address given but not yet confirmed gets the
     link that confirms it instead, once."""
-    if case.notify_email and case.citizen_email and case.citizen_email_confirmed_at is None:
-        if case.safe_channel in ("", "email"):
-            email_link.queue(case, f"case_received:c{case.pk}")
+    if email_link.awaits_confirmation(case):
+        email_link.queue(case, f"case_received:c{case.pk}")
     notify_citizen(
         kind,
         f"citizen_update:e{event.pk}",

@@ -36,6 +36,18 @@ def confirms(value: str, case: Case) -> bool:
     return case_id == case.pk and bool(case.citizen_email) and digest == _digest(case.citizen_email)
 
 
+def awaits_confirmation(case: Case) -> bool:
+    """Whether the citizen chose email, gave an address not yet confirmed, and email is a
+    safe way to reach them: the address then gets the link that confirms it, and nothing
+    else until it is confirmed."""
+    return bool(
+        case.notify_email
+        and case.citizen_email
+        and case.citizen_email_confirmed_at is None
+        and case.safe_channel in ("", "email")
+    )
+
+
 def queue(case: Case, key: str) -> None:
     """Queue the email with the link (``key`` makes it once), sent after commit."""
     queue_email(

@@ -29,7 +29,6 @@ from referrals.models import (
     DeadlineKind,
     EscalationLevel,
     EventKind,
-    Notification,
     Referral,
     ReferralStatus,
 )

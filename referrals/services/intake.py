@@ -159,7 +159,8 @@ def _validated(data: NewCase) -> dict:
     if data.notify_sms and "citizen_phone" in values and not is_mobile(values["citizen_phone"]):
         errors.setdefault("notify_sms", []).append(
             _(
-                "SMS reach only a mobile number: give one starting 06, 08 or 09, or choose another way."
+                "SMS reach only a mobile number: give one starting 06, 08 or 09, "
+                "or choose another way."
             )
         )
     # A person on the web form reads the language they chose there; a caller, Thai unless
@@ -294,7 +295,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 agency=lead,
             )
             notify_agency_system("new_case", key, lead, case=case)
-            if case.notify_email and case.citizen_email and case.safe_channel in ("", "email"):
+            if email_link.awaits_confirmation(case):
                 email_link.queue(case, f"case_received:c{case.pk}")
             notify_citizen("case_received", f"case_received:c{case.pk}", case)
     except Exception:
