@@ -39,7 +39,7 @@ from referrals.models import (
     NotificationPreferences,
     Referral,
 )
-from referrals.notifications import STAFF_KINDS, render_subject
+from referrals.notifications import STAFF_KINDS, citizen_addresses, render_subject
 from referrals.replies import case_page as replies
 from referrals.services import inbox
 from referrals.services.access_log import Read, record_access
@@ -389,6 +389,13 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "safe_word": _decrypted(case, case.safe_word_encrypted)
         if permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case)
         else "",
+        # How news of the case reaches the person now (their choice, what they confirmed
+        # or linked, and their safe way to be contacted), so that staff know whether a
+        # question asked here will reach them or needs a call.
+        "reached_by": [
+            Notification.Channel(channel).label
+            for channel in dict.fromkeys(channel for channel, _ in citizen_addresses(case))
+        ],
         "possible_duplicates": duplicates,
         "hidden_duplicates": sum(1 for _link, may_open in duplicates if not may_open),
         "rating": getattr(case, "rating", None),

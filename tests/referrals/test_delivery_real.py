@@ -7,6 +7,7 @@ Redis kills its own redis-server, never the machine's. The worker is another pro
 reads the test database, so the tests commit (``transaction=True``).
 """
 
+import json
 import logging
 import os
 import re
@@ -108,6 +109,37 @@ def test_a_referral_reaches_the_agency_by_email_and_by_signed_webhook(tmp_path):
     assert post["json"]["agency"] == "MOPH"
     assert all(fresh(r).sent_at is not None for r in referral_rows)
     assert "deliver_notification" in log.read_text()
+
+
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_citizen_who_chose_sms_gets_the_reference_by_sms_from_the_worker(tmp_path):
+    """The worker, another process, finds the SMS sender in the outbox's registry of
+    channels (registered when the app starts) and sends through the backend it is given."""
+    sent = tmp_path / "sms.jsonl"
+    with (
+        private_queue(os.environ["REDIS_URL"]) as queue,
+        smtp_server() as (email_url, _mailbox),
+        broker_of_this_process(os.environ["REDIS_URL"], queue),
+        worker(
+            tmp_path,
+            "w1",
+            broker_url=os.environ["REDIS_URL"],
+            email_url=email_url,
+            queue=queue,
+            environment={"SMS_BACKEND": "referrals.sms.FileBackend", "SMS_FILE_PATH": str(sent)},
+        ),
+    ):
+        case, _secret = services.create_case(new_case_data(notify_sms=True))
+
+        [row] = rows(case=case, channel=C.SMS)
+        wait_until(lambda: fresh(row).status == S.SENT, TIMEOUT, "the SMS to be sent")
+
+    [line] = sent.read_text(encoding="utf-8").splitlines()
+    message = json.loads(line)
+    assert message["to"] == "0812345678"
+    assert case.reference in message["text"]
+    assert "/track/" in message["text"]
 
 
 # --- 2. Redis down while a citizen submits ----------------------------------------------------
