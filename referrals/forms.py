@@ -24,7 +24,7 @@ from referrals.models import (
 )
 from referrals.models import OPEN_REFERRAL_STATUSES as OPEN
 from referrals.notifications import STAFF_KINDS
-from referrals.public.forms import SafeContactFields, place_code
+from referrals.public.forms import EqualAccessFields, SafeContactFields, place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, STAFF_CHANNELS
 from referrals.widgets import CountedTextarea
@@ -354,7 +354,7 @@ class PlaceFieldsMixin:
         )
 
 
-class IntakeForm(PlaceFieldsMixin, SafeContactFields):
+class IntakeForm(PlaceFieldsMixin, SafeContactFields, EqualAccessFields):
     channel = forms.ChoiceField(
         label=_("Received by"), choices=[(c.value, c.label) for c in Channel if c in STAFF_CHANNELS]
     )
@@ -415,6 +415,14 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields):
         "safe_hours": _("When it is safe to contact them (optional)"),
         "no_message": _("Do not leave a message (voicemail or with another person)"),
         "safe_word": _("Safe word (optional)"),
+        # The optional questions on who reaches the portal come after them, folded.
+        "equal_access_consent": _(
+            "The person agrees that their answers on age, sex, nationality and language are "
+            "kept, to count who reaches the portal"
+        ),
+        "disability_consent": _(
+            "The person gives explicit consent to keep their answer on disability (sensitive data)"
+        ),
     }
 
     def __init__(self, *args, **kwargs):

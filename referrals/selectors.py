@@ -27,6 +27,7 @@ from referrals.models import (
     Category,
     Deadline,
     DeadlineKind,
+    EqualAccessAnswers,
     ErasureRequest,
     EventKind,
     PossibleDuplicate,
@@ -425,6 +426,7 @@ def personal_data_export(case: Case) -> dict:
     if case.national_id_encrypted:
         national_id = identity.decrypt(case.national_id_encrypted)
     rating = Rating.objects.filter(case=case).first()
+    answers = EqualAccessAnswers.objects.filter(case=case).first()
     return {
         "reference": case.reference,
         "submitted": case.created_at.isoformat(),
@@ -452,6 +454,20 @@ def personal_data_export(case: Case) -> dict:
             "district": case.district.name_th if case.district_id else "",
             "subdistrict": case.subdistrict.name_th if case.subdistrict_id else "",
         },
+        # The optional answers on who reaches the portal: the citizen alone sees them.
+        "equal_access": (
+            {
+                **{question: getattr(answers, question) for question in answers.QUESTIONS},
+                "consent": answers.consent_at.isoformat() if answers.consent_at else None,
+                "disability_consent": (
+                    answers.disability_consent_at.isoformat()
+                    if answers.disability_consent_at
+                    else None
+                ),
+            }
+            if answers
+            else None
+        ),
         "privacy_notice_version": case.privacy_notice_version,
         "sensitive_data_consent": (
             case.sensitive_consent_at.isoformat() if case.sensitive_consent_at else None

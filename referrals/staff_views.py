@@ -510,13 +510,21 @@ def intake(request):
         return render(request, "staff/intake.html", {"form": form})
     form = forms.IntakeForm(request.POST)
     if form.is_valid():
+        new_case = services.NewCase.from_form(form.cleaned_data)
         try:
-            case, secret = services.create_case(
-                services.NewCase.from_form(form.cleaned_data), by=request.user
-            )
+            case, secret = services.create_case(new_case, by=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            if new_case.equal_access.dropped():
+                messages.warning(
+                    request,
+                    _(
+                        "The caller's answers on %(questions)s were not kept: the box "
+                        "recording their consent was not ticked."
+                    )
+                    % {"questions": new_case.equal_access.dropped_names()},
+                )
             slips = request.session.get(SLIP_SESSION_KEY, {})
             slips[case.reference] = secret
             request.session[SLIP_SESSION_KEY] = slips

@@ -20,6 +20,7 @@ from agencies.models import Agency
 from agencies.permissions import DashboardScope
 from portal.dashboards.aggregates import Median
 from portal.dashboards.filters import Selection, case_filter, period_filter
+from portal.dashboards.reach import who_reaches
 from referrals.models import (
     OPEN_CASE_STATUSES,
     Case,
@@ -126,16 +127,22 @@ class Overview:
     ratings: dict
     months: list[dict]  # {"period": first day of the month, "received": n, "resolved": n}
     weeks: list[dict]  # the same by week (from Monday), the last RECENT_WEEKS
+    # Who reaches the portal (``reach.who_reaches``), for inspectors only: the agency
+    # handling a case never reads its person's answers, not even counted and narrowed by
+    # filters until one person is left.
+    reach: dict | None = None
 
 
 def overview(selection: Selection, scope: DashboardScope, now=None) -> Overview:
     now = now or timezone.now()
     cases = cases_of(selection, scope)
+    figures = finish(cases.aggregate(**case_figures(now)))
     return Overview(
-        cases=finish(cases.aggregate(**case_figures(now))),
+        cases=figures,
         referrals=finish_referrals(referrals_of(selection, scope).aggregate(**referral_figures())),
         ratings=finish_ratings(ratings_of(selection, scope).aggregate(**rating_figures())),
         **trends(cases),
+        reach=who_reaches(selection, scope, figures["received"]) if scope.is_national else None,
     )
 
 

@@ -15,17 +15,9 @@ from portal.dashboards.figures import (
     ratings_of,
 )
 from portal.dashboards.filters import Selection
+from portal.dashboards.reach import who_reaches
+from portal.dashboards.suppression import NOT_COMPUTED, SMALL_CELL, SUPPRESSED, suppress_counts
 
-SMALL_CELL = 5
-# The signs that stand for a withheld figure, each with its own meaning, so that none
-# reads as a value: a count under 5 ("<5"); a count withheld although it is 5 or more, so
-# that a smaller one withheld beside it cannot be worked out from the total (secondary
-# suppression); a median, share or average computed from fewer than 5 cases, which says
-# nothing of the number of cases and must not read as "under 5 hours" or "under 5 points".
-SUPPRESSED = f"<{SMALL_CELL}"
-WITHHELD = "*"
-NOT_COMPUTED = "—"
-SIGNS = (SUPPRESSED, WITHHELD, NOT_COMPUTED)
 ADDITIVE = ("received", "resolved")
 EVERYONE = DashboardScope(agency_ids=None)
 # Each published figure and the count it rests on.
@@ -53,25 +45,14 @@ def shown(key: str, value):
     return value
 
 
-def signs_in(rows: list[dict]) -> list[str]:
-    """The signs that stand in ``rows`` (already ``shown``), in the order of ``SIGNS``."""
-    found = {value for row in rows for value in row.values() if isinstance(value, str)}
-    return [sign for sign in SIGNS if sign in found]
-
-
 def suppress_table(rows: list[dict]) -> list[dict]:
     """The published rows of a table whose counts add up to a published total: where a
     single count of a column is under 5, the next smallest is withheld too."""
     published = [suppress(row) for row in rows]
     for key in ADDITIVE:
-        hidden = [row for row in published if row[key] is None]
-        shown = [
-            (rows[i].get(BASIS[key]) or 0, i)
-            for i, row in enumerate(published)
-            if row[key] is not None
-        ]
-        if len(hidden) == 1 and shown:
-            published[min(shown)[1]][key] = WITHHELD
+        column = suppress_counts([row.get(BASIS[key]) or 0 for row in rows])
+        for row, value in zip(published, column, strict=True):
+            row[key] = value
     return published
 
 
@@ -100,10 +81,12 @@ def _grouped(selection: Selection, field: str, now) -> dict:
 
 
 def public_stats(fiscal_year: int | None, now=None) -> dict:
-    """``{"national": row, "provinces": [(province, row)], "agencies": [(agency, row)]}``."""
+    """``{"national": row, "provinces": [(province, row)], "agencies": [(agency, row)],
+    "reach": who reaches the portal, nationally (``reach.who_reaches``)}``."""
     now = now or timezone.now()
     selection = Selection(fiscal_year=fiscal_year)
     national = finish(cases_of(selection, EVERYONE).aggregate(**case_figures(now)))
+    reach = who_reaches(selection, EVERYONE, national["received"])
     national |= finish_ratings(ratings_of(selection, EVERYONE).aggregate(**rating_figures()))
     provinces = _grouped(selection, "province_id", now)
     agencies = _grouped(selection, "lead_agency_id", now)
@@ -113,4 +96,5 @@ def public_stats(fiscal_year: int | None, now=None) -> dict:
         "national": suppress(national),
         "provinces": _published(all_provinces, provinces),
         "agencies": _published(all_agencies, agencies),
+        "reach": reach,
     }

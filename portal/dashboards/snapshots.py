@@ -44,7 +44,7 @@ NATIONAL = DashboardScope(agency_ids=None)
 LOCK_ID = 7_310_002  # the advisory lock of refresh_standard_views
 # Raised whenever what the selectors return changes shape: older snapshots are then
 # never read (and are forgotten by the next refresh).
-FORMAT = 1
+FORMAT = 2
 WORK_MEM = "64MB"
 STALE_LIFETIMES = 6
 

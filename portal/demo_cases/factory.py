@@ -29,6 +29,7 @@ from referrals.models import (
     CaseGroupObjectPermission,
     Category,
     Channel,
+    EqualAccessAnswers,
     Priority,
     Rating,
     Referral,
@@ -98,11 +99,28 @@ EVENT_COLUMNS = (
 RATING_COLUMNS = (
     "case_id", "usefulness", "clarity", "satisfaction", "comment", "created_at",
 )
+EQUAL_ACCESS_COLUMNS = (
+    "case_id", "age_band", "sex", "disability", "nationality", "language", "consent_at",
+    "disability_consent_at",
+)
 # fmt: on
 PERMISSION_COLUMNS = ("group_id", "permission_id", "content_object_id")
 RATED_SHARE = 0.35
 # Most people who rate are content; a few are not.
 SCORE_DECK = _deck({5: 40, 4: 35, 3: 15, 2: 6, 1: 4})
+# A third of the people asked answer the optional questions on who reaches the portal
+# (with their consent; disability with its own, given by most of them), skipping some.
+EQUAL_ACCESS_SHARE = 0.3
+DISABILITY_CONSENT_SHARE = 0.7
+EQUAL_ACCESS_DECKS = {
+    "age_band": _deck({"": 8, "under_18": 3, "18_24": 13, "25_39": 32, "40_59": 30, "60_plus": 14}),
+    "sex": _deck({"": 6, "female": 50, "male": 41, "another": 1, "not_said": 2}),
+    "nationality": _deck({"": 5, "thai": 86, "stateless": 4, "other": 5}),
+    "language": _deck(
+        {"": 10, "th": 70, "local": 11, "neighbour": 6, "en": 1, "sign": 1, "other": 1}
+    ),
+    "disability": _deck({"": 5, "yes": 7, "no": 82, "not_said": 6}),
+}
 # What the citizen asked, and where: the columns a duplicate repeats from the case it joins.
 REQUEST = slice(CASE_COLUMNS.index("citizen_name"), CASE_COLUMNS.index("channel"))
 CREATED_AT = CASE_COLUMNS.index("created_at")
@@ -130,6 +148,7 @@ class Batch:
     events: list = field(default_factory=list)
     permissions: list = field(default_factory=list)
     ratings: list = field(default_factory=list)
+    equal_access: list = field(default_factory=list)
 
     def tables(self) -> list[tuple]:
         """(model, columns, rows) in an order that keeps foreign keys pointing backwards."""
@@ -139,6 +158,7 @@ class Batch:
             (CaseEvent, EVENT_COLUMNS, self.events),
             (CaseGroupObjectPermission, PERMISSION_COLUMNS, self.permissions),
             (Rating, RATING_COLUMNS, self.ratings),
+            (EqualAccessAnswers, EQUAL_ACCESS_COLUMNS, self.equal_access),
         ]
 
 
@@ -315,6 +335,8 @@ class CaseFactory:
         if resolved is not None and rng.random() < RATED_SHARE:
             scores = [rng.choice(SCORE_DECK) for _ in range(3)]
             batch.ratings.append((case_id, *scores, "", at(resolved + rng.uniform(HOUR, 3 * DAY))))
+        if not original and channel != Channel.API and rng.random() < EQUAL_ACCESS_SHARE:
+            batch.equal_access.append(self._equal_access(case_id, created))
         if status != S.DUPLICATE and start < self.now - 14 * DAY:
             self.originals.append(row)
         story.events.sort(key=lambda event: event[0])
@@ -322,6 +344,17 @@ class CaseFactory:
         batch.events.extend((case_id, *event[1:], at(event[0])) for event in story.events)
         batch.referrals.extend(build(at) for build in story.referrals)
         batch.permissions.extend((self.groups[a], self.permission, case_id) for a in involved)
+
+    def _equal_access(self, case_id: int, created: datetime) -> tuple:
+        """What a person told of themselves, as ``services.equal_access.store`` keeps it."""
+        answers = {q: self.rng.choice(deck) for q, deck in EQUAL_ACCESS_DECKS.items()}
+        disability_consent = self.rng.random() < DISABILITY_CONSENT_SHARE
+        if not disability_consent:
+            answers["disability"] = ""
+        return (
+            case_id, *(answers[q] for q in EQUAL_ACCESS_COLUMNS[1:6]), created,
+            created if disability_consent else None,
+        )  # fmt: skip
 
     def _project(self, category: int, created: datetime) -> int | None:
         year = fiscal_year_of(created)

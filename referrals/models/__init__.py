@@ -23,6 +23,14 @@ from referrals.models.cases import (
     attachment_path,
 )
 from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
+from referrals.models.equal_access import (
+    AgeBand,
+    Disability,
+    EqualAccessAnswers,
+    Language,
+    Nationality,
+    Sex,
+)
 from referrals.models.notifications import LineLink, Notification, NotificationPreferences
 from referrals.models.replies import (
     LONGEST_REPLY,
@@ -47,6 +55,7 @@ __all__ = [
     "OPEN_REFERRAL_STATUSES",
     "OUTCOME_LENGTH",
     "QUESTION_LENGTH",
+    "AgeBand",
     "AppendOnlyError",
     "Attachment",
     "Case",
@@ -60,11 +69,15 @@ __all__ = [
     "Channel",
     "Deadline",
     "DeadlineKind",
+    "Disability",
+    "EqualAccessAnswers",
     "ErasureRequest",
     "EscalationLevel",
     "EventKind",
     "ExtraDayOff",
+    "Language",
     "LineLink",
+    "Nationality",
     "Notification",
     "NotificationPreferences",
     "PersonalDataAccess",
@@ -76,6 +89,7 @@ __all__ = [
     "ReplyKind",
     "ReplyTemplate",
     "SafeChannel",
+    "Sex",
     "SlaPolicy",
     "attachment_path",
 ]

@@ -185,13 +185,21 @@ def _submit(request, form):
     if category is None:  # withdrawn by an administrator since the page was drawn
         form.add_error("category", _("Choose the kind of help you need."))
         return None
+    new_case = services.NewCase.from_form(data, category=category, channel=Channel.WEB)
     try:
-        case, secret = services.create_case(
-            services.NewCase.from_form(data, category=category, channel=Channel.WEB)
-        )
+        case, secret = services.create_case(new_case)
     except ValidationError as error:
         add_errors(form, error)
         return None
+    if new_case.equal_access.dropped():
+        messages.warning(
+            request,
+            _(
+                "Your answers on %(questions)s were not kept, because the box giving your "
+                "consent to keep them was not ticked. Your request itself was sent."
+            )
+            % {"questions": new_case.equal_access.dropped_names()},
+        )
     # A new session for a new request (no fixation); the secret kept in it encrypted, for
     # the answer page only, and dropped after browser.ANSWER_PAGE_SECONDS.
     if request.session.session_key:

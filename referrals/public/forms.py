@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.collation import in_name_order
 from agencies.models import District, Province, Subdistrict
-from referrals.models import SafeChannel
+from referrals.models import EqualAccessAnswers, SafeChannel
 from referrals.selectors import category_cards, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, MAX_SAFE_HOURS, MAX_SAFE_WORD
 from referrals.widgets import CountedTextarea
@@ -123,7 +123,81 @@ class SafeContactFields(forms.Form):
     )
 
 
-class PublicRequestForm(PlaceChoices, SafeContactFields):
+def _question(name: str, help_text) -> forms.ChoiceField:
+    """An optional question on who reaches the portal, worded as the model names it, with
+    its answers; its first choice skips it."""
+    field = EqualAccessAnswers._meta.get_field(name)
+    return forms.ChoiceField(
+        label=field.verbose_name,
+        required=False,
+        choices=[("", _("Skip this question")), *field.choices],
+        help_text=help_text,
+    )
+
+
+class EqualAccessFields(forms.Form):
+    """The optional questions on who reaches the portal, asked of the citizen and by intake
+    officers alike, each with why it is asked; ``services.equal_access`` keeps an answer
+    only with its consent."""
+
+    EQUAL_ACCESS_FIELDS = (
+        "equal_access_consent",
+        "age_band",
+        "sex",
+        "nationality",
+        "language",
+        "disability_consent",
+        "disability",
+    )
+
+    equal_access_consent = forms.BooleanField(
+        label=_(
+            "I agree that the portal keeps my answers below on my age, sex, nationality and "
+            "language, to count who reaches it."
+        ),
+        help_text=_("Without this tick, these answers are not kept."),
+        required=False,
+    )
+    age_band = _question(
+        "age_band", _("Young and older people may find it harder to reach the state's services.")
+    )
+    sex = _question("sex", _("To see whether women, men and other people are served alike."))
+    nationality = _question(
+        "nationality",
+        _(
+            "Stateless people and people of other nationalities have rights to basic "
+            "services too: this shows whether they can reach them."
+        ),
+    )
+    language = _question(
+        "language", _("The language you are most at ease in: which languages we should offer.")
+    )
+    disability_consent = forms.BooleanField(
+        label=_(
+            "I give my explicit consent for the portal to keep my answer on disability, to "
+            "count who reaches it."
+        ),
+        help_text=_(
+            "The law counts disability as sensitive data, so it needs a consent of its own. "
+            "Without this tick, the answer is not kept."
+        ),
+        required=False,
+    )
+    disability = _question(
+        "disability", _("To see whether people with disabilities can use the portal.")
+    )
+
+    def equal_access_fields(self) -> list:
+        return [self[name] for name in self.EQUAL_ACCESS_FIELDS]
+
+    def equal_access_open(self) -> bool:
+        """Whether the questions show unfolded: the form came back with answers in them."""
+        return self.is_bound and any(
+            self[name].value() or self[name].errors for name in self.EQUAL_ACCESS_FIELDS
+        )
+
+
+class PublicRequestForm(PlaceChoices, SafeContactFields, EqualAccessFields):
     category = forms.ChoiceField(
         label=_("What do you need help with?"),
         widget=forms.RadioSelect,

@@ -31,6 +31,7 @@ from referrals.services.citizen import (
     send_email_link,
     withdraw_case,
 )
+from referrals.services.equal_access import EqualAccess
 from referrals.services.intake import NewCase, create_case
 from referrals.services.referring import (
     accept_referral,
@@ -47,6 +48,7 @@ from referrals.services.replies import (
 )
 
 __all__ = [
+    "EqualAccess",
     "NewCase",
     "accept_case",
     "accept_referral",

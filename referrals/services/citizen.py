@@ -31,7 +31,7 @@ from referrals.models import (
 )
 from referrals.notifications import case_handlers, not_told_since, notify_staff
 from referrals.selectors import personal_data_export, reopenable
-from referrals.services import deadlines, email_link
+from referrals.services import deadlines, email_link, equal_access
 from referrals.services._common import lock_case, record, required_text, save_case
 from referrals.services.access_log import Read, record_access
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
@@ -315,8 +315,8 @@ def anonymise_case(case: Case, by=None) -> Case:
 
     Kept: category, province and district, agencies, statuses, times, scores. Erased: name,
     phone, email, national ID, description, subdistrict, files, the words of the timeline
-    and of the referrals, the rating's comment, possible-duplicate links and unsent
-    messages.
+    and of the referrals, the rating's comment, possible-duplicate links, unsent messages
+    and the answers on who reaches the portal (the dashboards no longer count them).
     """
     case = lock_case(case)
     if case.anonymised_at is not None:
@@ -331,6 +331,7 @@ def anonymise_case(case: Case, by=None) -> Case:
     case.referrals.update(reason="", decline_reason="", outcome="", cancel_reason="")
     PossibleDuplicate.objects.filter(case=case).delete()
     PossibleDuplicate.objects.filter(earlier=case).delete()
+    equal_access.erase(case)
     Rating.objects.filter(case=case).update(comment="")
     ErasureRequest.objects.filter(case=case).update(reason="")
     # Emails to the citizen: the address and anything an error message quoted of it.

@@ -31,9 +31,10 @@ from referrals.notifications import (
     notify_staff,
     triage_staff,
 )
-from referrals.services import deadlines, email_link
+from referrals.services import deadlines, email_link, equal_access
 from referrals.services._common import person, record
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
+from referrals.services.equal_access import EqualAccess
 
 STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111})
 
@@ -83,11 +84,16 @@ class NewCase:
     notify_sms: bool = False
     notify_line: bool = False
     files: list = field(default_factory=list)
+    # The optional questions on who reaches the portal, kept for statistics alone and only
+    # with their consent (see ``services.equal_access``).
+    equal_access: EqualAccess = field(default_factory=EqualAccess)
 
     @classmethod
     def from_form(cls, data: dict, **values) -> "NewCase":
-        """The fields of a form's cleaned data that a new case takes, plus ``values``."""
+        """The fields of a form's cleaned data that a new case takes (the optional
+        questions on who reaches the portal among them), plus ``values``."""
         names = {f.name for f in fields(cls)}
+        values.setdefault("equal_access", EqualAccess.from_form(data))
         return cls(**{**{k: v for k, v in data.items() if k in names}, **values})
 
 
@@ -178,6 +184,10 @@ def _validated(data: NewCase) -> dict:
         values["files"] = check_uploads(data.files)
     except ValidationError as error:
         errors.update(error.message_dict)
+    try:
+        equal_access.validate(data.equal_access)
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     return {
@@ -215,7 +225,10 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
     stored only as a keyed hash. ``by`` is the intake officer recording it on the
     citizen's behalf (then the channel must be the phone, a counter or the 1111 center), an
     agency's system through the API (a ``SystemCaller``: channel API), or None for the
-    citizen on the web form. A person in danger now makes the case urgent. Earlier
+    citizen on the web form. A person in danger now makes the case urgent. The answers to
+    the optional questions on who reaches the portal are kept only with their consent
+    (``data.equal_access.dropped()`` names those that were not, for the caller to say so);
+    an answer that is not one of those offered is refused like any field. Earlier
     cases of the same person are linked as possible duplicates for the triage officer.
     Raises ValidationError with a message per field; nothing is saved then, not even the
     files.
@@ -271,6 +284,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 created_by_key_id=by.key_id if isinstance(by, SystemCaller) else None,
                 created_at=now,
             )
+            equal_access.store(case, data.equal_access, now)
             permissions.grant_case_access(case, lead)
             deadlines.follow(case, now, new=True)
             event = record(

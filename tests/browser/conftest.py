@@ -78,3 +78,18 @@ def sign_in(page, live_server, user, then: str = "/") -> None:
     page.fill("input[name=password]", PASSWORD)
     page.locator("form:has(input[name=password]) button[type=submit]").click()
     page.wait_for_load_state()
+
+
+def fits_the_screen(page) -> bool:
+    """Whether the page is no wider than the window (nothing to scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def fill_a_request(page, description: str = "นายจ้างไม่จ่ายค่าจ้างมาสามเดือนแล้ว") -> None:
+    """Fill the request form in Thai as a citizen does: unpaid wages in Chiang Mai."""
+    page.get_by_text("งาน ค่าจ้าง และหนี้สิน", exact=True).click()
+    page.get_by_role("radio", name="ค่าจ้างค้างจ่ายและสิทธิแรงงาน").check()
+    page.get_by_label("เล่าว่าเกิดอะไรขึ้น และต้องการความช่วยเหลืออย่างไร").fill(description)
+    page.get_by_label("จังหวัด", exact=True).select_option(label="เชียงใหม่")
+    page.get_by_label("ชื่อ-นามสกุลของคุณ").fill("สมชาย ใจดี")
+    page.get_by_label("หมายเลขโทรศัพท์").fill("081 234 5678")

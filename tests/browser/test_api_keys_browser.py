@@ -12,15 +12,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.models import Agency, AgencyApiKey, Role
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import fits_the_screen, sign_in
 from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 KEYS = "/staff/api-keys/"
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_an_admin_makes_a_key_sees_it_once_and_revokes_it_on_a_phone(

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from agencies.models import Agency, District, Province, Role
 from agencies.permissions import CitizenAccess, DashboardScope
 from agencies.regions import PROVINCE_REGION
-from portal.dashboards import figures, places, plan, public
+from portal.dashboards import figures, places, plan, public, suppression
 from portal.dashboards.filters import Selection
 from referrals import services
 from referrals.business_time import forget_calendar
@@ -875,7 +875,7 @@ def test_a_single_small_count_of_a_column_withholds_the_next_smallest_of_that_co
     assert [(r["received"], r["resolved"]) for r in published] == [
         (9, None),  # three resolved: under five
         (7, 6),
-        (8, public.WITHHELD),  # the smallest count of resolved shown beside it
+        (8, suppression.WITHHELD),  # the smallest count of resolved shown beside it
         (20, 20),
     ]
     # Only the counts that add up to a total are withheld beside a small one.

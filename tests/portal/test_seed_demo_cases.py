@@ -20,6 +20,7 @@ from referrals.models import (
     CaseStatus,
     Category,
     Channel,
+    EqualAccessAnswers,
     EventKind,
     Priority,
     Referral,
@@ -163,6 +164,19 @@ def test_citizens_have_thai_names_phones_and_valid_national_ids():
     assert all(REFERENCE.match(reference) for reference in references)
     for case in cases:
         assert case.reference[3:7] == str(timezone.localtime(case.created_at).year + 543)
+
+
+def test_some_people_answered_who_reaches_the_portal_with_their_consent():
+    seed(300)
+
+    answered = EqualAccessAnswers.objects.select_related("case")
+    assert 45 <= answered.count() <= 135
+    for answers in answered:
+        assert answers.case.channel != Channel.API, "an agency's system asks no one"
+        assert answers.case.duplicate_of_id is None
+        assert answers.consent_at == answers.case.created_at
+        assert answers.disability == "" or answers.disability_consent_at is not None
+    assert answered.exclude(nationality__in=["", "thai"]).exists()
 
 
 def test_running_twice_adds_twice_and_keeps_references_unique():

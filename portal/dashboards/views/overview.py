@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from portal.dashboards.tables import DATE, MONTH, SCORE, TEXT, Column, Table
 from portal.dashboards.views.columns import with_hours
+from portal.dashboards.views.reach import reach_notes, reach_tables
 from portal.dashboards.views.reading import dashboard, read, render_page
 
 
@@ -80,13 +81,16 @@ def overview(request, scope, selection, form):
         chart="bar",
         chart_columns=("received", "resolved"),
     )
+    reach = reach_tables(summary.reach) if summary.reach is not None else []
     return render_page(
         request,
         "dashboards/overview.html",
         "overview",
         (scope, selection, form),
-        [headline, satisfaction, months, weeks],
+        [headline, satisfaction, months, weeks, *reach],
         found,
         cases=cases,
         ratings=ratings,
+        reach_tables=reach,
+        reach_notes=reach_notes(reach),
     )

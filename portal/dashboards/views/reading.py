@@ -23,6 +23,7 @@ from agencies.permissions import DashboardScope, dashboard_scope
 from portal import tasks
 from portal.dashboards import snapshots
 from portal.dashboards.filters import Selection
+from portal.dashboards.suppression import SIGNS, SMALL_CELL
 from portal.dashboards.tables import About, csv_response, xlsx_response
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ def render_page(
             "tables": {table.key: table for table in tables},
             "computed_at": found.computed_at,
             "recounting": found.recounting,
+            "signs": SIGNS,  # what stands for a withheld figure
+            "small_cell": SMALL_CELL,
             **_moments(here, found.computed_at, found.tabs),
             **context,
         },

@@ -2,12 +2,12 @@
 
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from agencies.collation import sorted_by_name
 from portal.dashboards import public, snapshots
 from portal.dashboards.filters import Selection, current_fiscal_year, fiscal_year_choices
+from portal.dashboards.suppression import SIGNS, SMALL_CELL, sign_notes
 from portal.dashboards.tables import (
     HOURS,
     PERCENT,
@@ -19,28 +19,8 @@ from portal.dashboards.tables import (
     csv_response,
     hours,
 )
+from portal.dashboards.views.reach import reach_tables
 from portal.dashboards.views.reading import read
-
-SIGN_NOTES = {
-    public.SUPPRESSED: gettext_lazy(
-        "fewer than %(small_cell)s: the number is not shown, so that no one can be singled out."
-    ),
-    public.WITHHELD: gettext_lazy(
-        "not shown either, so that a smaller number beside it cannot be worked out from the total."
-    ),
-    public.NOT_COMPUTED: gettext_lazy(
-        "not worked out: fewer than %(small_cell)s cases to work it out from (resolved, "
-        "with a deadline, or rated)."
-    ),
-}
-
-
-def _sign_notes(rows: list[dict]) -> list[tuple[str, str]]:
-    """(sign, what it means) for each sign that stands in ``rows``."""
-    return [
-        (sign, str(SIGN_NOTES[sign]) % {"small_cell": public.SMALL_CELL})
-        for sign in public.signs_in(rows)
-    ]
 
 
 def _published(level: str, name: str, row: dict) -> dict:
@@ -56,8 +36,9 @@ def _published(level: str, name: str, row: dict) -> dict:
 def public_stats(request):
     """National, per-agency and provincial figures of a fiscal year for anyone, without
     signing in; a figure resting on fewer than five cases is withheld, each kind with its
-    own sign, explained under each table. The provinces in dictionary order.
-    ``?export=csv&table=stats`` downloads them."""
+    own sign, explained under each table. The provinces in dictionary order. Then who
+    reaches the portal, nationally, by the same rule. ``?export=csv&table=stats``
+    downloads the first (``table=reach`` or ``reach_<question>`` the others)."""
     years = [int(value) for value, _label in fiscal_year_choices() if value]
     try:
         year = int(request.GET.get("fy", ""))
@@ -82,14 +63,19 @@ def public_stats(request):
         name=lambda row: row["name"],
     )
     caption = _("Public statistics, fiscal year %(year)s") % {"year": year}
+    reach = reach_tables(stats["reach"])
     if request.GET.get("export") == "csv":
         rows = national + agencies + provinces
-        table = Table("stats", caption, [Column("level", _("Level"), TEXT), *columns], rows)
+        table = next(
+            (t for t in reach if t.key == request.GET.get("table")),
+            Table("stats", caption, [Column("level", _("Level"), TEXT), *columns], rows),
+        )
+        rows = table.rows
         about = About(
             filters=[(_("Fiscal year (B.E.)"), str(year))],
             short=[f"fy{year}"],
             computed_at=found.computed_at,
-            notes=[f"{sign} {note}" for sign, note in _sign_notes(rows)],
+            notes=[f"{sign} {note}" for sign, note in sign_notes(rows)],
         )
         return csv_response(table, about)
     groups = [
@@ -102,13 +88,14 @@ def public_stats(request):
         "portal/stats.html",
         {
             "groups": [
-                (key, heading, Table(key, heading, columns, rows), _sign_notes(rows))
+                (key, heading, Table(key, heading, columns, rows), sign_notes(rows))
                 for key, heading, rows in groups
             ],
-            "signs": public.SIGNS,
+            "reach": [(table.key, table, sign_notes(table.rows)) for table in reach],
+            "signs": SIGNS,
             "year": year,
             "years": years,
-            "small_cell": public.SMALL_CELL,
+            "small_cell": SMALL_CELL,
             "computed_at": found.computed_at,
         },
     )
