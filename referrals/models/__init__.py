@@ -23,7 +23,12 @@ from referrals.models.cases import (
     attachment_path,
 )
 from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
-from referrals.models.notifications import LineLink, Notification, NotificationPreferences
+from referrals.models.notifications import (
+    LineLink,
+    LineWebhookEvent,
+    Notification,
+    NotificationPreferences,
+)
 from referrals.models.replies import (
     LONGEST_REPLY,
     NOTE_LENGTH,
@@ -65,6 +70,7 @@ __all__ = [
     "EventKind",
     "ExtraDayOff",
     "LineLink",
+    "LineWebhookEvent",
     "Notification",
     "NotificationPreferences",
     "PersonalDataAccess",
