@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from referrals import notifications, services
+from referrals.checks import line_half_configured
 from referrals.models import Case, CaseEvent, EventKind, LineLink, Notification, SafeChannel
 from tests.referrals.factories import fresh, staff, submit
 from tests.referrals.line_double import LineDouble
@@ -517,3 +518,13 @@ def test_the_chat_code_opens_a_chat_that_links_the_request(client, line):
     secret = re.search(r'class="code">([0-9A-Z]{4}-[0-9A-Z]{4})<', text).group(1)
     call(page, says(f"{case.reference} {secret}"))
     assert LineLink.objects.filter(case=case).exists()
+
+
+def test_the_deployment_check_warns_of_half_a_line_account(settings):
+    settings.LINE_CHANNEL_SECRET, settings.LINE_CHANNEL_ACCESS_TOKEN = "s", ""
+    [warning] = line_half_configured(None)
+    assert warning.id == "referrals.W010"
+    settings.LINE_CHANNEL_ACCESS_TOKEN = "t"
+    assert line_half_configured(None) == []
+    settings.LINE_CHANNEL_SECRET = settings.LINE_CHANNEL_ACCESS_TOKEN = ""
+    assert line_half_configured(None) == []
