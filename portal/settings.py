@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.forget_idempotency_keys",
         "schedule": crontab(minute=23),
     },
+    "forget-line-events": {
+        "task": "referrals.tasks.forget_line_events",
+        "schedule": crontab(hour=4, minute=11),
+    },
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
         "schedule": crontab(hour=2, minute=41),
@@ -348,6 +352,15 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_KEY = env.str("SMS_GATEWAY_KEY", default="")
 SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="")
+
+# The portal's LINE Official Account (see referrals/line/): the channel secret signs the
+# webhook calls LINE makes to /line/webhook/, the access token authorises the replies and
+# pushes. Without a secret and a token the portal offers no LINE at all.
+LINE_CHANNEL_SECRET = env.str("LINE_CHANNEL_SECRET", default="")
+LINE_CHANNEL_ACCESS_TOKEN = env.str("LINE_CHANNEL_ACCESS_TOKEN", default="")
+LINE_API_URL = env.str("LINE_API_URL", default="https://api.line.me").rstrip("/")
+# The account's basic id as people add it ("@referral"), for the QR code that opens a chat.
+LINE_OFFICIAL_ACCOUNT_ID = env.str("LINE_OFFICIAL_ACCOUNT_ID", default="")
 
 # --- Citizens' pages: abuse limits and tracking ---------------------------------------
 

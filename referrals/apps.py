@@ -24,10 +24,12 @@ class ReferralsConfig(AppConfig):
             checks,  # noqa: F401 - registers the deployment check
             sms,
         )
+        from referrals.line import api as line_api
         from referrals.models import Notification
         from referrals.notifications import register_channel
 
         register_channel(Notification.Channel.SMS, sms.send_notification)
+        register_channel(Notification.Channel.LINE, line_api.send_notification)
 
         # An administrator's change to a help category or its group shows on the public
         # form at once (other processes' own lists follow within minutes).

@@ -104,3 +104,23 @@ def limits_count_atomically(app_configs, **kwargs):
             id="referrals.W005",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def line_half_configured(app_configs, **kwargs):
+    """LINE needs both the channel secret (the webhook's signatures) and the access token
+    (replies and pushes): with one alone, it is not offered, which is rarely meant."""
+    given = [
+        name
+        for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN")
+        if getattr(settings, name)
+    ]
+    if len(given) != 1:
+        return []
+    return [
+        Warning(
+            f"Only {given[0]} is set: LINE is not offered without the other.",
+            hint="Set both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN, or neither.",
+            id="referrals.W010",
+        )
+    ]

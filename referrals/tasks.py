@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from referrals import notifications
-from referrals.services import escalation
+from referrals.services import escalation, line_links
 
 
 @shared_task
@@ -44,3 +44,9 @@ def send_daily_digest() -> int:
 def anonymise_expired_cases() -> int:
     """Nightly: erase personal data kept past RETENTION_YEARS."""
     return escalation.anonymise_expired()
+
+
+@shared_task
+def forget_line_events() -> int:
+    """Nightly: drop the ids of LINE webhook events older than LINE's redeliveries."""
+    return line_links.forget_old_events()

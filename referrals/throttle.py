@@ -179,7 +179,7 @@ def one_at_a_time(name: str, wait_seconds: float = 3.0, hold_seconds: int = 30):
 
 
 class TrackingGuard:
-    """Wrong reference codes or secrets from one client network.
+    """Wrong reference codes or secrets from one client network (or one LINE account).
 
     The first ``TRACK_FREE_FAILURES`` tries are checked at once. After as many wrong ones,
     each next try waits, twice as long after each further failure (2, 4, 8 ... seconds),
@@ -195,8 +195,10 @@ class TrackingGuard:
 
     IN_FLIGHT_SECONDS = 30  # a checked try that never finished (a crash) frees its place
 
-    def __init__(self, request):
-        network = identity.keyed_hash(client_network(request))[:40]
+    def __init__(self, request=None, *, holder: str = ""):
+        """Tries from the request's client network, or from ``holder`` (a LINE account,
+        say, where the network is LINE's own servers)."""
+        network = identity.keyed_hash(holder or client_network(request))[:40]
         self.count_key = f"track-tries:{network}"
         self.last_key = f"track-last-failure:{network}"
         self.gate_key = f"track-gate:{network}"

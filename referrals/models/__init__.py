@@ -31,7 +31,12 @@ from referrals.models.equal_access import (
     Nationality,
     Sex,
 )
-from referrals.models.notifications import LineLink, Notification, NotificationPreferences
+from referrals.models.notifications import (
+    LineLink,
+    LineWebhookEvent,
+    Notification,
+    NotificationPreferences,
+)
 from referrals.models.replies import (
     LONGEST_REPLY,
     NOTE_LENGTH,
@@ -77,6 +82,7 @@ __all__ = [
     "ExtraDayOff",
     "Language",
     "LineLink",
+    "LineWebhookEvent",
     "Nationality",
     "Notification",
     "NotificationPreferences",

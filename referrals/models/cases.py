@@ -518,6 +518,8 @@ class EventKind(models.TextChoices):
     CLASSIFIED = "classified", _("Help category or priority changed")
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder sent")
     DEADLINE_ESCALATED = "deadline_escalated", _("Deadline passed: escalated")
+    LINE_LINKED = "line_linked", _("LINE account linked")
+    LINE_UNLINKED = "line_unlinked", _("LINE account unlinked")
 
 
 class CaseEventQuerySet(models.QuerySet):

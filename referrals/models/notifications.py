@@ -147,3 +147,19 @@ class LineLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} ~ {self.line_user_id[:6]}…"
+
+
+class LineWebhookEvent(models.Model):
+    """A LINE webhook event already handled, by LINE's ``webhookEventId``: LINE sends an
+    event again when our answer did not reach it, and the second copy must change nothing.
+    Kept a week (``referrals.services.line_links.forget_old_events``)."""
+
+    event_id = models.CharField(_("LINE event"), max_length=64, unique=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("LINE webhook event")
+        verbose_name_plural = _("LINE webhook events")
+
+    def __str__(self) -> str:
+        return self.event_id

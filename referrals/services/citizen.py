@@ -334,6 +334,8 @@ def anonymise_case(case: Case, by=None) -> Case:
     equal_access.erase(case)
     Rating.objects.filter(case=case).update(comment="")
     ErasureRequest.objects.filter(case=case).update(reason="")
+    # The LINE accounts that followed the case: an account's id is personal data too.
+    case.line_links.all().delete()
     # Emails to the citizen: the address and anything an error message quoted of it.
     Notification.objects.filter(case=case).exclude(recipient="").update(
         recipient="", context={}, last_error=""
