@@ -43,6 +43,7 @@ from tests.referrals.public_helpers import (
     SECRET,
     alert,
     attribute,
+    case_url,
     category_pk,
     district_of,
     field_errors,
@@ -101,10 +102,6 @@ def the_form(response):
 def submitted(response) -> Case:
     assert response.status_code == 302, (response.status_code, alert(response))
     return Case.objects.get(reference=REFERENCE.search(response["Location"]).group())
-
-
-def case_url(case, action=""):
-    return f"/track/{case.reference}/{action}"
 
 
 # --- The request form -----------------------------------------------------------------
