@@ -73,14 +73,14 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
         )
 
 
-def tell_citizen(case: Case, event: CaseEvent, kind: str = "citizen_update") -> None:
+def tell_citizen(case: Case, event: CaseEvent, kind: str = "citizen_update", **context) -> None:
     """Tell the citizen of a step of their case (``news.TOLD``), once per event, on each
     channel they chose (``notifications.citizen_addresses``), naming the agency the step
-    concerns. An address given but not yet confirmed gets the link that confirms it
-    instead, once."""
+    concerns (``context`` adds to what the message reads). An address given but not yet
+    confirmed gets the link that confirms it instead, once."""
     if email_link.awaits_confirmation(case):
         email_link.queue(case, f"case_received:c{case.pk}")
-    notify_citizen(kind, news_key(event), case, news_context(event))
+    notify_citizen(kind, news_key(event), case, {**news_context(event), **context})
 
 
 def news_key(event: CaseEvent) -> str:
