@@ -374,6 +374,14 @@ def may_report_indicator(user, indicator) -> bool:
     )
 
 
+def intake_agency_ids(user) -> set[int]:
+    """The agencies on whose behalf ``user`` records requests (``may_create_case``): a
+    system its own, a person those where they are an intake officer or supervisor."""
+    if isinstance(user, SystemCaller):
+        return {user.agency_id}
+    return staff_profile(user).agencies_with(COORDINATORS)
+
+
 def may_record_intake(user) -> bool:
     """Intake officers and supervisors record requests received by phone or at a counter."""
     return bool(staff_profile(user).agencies_with(COORDINATORS))

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.models import Agency
+from referrals import news
 from referrals.models import Case, DeadlineKind, EventKind, Notification, NotificationPreferences
 
 logger = logging.getLogger(__name__)
@@ -459,14 +460,6 @@ def _failed(notification: Notification, error: Exception) -> None:
             logger.warning("Retry of notification %s left to the periodic sender", notification.pk)
 
 
-# What the citizen is told by email when their case moves.
-CITIZEN_NEWS = {
-    EventKind.INFORMATION_REQUESTED: _("The agency needs more information from you:"),
-    EventKind.RESOLVED: _("The agency has finished helping you:"),
-    EventKind.REJECTED: _("Your request is outside the scope of the agencies:"),
-}
-
-
 def template_context(notification: Notification) -> dict:
     """What the message templates read: the stored details, turned back into dates and
     names in the recipient's language (call it under ``translation.override``)."""
@@ -483,7 +476,9 @@ def template_context(notification: Notification) -> dict:
         context["step"] = DeadlineKind(stored["deadline_kind"]).label
     if "event_kind" in stored:
         kind = EventKind(stored["event_kind"])
-        context["what"] = CITIZEN_NEWS.get(kind, kind.label)
+        context["what"] = kind.label
+        if to_citizen(notification):
+            context.update(_news(kind, stored))
     if "from_agency" in stored:
         agency = Agency.objects.filter(code=stored["from_agency"]).first()
         context["from_agency"] = agency.name if agency else stored["from_agency"]
@@ -491,6 +486,22 @@ def template_context(notification: Notification) -> dict:
         if name in stored:
             context[name] = datetime.fromisoformat(stored[name])
     return context
+
+
+def _news(kind: EventKind, stored: dict) -> dict:
+    """The citizen's news of a step (``referrals.news``), long and short."""
+    code = stored.get("agency")
+    agency = Agency.objects.filter(code=code).first() if code else None
+    details = {"agency": agency, "original": stored.get("original", "")}
+    return {
+        "what": news.describe(kind, **details),
+        "what_short": news.describe(kind, **details, short=True),
+    }
+
+
+def to_citizen(notification: Notification) -> bool:
+    """Whether the message goes to the citizen (rather than staff or an agency's system)."""
+    return notification.user_id is None and notification.channel in CITIZEN_CHANNELS
 
 
 DISCREET = "discreet"
@@ -504,8 +515,9 @@ def template_name(notification: Notification) -> str:
     kind of help, an agency or what anyone wrote, for whoever else reads the person's
     inbox."""
     case = notification.case
-    to_citizen = notification.user_id is None and notification.channel in CITIZEN_CHANNELS
-    if to_citizen and case is not None and (case.is_restricted or case.category.is_restricted):
+    if not to_citizen(notification) or case is None:
+        return notification.kind
+    if case.is_restricted or case.category.is_restricted:
         return DISCREET
     return notification.kind
 

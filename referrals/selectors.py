@@ -18,9 +18,10 @@ from agencies import permissions
 from agencies.collation import in_name_order
 from agencies.models import Agency, Province
 from agencies.permissions import Action
-from referrals import actions, identity
+from referrals import actions, identity, news
 from referrals.models import (
     OPEN_CASE_STATUSES,
+    Attachment,
     Case,
     CaseEvent,
     CaseStatus,
@@ -378,16 +379,59 @@ WORDS_FOR_THE_CITIZEN = frozenset(
 
 def public_timeline(case: Case) -> list[CaseEvent]:
     """The lines of the timeline shown to the citizen: never an officer's name, and only
-    the words written for the citizen."""
+    the words written for the citizen. Each has its ``line`` (``referrals.news``), naming
+    the agency it concerns, in the active language."""
     events = list(
         CaseEvent.objects.filter(case=case, is_public=True)
-        .select_related("actor_agency")
+        .select_related("actor_agency", "referral__to_agency")
         .order_by("-created_at", "-id")
     )
+    codes = {event.pk: news.agency_code(event) for event in events}
+    agencies = {e.actor_agency.code: e.actor_agency for e in events if e.actor_agency_id}
+    missing = set(codes.values()) - set(agencies) - {None}
+    if missing:
+        agencies.update((a.code, a) for a in Agency.objects.filter(code__in=missing))
     for event in events:
         if event.kind not in WORDS_FOR_THE_CITIZEN:
             event.message = ""
+        event.line = news.describe_event(event, agencies.get(codes[event.pk]))
     return events
+
+
+def citizen_files(case: Case, timeline: list[CaseEvent]) -> list[Attachment]:
+    """The files the citizen sent, in order; ``later`` marks those sent after the request
+    (with more information), which the page acknowledges as received. The files staff
+    added are the agencies' working papers, not shown here."""
+    added = [
+        event.created_at
+        for event in timeline
+        if event.kind == EventKind.INFORMATION_RECEIVED and event.by_citizen
+    ]
+    first_added = min(added, default=None)
+    files = list(case.attachments.filter(uploaded_by__isnull=True).order_by("created_at", "pk"))
+    for attachment in files:
+        attachment.later = first_added is not None and attachment.created_at >= first_added
+    return files
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    tel: str  # the number for a tel: link
+
+
+def handling_contact(case: Case) -> Contact | None:
+    """The public phone of the office handling the case (the lead agency's office in the
+    province), else of the lead agency; None when neither has one."""
+    office = case.lead_office if case.lead_office_id else None
+    holder = office if office is not None and office.phone.strip() else case.lead_agency
+    phone = holder.phone.strip()
+    if not phone:
+        return None
+    dialled = re.match(r"[0-9+][0-9 ()+-]*", phone)
+    tel = re.sub(r"[^0-9+]", "", dialled.group()) if dialled else ""
+    return Contact(name=holder.name, phone=phone, tel=tel)
 
 
 def agencies_helping(case: Case) -> list[Agency]:

@@ -226,6 +226,8 @@ def _render_case(request, case, bound=None, status=200):
         "status_label": label,
         "status_explanation": explanation,
         "agencies": selectors.agencies_helping(case),
+        "contact": selectors.handling_contact(case),
+        "files": selectors.citizen_files(case, events),
         "events": events,
         "next_forms": next_forms,
         "more_forms": more_forms,

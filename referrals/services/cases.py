@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import Action
-from referrals import actions
+from referrals import actions, news
 from referrals.errors import TransitionNotAllowed
 from referrals.models import (
     OPEN_REFERRAL_STATUSES,
@@ -27,12 +27,14 @@ from referrals.models import (
     ReferralStatus,
 )
 from referrals.notifications import (
+    citizen_rows,
     notify_agency_system,
     notify_citizen,
     notify_staff,
+    save_and_dispatch,
     triage_staff,
 )
-from referrals.selectors import reopenable
+from referrals.selectors import WORDS_FOR_THE_CITIZEN, reopenable
 from referrals.services import deadlines, email_link
 from referrals.services._common import (
     lock_case,
@@ -71,18 +73,32 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
         )
 
 
-def tell_citizen(case: Case, event, kind: str = "citizen_update", **context) -> None:
-    """Tell the citizen that their case moved, once per event, on each channel they chose
-    (``notifications.citizen_addresses``). An address given but not yet confirmed gets the
-    link that confirms it instead, once."""
+def tell_citizen(case: Case, event: CaseEvent, kind: str = "citizen_update", **context) -> None:
+    """Tell the citizen of a step of their case (``news.TOLD``), once per event, on each
+    channel they chose (``notifications.citizen_addresses``), naming the agency the step
+    concerns (``context`` adds to what the message reads). An address given but not yet
+    confirmed gets the link that confirms it instead, once."""
     if email_link.awaits_confirmation(case):
         email_link.queue(case, f"case_received:c{case.pk}")
-    notify_citizen(
-        kind,
-        f"citizen_update:e{event.pk}",
-        case,
-        {"event_kind": event.kind, "message": event.message, **context},
-    )
+    notify_citizen(kind, news_key(event), case, {**news_context(event), **context})
+
+
+def news_key(event: CaseEvent) -> str:
+    return f"citizen_update:e{event.pk}"
+
+
+def news_context(event: CaseEvent) -> dict:
+    """What a message about ``event`` needs: the step, the agency it concerns, and the
+    words written for the citizen (never what one agency wrote to another)."""
+    context = {
+        "event_kind": event.kind,
+        "agency": news.agency_code(event),
+    }
+    if event.kind in WORDS_FOR_THE_CITIZEN and event.message:
+        context["message"] = event.message
+    if event.payload.get("duplicate_of"):
+        context["original"] = event.payload["duplicate_of"]
+    return context
 
 
 def acting_agency(user, case: Case) -> Agency | None:
@@ -101,7 +117,8 @@ def accept_case(case: Case, by, expected_version: int | None = None) -> Case:
     actions.take(by, "accept", case)
     case.acknowledged_at = case.acknowledged_at or timezone.now()
     save_case(case, "status", "acknowledged_at")
-    record(case, EventKind.ACCEPTED, by, agency=case.lead_agency, public=True)
+    event = record(case, EventKind.ACCEPTED, by, agency=case.lead_agency, public=True)
+    tell_citizen(case, event)
     return case
 
 
@@ -143,7 +160,7 @@ def mark_duplicate(
     case.duplicate_of = original
     case.closed_at = timezone.now()
     save_case(case, "status", "duplicate_of", "closed_at")
-    record(
+    event = record(
         case,
         EventKind.MARKED_DUPLICATE,
         by,
@@ -151,6 +168,7 @@ def mark_duplicate(
         public=True,
         duplicate_of=original.reference,
     )
+    tell_citizen(case, event)
     return case
 
 
@@ -195,6 +213,7 @@ def transfer_case(
         agency=to_agency,
     )
     notify_agency_system("new_case", key, to_agency, case=case)
+    tell_citizen(case, event)
     return case
 
 
@@ -406,7 +425,11 @@ def close_unconfirmed(case_ids, now=None) -> int:
     now = now or timezone.now()
     sources, target = CASE_TRANSITIONS["close"]
     cases = list(
-        Case.objects.select_for_update().filter(pk__in=case_ids, status__in=sources).order_by("pk")
+        Case.objects.select_for_update(of=("self",))
+        .filter(pk__in=case_ids, status__in=sources)
+        .select_related("lead_agency")
+        .prefetch_related("line_links")
+        .order_by("pk")
     )
     if not cases:
         return 0
@@ -415,16 +438,25 @@ def close_unconfirmed(case_ids, now=None) -> int:
     )
     deadlines.meet_all(cases, DeadlineKind.CONFIRMATION, now)
     days = settings.CASE_CONFIRMATION_WORKING_DAYS
-    CaseEvent.objects.bulk_create(
+    events = CaseEvent.objects.bulk_create(
         CaseEvent(
             case=case,
             kind=EventKind.CLOSED_AUTOMATICALLY,
-            actor_agency_id=case.lead_agency_id,
+            actor_agency=case.lead_agency,
             is_public=True,
             payload={"working_days": days},
             created_at=now,
         )
         for case in cases
+    )
+    # The citizens are told in one write: the rows of every case at once (their address
+    # to confirm was sent the link when the request came in).
+    save_and_dispatch(
+        [
+            row
+            for case, event in zip(cases, events, strict=True)
+            for row in citizen_rows("citizen_update", news_key(event), case, news_context(event))
+        ]
     )
     return len(cases)
 

@@ -6,6 +6,7 @@ access and the transition table, and records a public timeline line marked as th
 citizen's, like the staff services do.
 """
 
+import copy
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,13 +30,18 @@ from referrals.models import (
     PossibleDuplicate,
     Rating,
 )
-from referrals.notifications import case_handlers, not_told_since, notify_staff
+from referrals.notifications import case_handlers, not_told_since, notify_citizen, notify_staff
 from referrals.selectors import personal_data_export, reopenable
 from referrals.services import deadlines, email_link, equal_access
 from referrals.services._common import lock_case, record, required_text, save_case
 from referrals.services.access_log import Read, record_access
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
-from referrals.services.cases import cancel_open_referrals
+from referrals.services.cases import (
+    cancel_open_referrals,
+    news_context,
+    news_key,
+    tell_citizen,
+)
 
 MAX_TEXT = 5000
 
@@ -295,17 +301,24 @@ def decide_erasure(erasure: ErasureRequest, by, approve: bool, note: str = "") -
     erasure.decision_note = note
     erasure.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     deadlines.meet_erasure(erasure.case)
+    case = erasure.case
     if approve:
-        anonymise_case(erasure.case, by)
+        # The citizen hears of it where they heard before: their addresses are read before
+        # the erasure blanks them, and the message says nothing of what was erased.
+        before = copy.copy(case)
+        anonymise_case(case, by)
+        event = CaseEvent.objects.filter(case=case, kind=EventKind.ANONYMISED).latest("pk")
+        notify_citizen("citizen_update", news_key(event), before, news_context(event))
     else:
-        record(
-            erasure.case,
+        event = record(
+            case,
             EventKind.ERASURE_REFUSED,
             by,
-            agency=erasure.case.lead_agency,
+            agency=case.lead_agency,
             public=True,
             message=note,
         )
+        tell_citizen(case, event)
     return erasure
 
 

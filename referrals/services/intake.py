@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies import permissions
-from agencies.models import District, Office, Province, Subdistrict
+from agencies.models import Agency, District, Office, Province, Subdistrict
 from agencies.permissions import SystemCaller
 from referrals import identity
 from referrals.errors import NotPermitted
@@ -291,6 +291,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 case,
                 EventKind.CREATED,
                 by,
+                agency=_recording_agency(by, lead),
                 public=True,
                 by_citizen=by is None and data.channel == Channel.WEB,
                 channel=data.channel,
@@ -316,6 +317,17 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
         remove_files(stored)
         raise
     return case, secret
+
+
+def _recording_agency(by, lead: Agency) -> Agency | None:
+    """The agency that recorded the request for the citizen (None: they sent it): the
+    lead when the recorder works there, else the first of the recorder's own."""
+    if by is None:
+        return None
+    ids = permissions.intake_agency_ids(by)
+    if lead.pk in ids:
+        return lead
+    return Agency.objects.filter(pk__in=ids).order_by("sort_order").first()
 
 
 DUPLICATE_WINDOW = timedelta(days=30)

@@ -32,6 +32,7 @@ from referrals.services._common import (
     save_case,
     save_referral,
 )
+from referrals.services.cases import tell_citizen
 
 
 @transaction.atomic
@@ -106,6 +107,7 @@ def refer_case(
                 notify_agency_system(
                     "referral_received", key, agency, case=case, payload={"referral": referral.pk}
                 )
+                tell_citizen(case, event)
                 referrals.append(referral)
     except IntegrityError as error:  # a referral created by someone else in between
         raise TransitionNotAllowed(_("Another officer referred the case meanwhile.")) from error
@@ -151,6 +153,8 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
     notify_agency_system(
         "referral_update", key, told, case=case, payload={"referral": referral.pk, "what": kind}
     )
+    if event.is_public:
+        tell_citizen(case, event)
     return referral
 
 

@@ -136,6 +136,11 @@ def open_case(client, reference: str, secret: str, **extra):
     return client.post("/track/", {"reference": reference, "secret": secret}, **extra)
 
 
+def case_url(case: Case, action: str = "") -> str:
+    """The tracking page of ``case`` (or the address of one of its actions)."""
+    return f"/track/{case.reference}/{action}"
+
+
 def tracked(client, case: Case):
     """Give ``case`` a secret the test knows and open it in this browser."""
     from referrals.identity import secret_hash

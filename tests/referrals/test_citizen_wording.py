@@ -179,7 +179,8 @@ def test_every_email_to_the_citizen_speaks_to_them_as_khun_in_the_portals_words(
 
     kinds = sorted({n.kind for n in Notification.objects.filter(case__in=[asked])})
     assert kinds == ["case_received", "citizen_update"]
-    assert len(outbox) == 6  # a link to confirm each address, and the three pieces of news
+    # A link to confirm each address, two acceptances and the three pieces of news.
+    assert len(outbox) == 8
     found = {email.subject: odd_words(email.subject + email.body) for email in outbox}
     assert {subject: words for subject, words in found.items() if words} == {}
     assert all("เลขที่คำขอ" in email.body or "รหัสลับ" in email.body for email in outbox)

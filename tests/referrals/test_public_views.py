@@ -43,6 +43,7 @@ from tests.referrals.public_helpers import (
     SECRET,
     alert,
     attribute,
+    case_url,
     category_pk,
     district_of,
     field_errors,
@@ -101,10 +102,6 @@ def the_form(response):
 def submitted(response) -> Case:
     assert response.status_code == 302, (response.status_code, alert(response))
     return Case.objects.get(reference=REFERENCE.search(response["Location"]).group())
-
-
-def case_url(case, action=""):
-    return f"/track/{case.reference}/{action}"
 
 
 # --- The request form -----------------------------------------------------------------
@@ -927,7 +924,12 @@ def test_the_agencies_helping_are_named_but_not_one_that_declined(client):
     names = [text(item) for item in find_all(helping, "li")]
     assert agency("MOL").name_th in names[0] and agency("MOPH").name_th in names[1]
     assert len(names) == 2
-    assert agency("MOI").name_th not in response.text
+    assert agency("MOI").name_th not in text(helping)
+    # The citizen was told that the ministry was asked; that it declined, and why, stays
+    # between the agencies.
+    timeline = text(find(page(response), "ol", class_="timeline"))
+    assert f"ประสานให้ {agency('MOI').name_th} ร่วมช่วยเหลือคุณแล้ว" in timeline
+    assert "ปฏิเสธ" not in timeline
     assert "เหตุผลภายในของหน่วยงาน" not in response.text
 
 
