@@ -387,8 +387,21 @@ def deliver(notification_id: int) -> bool:
         return False
     notification.status = S.SENT
     notification.sent_at = timezone.now()
-    notification.save(update_fields=["status", "sent_at"])
+    notification.save(update_fields=["status", "sent_at", *_forgotten(notification)])
     return True
+
+
+# In a row's context: blank its recipient and details once it has gone (or given up). For
+# the last message of a case whose personal data is erased, queued after the erasure.
+FORGET_RECIPIENT = "forget_recipient"
+
+
+def _forgotten(notification: Notification) -> list[str]:
+    """Blank the recipient of a row that asks for it; the fields to save."""
+    if not notification.context.get(FORGET_RECIPIENT):
+        return []
+    notification.recipient, notification.context = "", {}
+    return ["recipient", "context"]
 
 
 _mail = threading.local()
@@ -447,7 +460,8 @@ def _failed(notification: Notification, error: Exception) -> None:
     notification.next_attempt_at = (
         None if final else timezone.now() + retry_delay(notification.attempts)
     )
-    notification.save(update_fields=["status", "last_error", "next_attempt_at"])
+    forgotten = _forgotten(notification) if final else []
+    notification.save(update_fields=["status", "last_error", "next_attempt_at", *forgotten])
     logger.warning("Notification %s not sent: %s", notification.pk, type(error).__name__)
     if not final:
         from referrals.tasks import deliver_notification

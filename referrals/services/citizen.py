@@ -30,7 +30,13 @@ from referrals.models import (
     PossibleDuplicate,
     Rating,
 )
-from referrals.notifications import case_handlers, not_told_since, notify_citizen, notify_staff
+from referrals.notifications import (
+    FORGET_RECIPIENT,
+    case_handlers,
+    not_told_since,
+    notify_citizen,
+    notify_staff,
+)
 from referrals.selectors import personal_data_export, reopenable
 from referrals.services import deadlines, email_link, equal_access
 from referrals.services._common import lock_case, record, required_text, save_case
@@ -308,7 +314,13 @@ def decide_erasure(erasure: ErasureRequest, by, approve: bool, note: str = "") -
         before = copy.copy(case)
         anonymise_case(case, by)
         event = CaseEvent.objects.filter(case=case, kind=EventKind.ANONYMISED).latest("pk")
-        notify_citizen("citizen_update", news_key(event), before, news_context(event))
+        # Sent once, the row forgets the address and phone too.
+        notify_citizen(
+            "citizen_update",
+            news_key(event),
+            before,
+            {**news_context(event), FORGET_RECIPIENT: True},
+        )
     else:
         event = record(
             case,

@@ -598,3 +598,13 @@ def test_the_citizen_s_own_steps_say_you(client):
         "กระทรวงแรงงาน ให้ความช่วยเหลือคุณเสร็จแล้ว",
         "คุณส่งข้อมูลเพิ่มเติมแล้ว",
     ]
+
+
+def test_the_message_that_data_was_erased_forgets_the_address_and_phone_once_sent():
+    case = brought_to("erasure approved")
+
+    emails, texts = sent_after(decide_erasure(True), case)
+
+    assert emails and texts, "the citizen is told where they heard before"
+    held = Notification.objects.filter(case=case).values_list("recipient", "context")
+    assert [row for row in held if row[0] or row[1]] == []
