@@ -22,7 +22,7 @@ from referrals.models.cases import (
     SafeChannel,
     attachment_path,
 )
-from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
+from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating, SecretRecovery
 from referrals.models.notifications import LineLink, Notification, NotificationPreferences
 from referrals.models.replies import (
     LONGEST_REPLY,
@@ -76,6 +76,7 @@ __all__ = [
     "ReplyKind",
     "ReplyTemplate",
     "SafeChannel",
+    "SecretRecovery",
     "SlaPolicy",
     "attachment_path",
 ]

@@ -518,6 +518,7 @@ class EventKind(models.TextChoices):
     CLASSIFIED = "classified", _("Help category or priority changed")
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder sent")
     DEADLINE_ESCALATED = "deadline_escalated", _("Deadline passed: escalated")
+    SECRET_CHANGED = "secret_changed", _("Verification secret replaced")
 
 
 class CaseEventQuerySet(models.QuerySet):
