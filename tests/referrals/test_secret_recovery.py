@@ -3,7 +3,8 @@ request (6 digits, SECRET_CODE_MINUTES, SECRET_CODE_TRIES wrong tries), and the 
 new secret, shown once; the old one stops working, in every browser signed in with it.
 Whoever asks gets the same answer whether or not the request, or its phone or email, exist;
 the asking is limited per request, per contact and per client address. An intake officer
-gives a caller who proved who they are a new secret on a new slip."""
+gives a caller who proved who they are a new secret on a new slip (who may: the "secret"
+column of the tables in test_permissions.py)."""
 
 import re
 from datetime import timedelta
@@ -13,15 +14,11 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from agencies import permissions
 from agencies.models import Role
-from agencies.permissions import Action
 from referrals import notifications, services
-from referrals.errors import CaseNotFound, NotPermitted
 from referrals.models import Case, CaseEvent, EventKind, Notification, SafeChannel
 from referrals.services.recovery import IdentityQuestion
-from tests.matrix import matrix_rows
-from tests.referrals.factories import case_in, fresh, referral_in, staff, submit
+from tests.referrals.factories import case_in, fresh, staff, submit
 from tests.referrals.public_helpers import (
     SECRET,
     field_errors,
@@ -31,7 +28,6 @@ from tests.referrals.public_helpers import (
     page,
     text,
 )
-from tests.referrals.test_permissions import REFERRED, Who, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -456,59 +452,3 @@ def test_the_case_page_offers_the_new_secret_to_intake_not_to_a_case_officer(cli
         "reissue_secret-question"
         not in client.get(f"/staff/cases/{case.reference}/").content.decode()
     )
-
-
-# The new staff action, for every role of every agency (the lead, a referred one, one with
-# nothing to do with the case) and an inspector, on an open and on a restricted case.
-REISSUE = """
-Giving a caller a new secret, on an open case (MOL) and a restricted one (MSDHS).
-                           open restricted
-lead intake officer        Y    404
-lead case officer assigned -    -
-lead case officer          -    404
-lead supervisor            Y    Y
-lead cceo                  Y    Y
-lead agency admin          404  404
-referred intake officer    -    404
-referred case officer      -    404
-referred supervisor        -    -
-referred cceo              -    -
-referred agency admin      404  404
-uninvolved intake officer  404  404
-uninvolved case officer    404  404
-uninvolved supervisor      404  404
-uninvolved cceo            404  404
-uninvolved agency admin    404  404
-inspector                  404  404
-"""
-CATEGORY = {"open": "unpaid-wages", "restricted": "domestic-violence"}
-
-
-def test_the_table_has_one_row_for_every_kind_of_user():
-    everyone = {Who(where, role) for where in ("lead", "referred", "uninvolved") for role in Role}
-    everyone |= {Who("lead", Role.CASE_OFFICER, assigned=True), Who("inspector")}
-
-    assert {param.values[0] for param in matrix_rows(REISSUE, Who.called)} == everyone
-
-
-@pytest.mark.parametrize(("who", "kind", "expected"), list(matrix_rows(REISSUE, Who.called)))
-def test_who_may_give_a_caller_a_new_secret(who, kind, expected):
-    case = case_in("in_progress", category=CATEGORY[kind])
-    lead = case.lead_agency.code
-    boss = staff(lead, Role.SUPERVISOR)
-    user = make_user(who, lead)
-    services.assign_case(case, boss, user if who.assigned else staff(lead, Role.CASE_OFFICER))
-    referral_in("pending", case, to=REFERRED, by=boss, helper=staff(REFERRED, Role.SUPERVISOR))
-    case = fresh(case)
-
-    assert permissions.can(user, Action.REISSUE_SECRET, case) is (expected == "Y")
-    give = lambda: services.reissue_secret(  # noqa: E731
-        case, user, IdentityQuestion.DESCRIPTION, "เรื่องที่ขอความช่วยเหลือคืออะไร", True
-    )
-    if expected == "Y":
-        _case, secret = give()
-        assert SECRET.fullmatch(secret)
-    else:
-        with pytest.raises(NotPermitted if expected == "-" else CaseNotFound):
-            give()
-        assert fresh(case).secret_hash == case.secret_hash
