@@ -33,6 +33,10 @@ CASE = {
     "attach": Action.NOTE,
     "reissue_secret": Action.REISSUE_SECRET,
 }
+# Taken on the staff pages alone, not through the API: a new secret is for the person
+# at the counter or on the phone, given on a printed slip, never to an agency's system.
+STAFF_PAGES_ONLY = frozenset({"reissue_secret"})
+
 # What usually comes next in each status: the case page leads with these (in this order)
 # among the actions the person may take, and folds the others away.
 NEXT_STEPS = {
