@@ -85,6 +85,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     RESTRICT = "restrict"
     DECIDE_ERASURE = "decide_erasure"
+    REISSUE_SECRET = "reissue_secret"  # noqa: S105 (an action, not a password)
     # The citizen's own actions on their case.
     TRACK = "track"
     ADD_INFORMATION = "add_information"
@@ -469,7 +470,7 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action in READ_ACTIONS or action == Action.NOTE:
         return True
     lead = profile.roles_in(case.lead_agency_id)
-    if action in (Action.TRIAGE, Action.TRANSFER):
+    if action in (Action.TRIAGE, Action.TRANSFER, Action.REISSUE_SECRET):
         return bool(lead & COORDINATORS)
     if action in LEAD_WORK:
         assigned = Role.CASE_OFFICER in lead and case.assigned_to_id == profile.user_id

@@ -386,6 +386,16 @@ TRACK_LOCK_FAILURES = env.int("TRACK_LOCK_FAILURES", default=10)
 TRACK_LOCK_MINUTES = env.int("TRACK_LOCK_MINUTES", default=30)
 # How long a browser stays signed in to a tracked request without activity.
 TRACK_SESSION_MINUTES = env.int("TRACK_SESSION_MINUTES", default=30)
+# "Forgot the secret?": a one-time code of 6 digits, good for SECRET_CODE_MINUTES and
+# SECRET_CODE_TRIES wrong tries, sent to the phone or email of the request. Asking for a
+# code is limited per request, per phone number or address given, and per client address;
+# entering codes per client address.
+SECRET_CODE_MINUTES = env.int("SECRET_CODE_MINUTES", default=10)
+SECRET_CODE_TRIES = env.int("SECRET_CODE_TRIES", default=5)
+SECRET_CODE_RATE_PER_CASE = env.str("SECRET_CODE_RATE_PER_CASE", default="3/h")
+SECRET_CODE_RATE_PER_CONTACT = env.str("SECRET_CODE_RATE_PER_CONTACT", default="5/d")
+SECRET_CODE_RATE_PER_ADDRESS = env.str("SECRET_CODE_RATE_PER_ADDRESS", default="20/h")
+SECRET_CODE_CHECK_RATE_PER_ADDRESS = env.str("SECRET_CODE_CHECK_RATE_PER_ADDRESS", default="30/h")
 # Version of the privacy notice; change it when the notice's text changes.
 PRIVACY_NOTICE_VERSION = "2026-11"
 # --- Deadlines (SLA) in Thai business time -------------------------------------------

@@ -13,7 +13,7 @@ from referrals.errors import CaseNotFound, NotPermitted
 from referrals.models import CaseStatus as S
 from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed, next_status
 
-# On a case. "note" and "attach" keep its status and need no transition.
+# On a case. "note", "attach" and "reissue_secret" keep its status and need no transition.
 CASE = {
     "accept": Action.TRIAGE,
     "reject": Action.TRIAGE,
@@ -31,7 +31,12 @@ CASE = {
     "restrict": Action.RESTRICT,
     "note": Action.NOTE,
     "attach": Action.NOTE,
+    "reissue_secret": Action.REISSUE_SECRET,
 }
+# Taken on the staff pages alone, not through the API: a new secret is for the person
+# at the counter or on the phone, given on a printed slip, never to an agency's system.
+STAFF_PAGES_ONLY = frozenset({"reissue_secret"})
+
 # What usually comes next in each status: the case page leads with these (in this order)
 # among the actions the person may take, and folds the others away.
 NEXT_STEPS = {

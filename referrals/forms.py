@@ -27,6 +27,7 @@ from referrals.notifications import STAFF_KINDS
 from referrals.public.forms import EqualAccessFields, SafeContactFields, place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, STAFF_CHANNELS
+from referrals.services.recovery import IdentityQuestion
 from referrals.widgets import CountedTextarea
 from strategies.fiscal import fiscal_year_of
 from strategies.models import Project, ProjectStatus
@@ -226,6 +227,22 @@ class ResolveForm(VersionedForm):
 class RestrictForm(ReasonForm):
     restricted = forms.BooleanField(label=_("Restricted"), required=False)
     field_order = ["restricted", "reason"]
+
+
+class ReissueSecretForm(forms.Form):
+    """A new secret for a caller who proved who they are: what was asked, never the answer."""
+
+    question = forms.ChoiceField(
+        label=_("What you asked the caller"), choices=IdentityQuestion.CHOICES
+    )
+    asked = forms.CharField(
+        label=_("Your question, in your words"),
+        max_length=500,
+        help_text=_("Recorded on the timeline. Do not write the caller's answer."),
+    )
+    answered = forms.BooleanField(
+        label=_("The caller answered rightly, as the request records it"), required=False
+    )
 
 
 class AttachmentForm(forms.Form):

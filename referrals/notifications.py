@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.models import Agency
-from referrals import news
+from referrals import identity, news
 from referrals.models import Case, DeadlineKind, EventKind, Notification, NotificationPreferences
 
 logger = logging.getLogger(__name__)
@@ -387,7 +387,10 @@ def deliver(notification_id: int) -> bool:
         return False
     notification.status = S.SENT
     notification.sent_at = timezone.now()
-    notification.save(update_fields=["status", "sent_at", *_forgotten(notification)])
+    fields = ["status", "sent_at", *_forgotten(notification)]
+    if notification.context.pop(ONE_TIME_CODE, None) is not None and "context" not in fields:
+        fields.append("context")
+    notification.save(update_fields=fields)
     return True
 
 
@@ -496,9 +499,11 @@ def template_context(notification: Notification) -> dict:
     if "from_agency" in stored:
         agency = Agency.objects.filter(code=stored["from_agency"]).first()
         context["from_agency"] = agency.name if agency else stored["from_agency"]
-    for name in ("due", "today"):
+    for name in ("due", "today", "changed_at"):
         if name in stored:
             context[name] = datetime.fromisoformat(stored[name])
+    if ONE_TIME_CODE in stored:
+        context["code"] = identity.decrypt(stored[ONE_TIME_CODE])
     return context
 
 
@@ -518,7 +523,21 @@ def to_citizen(notification: Notification) -> bool:
     return notification.user_id is None and notification.channel in CITIZEN_CHANNELS
 
 
+# A one-time code travels in the row's details encrypted, and is erased once it is sent.
+ONE_TIME_CODE = "code_encrypted"
+
+
+def hide_code(code: str) -> dict:
+    """The details of a message that carries ``code``."""
+    return {ONE_TIME_CODE: identity.encrypt(code)}
+
+
 DISCREET = "discreet"
+# Citizens' messages written to name nothing but the reference: the one-time code that
+# replaces a lost secret, and the notice that the secret was replaced. They keep their own
+# templates on a restricted case too (the discreet one would drop the code), and those
+# templates must never name the kind of help, an agency or what anyone wrote.
+NEUTRAL_KINDS = frozenset({"secret_code", "secret_changed"})
 
 
 def template_name(notification: Notification) -> str:
@@ -527,9 +546,9 @@ def template_name(notification: Notification) -> str:
     of help (violence, trafficking, witnesses), is discreet whatever its event: it says
     only that there is news on the request, with the reference and the link, never the
     kind of help, an agency or what anyone wrote, for whoever else reads the person's
-    inbox."""
+    inbox. The kinds neutral by design (``NEUTRAL_KINDS``) keep their own templates."""
     case = notification.case
-    if not to_citizen(notification) or case is None:
+    if not to_citizen(notification) or case is None or notification.kind in NEUTRAL_KINDS:
         return notification.kind
     if case.is_restricted or case.category.is_restricted:
         return DISCREET

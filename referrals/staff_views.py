@@ -198,6 +198,7 @@ class CaseAction:
     run: Callable
     done: str
     needs_case: bool = False
+    then: Callable | None = None  # (request, case, what run returned) -> the next page
 
 
 def _version(data):
@@ -300,6 +301,14 @@ CASE_ACTIONS = {
             case, by, d["restricted"], d["reason"], _version(d)
         ),
         gettext_lazy("Access to the case is changed."),
+    ),
+    "reissue_secret": CaseAction(
+        forms.ReissueSecretForm,
+        lambda case, by, d: services.reissue_secret(
+            case, by, d["question"], d["asked"], d["answered"]
+        ),
+        gettext_lazy("A new secret is given: the old one no longer works."),
+        then=lambda request, case, result: _new_slip(request, case, result[1]),
     ),
 }
 
@@ -434,7 +443,9 @@ def case_action(request, reference, action):
     case = _case_or_404(request.user, reference)
     kwargs = {"case": case} if spec.needs_case else {}
     form = spec.form(request.POST, request.FILES, prefix=action, **kwargs)
-    return _perform(request, case, form, lambda d: spec.run(case, request.user, d), spec.done)
+    return _perform(
+        request, case, form, lambda d: spec.run(case, request.user, d), spec.done, then=spec.then
+    )
 
 
 @require_POST
@@ -456,12 +467,13 @@ def referral_action(request, pk, action):
     )
 
 
-def _perform(request, case, form, run, done, referral=None):
+def _perform(request, case, form, run, done, referral=None, then=None):
     """Run a service on a valid form; show its refusal in the user's language, beside the
-    field it is about when it names one, else as a message."""
+    field it is about when it names one, else as a message. ``then`` makes the next page
+    from what the service returned (else the case page)."""
     if form.is_valid():
         try:
-            run(form.cleaned_data)
+            result = run(form.cleaned_data)
         except CaseNotFound as error:
             raise Http404(error.message) from error
         except NotPermitted as error:
@@ -475,6 +487,8 @@ def _perform(request, case, form, run, done, referral=None):
             form.add_error(None, error)
         else:
             messages.success(request, done)
+            if then is not None:
+                return then(request, case, result)
             case.refresh_from_db()
             if not permissions.can(request.user, Action.VIEW, case):
                 return redirect("staff:queue")  # e.g. now restricted, beyond this user
@@ -498,6 +512,7 @@ def attachment(request, reference, pk):
 # --- Intake ---------------------------------------------------------------------------
 
 SLIP_SESSION_KEY = "intake_slips"
+REISSUED_SLIP_KEY = "reissued_slips"
 
 
 @staff_required
@@ -548,14 +563,31 @@ def slip(request, reference):
     case = selectors.case_for(request.user, reference, Action.PRINT_SLIP)
     if case is None:
         raise Http404(_("No such case."))
-    slips = request.session.get(SLIP_SESSION_KEY, {})
-    secret = slips.pop(case.reference, None)
-    request.session[SLIP_SESSION_KEY] = slips
+    reissued = _take_slip_secret(request, REISSUED_SLIP_KEY, case)
+    secret = reissued or _take_slip_secret(request, SLIP_SESSION_KEY, case)
     record_access(case, request.user, Read.PRINT_SLIP)
     may_open = permissions.can(request.user, Action.VIEW, case)
     return render(
-        request, "staff/slip.html", {"case": case, "secret": secret, "may_open": may_open}
+        request,
+        "staff/slip.html",
+        {"case": case, "secret": secret, "may_open": may_open, "reissued": bool(reissued)},
     )
+
+
+def _take_slip_secret(request, key: str, case) -> str | None:
+    """A secret kept for the slip, once: it is shown on the next slip and then forgotten."""
+    slips = request.session.get(key, {})
+    secret = slips.pop(case.reference, None)
+    request.session[key] = slips
+    return secret
+
+
+def _new_slip(request, case, secret: str):
+    """After a new secret is given: the slip that shows it, once."""
+    slips = request.session.get(REISSUED_SLIP_KEY, {})
+    slips[case.reference] = secret
+    request.session[REISSUED_SLIP_KEY] = slips
+    return redirect("staff:slip", reference=case.reference)
 
 
 # --- Citizens' requests to erase their data --------------------------------------------

@@ -51,7 +51,8 @@ def case_detail(request, case: Case) -> dict:
         .prefetch_related("referrals__from_agency", "referrals__to_agency")
         .get(pk=case.pk)
     )
-    context = {"request": request, "actions": selectors.available_actions(request.user, case)}
+    offered = selectors.available_actions(request.user, case) - actions.STAFF_PAGES_ONLY
+    context = {"request": request, "actions": offered}
     return serializers.CaseDetailSerializer(case, context=context).data
 
 

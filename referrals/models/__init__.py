@@ -22,7 +22,7 @@ from referrals.models.cases import (
     SafeChannel,
     attachment_path,
 )
-from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating
+from referrals.models.citizen import ErasureRequest, PossibleDuplicate, Rating, SecretRecovery
 from referrals.models.equal_access import (
     AgeBand,
     Disability,
@@ -95,6 +95,7 @@ __all__ = [
     "ReplyKind",
     "ReplyTemplate",
     "SafeChannel",
+    "SecretRecovery",
     "Sex",
     "SlaPolicy",
     "attachment_path",

@@ -520,6 +520,7 @@ class EventKind(models.TextChoices):
     DEADLINE_ESCALATED = "deadline_escalated", _("Deadline passed: escalated")
     LINE_LINKED = "line_linked", _("LINE account linked")
     LINE_UNLINKED = "line_unlinked", _("LINE account unlinked")
+    SECRET_CHANGED = "secret_changed", _("Verification secret replaced")
 
 
 class CaseEventQuerySet(models.QuerySet):

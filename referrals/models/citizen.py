@@ -124,3 +124,43 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.status}"
+
+
+class SecretRecovery(models.Model):
+    """A one-time code sent to the citizen who lost their request's secret.
+
+    Only a keyed hash of the code is kept. The code works until ``expires_at``, for
+    ``SECRET_CODE_TRIES`` wrong tries at most, and once; a newer request for the same case
+    supersedes it (``superseded_at``).
+    """
+
+    class SentTo(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="secret_recoveries", verbose_name=_("case")
+    )
+    code_hash = models.CharField(max_length=64, editable=False)
+    sent_to = models.CharField(_("sent by"), max_length=10, choices=SentTo.choices)
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("secret recovery code")
+        verbose_name_plural = _("secret recovery codes")
+        indexes = [
+            # The one code of a case that may still work.
+            models.Index(
+                fields=["case", "-created_at"],
+                condition=models.Q(used_at__isnull=True, superseded_at__isnull=True),
+                name="secret_recovery_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} ({self.get_sent_to_display()})"

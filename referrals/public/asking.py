@@ -213,7 +213,7 @@ def _submit(request, form):
             **request.session.get(browser.SUBMISSIONS_KEY, {}),
             token: case.reference,
         }
-    browser.remember_tracked(request, case.reference)
+    browser.remember_tracked(request, case)
     return case
 
 

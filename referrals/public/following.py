@@ -98,7 +98,7 @@ def track(request):
         guard.end(counted=checked and case is None)
     if case is not None:
         request.session.cycle_key()
-        browser.remember_tracked(request, case.reference)
+        browser.remember_tracked(request, case)
         return redirect(_next_page(context["next"], case) or _case_path(case))
     form.add_error(
         None,

@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.collation import in_name_order
 from agencies.models import District, Province, Subdistrict
+from referrals.identity import THAI_DIGITS
 from referrals.models import EqualAccessAnswers, SafeChannel
 from referrals.selectors import category_cards, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, MAX_SAFE_HOURS, MAX_SAFE_WORD
+from referrals.services.recovery import contact_of
 from referrals.widgets import CountedTextarea
 
 TEXT = CountedTextarea(attrs={"rows": 4})
@@ -297,6 +299,46 @@ class TrackForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
         error_messages={"required": _("Enter the verification secret.")},
     )
+
+
+class ForgotSecretForm(forms.Form):
+    """The request's reference and the phone number or email address given with it."""
+
+    reference = TrackForm.base_fields["reference"]
+    contact = forms.CharField(
+        label=_("Mobile phone number or email address"),
+        max_length=254,
+        help_text=_("The one you gave with your request: the code is sent there."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Enter the mobile phone number or the email address.")},
+    )
+
+    def clean_contact(self):
+        value = self.cleaned_data["contact"]
+        if contact_of(value) is None:
+            raise ValidationError(
+                _("Enter a mobile phone number such as 081 234 5678, or an email address."),
+                code="contact",
+            )
+        return value
+
+
+class SecretCodeForm(forms.Form):
+    """The one-time code sent for a lost secret."""
+
+    reference = TrackForm.base_fields["reference"]
+    code = forms.CharField(
+        label=_("The code of 6 digits"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter the code you received.")},
+    )
+
+    def clean_code(self):
+        digits = re.sub(r"[\s-]", "", self.cleaned_data["code"].translate(THAI_DIGITS))
+        if not re.fullmatch(r"[0-9]{6}", digits):
+            raise ValidationError(_("The code has 6 digits."), code="code")
+        return digits
 
 
 class InformationForm(forms.Form):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from referrals import converters  # noqa: F401 (registers <case_reference:...>)
-from referrals.public import asking, following
+from referrals.public import asking, following, recovering
 
 app_name = "public"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("places/", asking.places, name="places"),
     path("privacy/", asking.privacy, name="privacy"),
     path("track/", following.track, name="track"),
+    path("track/forgot/", recovering.forgot, name="forgot_secret"),
+    path("track/forgot/code/", recovering.enter_code, name="secret_code"),
+    path(
+        "track/<case_reference:reference>/new-secret/",
+        recovering.new_secret,
+        name="new_secret",
+    ),
     path("track/<case_reference:reference>/", following.case_page, name="case"),
     path("track/<case_reference:reference>/data.json", following.data_export, name="data_export"),
     path("track/<case_reference:reference>/forget/", following.forget, name="forget"),

@@ -33,6 +33,12 @@ from referrals.services.citizen import (
 )
 from referrals.services.equal_access import EqualAccess
 from referrals.services.intake import NewCase, create_case
+from referrals.services.recovery import (
+    IdentityQuestion,
+    reissue_secret,
+    reset_secret_with_code,
+    send_secret_code,
+)
 from referrals.services.referring import (
     accept_referral,
     cancel_referral,
@@ -49,6 +55,7 @@ from referrals.services.replies import (
 
 __all__ = [
     "EqualAccess",
+    "IdentityQuestion",
     "NewCase",
     "accept_case",
     "accept_referral",
@@ -75,13 +82,16 @@ __all__ = [
     "rate_case",
     "receive_information",
     "refer_case",
+    "reissue_secret",
     "reject_case",
     "reopen_case",
     "request_erasure",
     "request_information",
+    "reset_secret_with_code",
     "resolve_case",
     "restore_reply_template",
     "send_email_link",
+    "send_secret_code",
     "set_restricted",
     "take_case",
     "transfer_case",

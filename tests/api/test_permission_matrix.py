@@ -616,7 +616,9 @@ def test_every_table_names_known_callers_and_columns(table):
 
 def test_the_tables_cover_every_action_of_the_registry_for_every_caller():
     headers = " ".join(t.strip().splitlines()[1] for t in (TRIAGE, WORK, REFERRALS)).split()
-    assert {CASE_COLUMNS[c] for c in headers if c in CASE_COLUMNS} == set(actions.CASE)
+    assert {CASE_COLUMNS[c] for c in headers if c in CASE_COLUMNS} == (
+        set(actions.CASE) - actions.STAFF_PAGES_ONLY
+    )
     assert {REFERRAL_COLUMNS[c] for c in headers if c in REFERRAL_COLUMNS} == set(actions.REFERRAL)
     open_rows = {str(param.values[0]) for param in rows(READS)}
     for table in (TRIAGE, WORK, REFERRALS):

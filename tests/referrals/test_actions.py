@@ -8,6 +8,7 @@ from agencies.models import Role
 from referrals import actions, selectors, services, staff_views
 from referrals.errors import WorkflowError
 from referrals.models import CaseStatus, ReferralStatus
+from referrals.services.recovery import IdentityQuestion
 from tests.referrals.factories import case_in, fresh, referral_in, staff
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,9 @@ SIMPLE = {
     "resolve": lambda case, by: services.resolve_case(case, by, "ช่วยเหลือแล้ว"),
     "reopen": lambda case, by: services.reopen_case(case, by, "ยังไม่ได้รับความช่วยเหลือ"),
     "note": lambda case, by: services.add_note(case, by, "บันทึก"),
+    "reissue_secret": lambda case, by: services.reissue_secret(
+        case, by, IdentityQuestion.SUBMITTED_ON, "ส่งคำขอวันไหน", True
+    ),
 }
 
 

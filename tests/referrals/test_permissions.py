@@ -7,6 +7,8 @@ The tables below are the policy, written from that module's docstring:
   notes; agency administrators manage members, not cases, and see none;
 - the lead agency's intake officers, supervisors and CCEOs refer and resolve; its case
   officers do so on the cases assigned to them; only its supervisors and CCEOs assign;
+- the lead agency's intake officers, supervisors and CCEOs, and no one else, give a
+  caller who proved who they are a new verification secret;
 - the referred agency's staff accept, decline and complete the referral to it;
 - a restricted case is seen only by the officer assigned and by the supervisors and CCEOs
   of the involved agencies;
@@ -31,6 +33,7 @@ from agencies.permissions import Action, CitizenAccess
 from referrals import services
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.models import Case, CaseStatus, ReferralStatus
+from referrals.services.recovery import IdentityQuestion
 from tests.factories import InspectorFactory, MembershipFactory
 from tests.matrix import matrix_rows
 from tests.referrals.factories import agency, case_in, fresh, new_case_data, referral_in, staff
@@ -86,6 +89,28 @@ uninvolved cceo            404  404  404  404
 uninvolved agency admin    404  404  404  404
 inspector                  404  404  404  404
 """
+NEW_SECRET = """
+A new secret for a caller: MOL leads the open case, MSDHS the restricted one; both to MOPH.
+                           open restricted
+lead intake officer        Y    404
+lead case officer assigned -    -
+lead case officer          -    404
+lead supervisor            Y    Y
+lead cceo                  Y    Y
+lead agency admin          404  404
+referred intake officer    -    404
+referred case officer      -    404
+referred supervisor        -    -
+referred cceo              -    -
+referred agency admin      404  404
+uninvolved intake officer  404  404
+uninvolved case officer    404  404
+uninvolved supervisor      404  404
+uninvolved cceo            404  404
+uninvolved agency admin    404  404
+inspector                  404  404
+"""
+NEW_SECRET_CATEGORY = {"open": "unpaid-wages", "restricted": "domestic-violence"}
 CITIZEN_CASE = """
 The citizen's actions and the erasure decision, on a case led by MOL, referred to MOPH.
                            track add withdraw rate confirm reopen export erase email decide
@@ -139,7 +164,9 @@ def rows(table: str):
 
 
 @pytest.mark.parametrize(
-    "table", [OPEN_CASE, RESTRICTED_CASE, CITIZEN_CASE], ids=["open", "restricted", "citizen"]
+    "table",
+    [OPEN_CASE, RESTRICTED_CASE, NEW_SECRET, CITIZEN_CASE],
+    ids=["open", "restricted", "new secret", "citizen"],
 )
 def test_each_table_has_one_row_for_every_kind_of_user(table):
     everyone = {Who(where, role) for where in ("lead", "referred", "uninvolved") for role in Role}
@@ -182,6 +209,9 @@ ACTIONS = {
     "complete": lambda user, s: services.complete_referral(s.referral, user, "แล้ว"),
     "resolve": lambda user, s: services.resolve_case(s.case, user, "ได้รับค่าจ้างแล้ว"),
     "take": lambda user, s: services.take_case(s.case, user),
+    "secret": lambda user, s: services.reissue_secret(
+        s.case, user, IdentityQuestion.DESCRIPTION, "เรื่องที่ขอความช่วยเหลือคืออะไร", True
+    ),
 }
 CHECKS = {"view", "list", "file", "pii"}
 
@@ -233,6 +263,11 @@ def test_who_may_do_what_on_an_open_case(who, action, expected):
 @pytest.mark.parametrize(("who", "action", "expected"), list(rows(RESTRICTED_CASE)))
 def test_who_may_do_what_on_a_restricted_case(who, action, expected):
     attempt(who, action, expected, "domestic-violence")
+
+
+@pytest.mark.parametrize(("who", "kind", "expected"), list(rows(NEW_SECRET)))
+def test_who_may_give_a_caller_a_new_secret(who, kind, expected):
+    attempt(who, "secret", expected, NEW_SECRET_CATEGORY[kind])
 
 
 def test_a_restricted_case_is_hidden_from_the_lead_agencys_intake_queue_until_assigned():
