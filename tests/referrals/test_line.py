@@ -351,7 +351,8 @@ def ask_information(case) -> Notification:
     boss = staff(case.lead_agency.code, Role.SUPERVISOR)
     services.accept_case(case, boss)
     services.request_information(fresh(case), boss, "ขอสำเนาสัญญาจ้าง")
-    return Notification.objects.get(channel=LINE)
+    # The news of the question (the acceptance before it was news of its own).
+    return Notification.objects.filter(channel=LINE).latest("pk")
 
 
 def test_the_news_of_a_linked_case_is_pushed_to_the_account(client, line):
