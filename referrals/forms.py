@@ -24,7 +24,7 @@ from referrals.models import (
 )
 from referrals.models import OPEN_REFERRAL_STATUSES as OPEN
 from referrals.notifications import STAFF_KINDS
-from referrals.public.forms import SafeContactFields, place_code
+from referrals.public.forms import ChannelFields, SafeContactFields, place_code
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, STAFF_CHANNELS
 from referrals.widgets import CountedTextarea
@@ -354,7 +354,7 @@ class PlaceFieldsMixin:
         )
 
 
-class IntakeForm(PlaceFieldsMixin, SafeContactFields):
+class IntakeForm(PlaceFieldsMixin, SafeContactFields, ChannelFields):
     channel = forms.ChoiceField(
         label=_("Received by"), choices=[(c.value, c.label) for c in Channel if c in STAFF_CHANNELS]
     )
@@ -380,6 +380,12 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields):
         label=_("Subdistrict"), queryset=Subdistrict.objects.none(), required=False
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    language = forms.ChoiceField(
+        label=_("Language of the messages to the person"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+    )
     sensitive_consent = forms.BooleanField(
         label=_(
             "The person gives explicit consent to the use of the health, disability or "
@@ -396,6 +402,10 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields):
         "citizen_phone",
         "citizen_email",
         "national_id",
+        "notify_email",
+        "notify_sms",
+        "notify_line",
+        "language",
         "province",
         "district",
         "subdistrict",
@@ -415,6 +425,9 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields):
         "safe_hours": _("When it is safe to contact them (optional)"),
         "no_message": _("Do not leave a message (voicemail or with another person)"),
         "safe_word": _("Safe word (optional)"),
+        "notify_email": _("Send the news of the request by email (to the address above)"),
+        "notify_sms": _("Send the news by SMS (a mobile number only)"),
+        "notify_line": _("Send the news by LINE (the person links their LINE account)"),
     }
 
     def __init__(self, *args, **kwargs):

@@ -373,6 +373,24 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_CASE_STATUSES
 
+    def chosen_channels(self) -> list[str]:
+        """The names of the channels the citizen chose to hear on (none: the tracking
+        page alone), for the pages; who is really reached is ``citizen_addresses``'s."""
+        return channel_names(
+            code
+            for code, chosen in (
+                (SafeChannel.EMAIL, self.notify_email),
+                (SafeChannel.SMS, self.notify_sms),
+                (SafeChannel.LINE, self.notify_line),
+            )
+            if chosen
+        )
+
+
+def channel_names(codes) -> list[str]:
+    """The names of channels given by their codes ("email", "sms", "line")."""
+    return [str(SafeChannel(code).label) for code in codes if code in SafeChannel.values]
+
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
     """django-guardian's direct foreign key to cases (faster than its generic table)."""
@@ -518,6 +536,7 @@ class EventKind(models.TextChoices):
     CLASSIFIED = "classified", _("Help category or priority changed")
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder sent")
     DEADLINE_ESCALATED = "deadline_escalated", _("Deadline passed: escalated")
+    CHANNELS_CHANGED = "channels_changed", _("Ways of sending news changed")
 
 
 class CaseEventQuerySet(models.QuerySet):
@@ -625,6 +644,10 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def channels_chosen(self) -> list[str]:
+        """For a change of the citizen's channels: the names of those chosen."""
+        return channel_names(self.payload.get("channels", ()))
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

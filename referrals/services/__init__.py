@@ -18,6 +18,7 @@ from referrals.services.cases import (
     take_case,
     transfer_case,
 )
+from referrals.services.channels import set_citizen_channels
 from referrals.services.citizen import (
     add_information,
     anonymise_case,
@@ -80,6 +81,7 @@ __all__ = [
     "resolve_case",
     "restore_reply_template",
     "send_email_link",
+    "set_citizen_channels",
     "set_restricted",
     "take_case",
     "transfer_case",
