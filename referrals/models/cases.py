@@ -645,10 +645,6 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
-    def channels_chosen(self) -> list[str]:
-        """For a change of the citizen's channels: the names of those chosen."""
-        return channel_names(self.payload.get("channels", ()))
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError(_("The timeline cannot be changed."))
@@ -656,6 +652,10 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(_("The timeline cannot be changed."))
+
+    def channels_chosen(self) -> list[str]:
+        """For a change of the citizen's channels: the names of those chosen."""
+        return channel_names(self.payload.get("channels", ()))
 
 
 def attachment_path(attachment, filename: str) -> str:

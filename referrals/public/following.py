@@ -170,7 +170,9 @@ CITIZEN_DONE = {
         "We have sent the link to the email address you gave. It may take a few minutes to "
         "arrive; look in the junk mail folder too."
     ),
-    "choose_channels": gettext_lazy("Saved: this is how we will tell you the news of your request."),
+    "choose_channels": gettext_lazy(
+        "Saved: this is how we will tell you the news of your request."
+    ),
 }
 
 

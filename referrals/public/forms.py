@@ -270,12 +270,9 @@ class ChannelsForm(ChannelFields):
         else:
             sms.disabled = True
             sms.help_text = _(
-                "SMS reach only a mobile number, and the number given with this request is not "
-                "one."
+                "SMS reach only a mobile number, and the number given with this request is not one."
             )
-        self.fields["notify_line"].help_text = _(
-            "To the LINE accounts linked to this request."
-        )
+        self.fields["notify_line"].help_text = _("To the LINE accounts linked to this request.")
 
 
 class TrackForm(forms.Form):

@@ -31,9 +31,9 @@ from referrals.notifications import (
     triage_staff,
 )
 from referrals.services import deadlines, email_link
-from referrals.services.channels import language_of, unreachable
 from referrals.services._common import person, record
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
+from referrals.services.channels import language_of, unreachable
 
 STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111})
 

@@ -54,6 +54,7 @@ def test_a_person_in_danger_sees_the_emergency_numbers_at_once(
     page.get_by_label("จังหวัด", exact=True).select_option(label="เชียงใหม่")
     page.get_by_label("ชื่อ-นามสกุลของคุณ").fill("สมชาย ใจดี")
     page.get_by_label("หมายเลขโทรศัพท์").fill("081 234 5678")
+    page.get_by_label("อีเมล", exact=True).uncheck()  # no address: not by email
     page.get_by_role("button", name="ส่งคำขอ", exact=True).click()
 
     expect(page.get_by_role("heading", name="คุณบอกว่ากำลังตกอยู่ในอันตราย")).to_be_visible()
