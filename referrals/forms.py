@@ -426,7 +426,7 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields, ChannelFields):
         "no_message": _("Do not leave a message (voicemail or with another person)"),
         "safe_word": _("Safe word (optional)"),
         "notify_email": _("Send the news of the request by email (to the address above)"),
-        "notify_sms": _("Send the news by SMS (a mobile number only)"),
+        "notify_sms": _("Send the news by SMS (to a mobile number only)"),
         "notify_line": _("Send the news by LINE (the person links their LINE account)"),
     }
 
@@ -435,6 +435,8 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields, ChannelFields):
         for name, label in self.staff_labels.items():
             self.fields[name].label = label
             self.fields[name].help_text = ""
+        # The officer ticks what the caller asks for: most callers give no email address.
+        self.fields["notify_email"].initial = False
         self.narrow_places()
 
 

@@ -226,7 +226,11 @@ def intake_post(**changes) -> dict:
 def test_the_intake_officer_records_the_caller_s_channels_and_language(client):
     client.force_login(staff("MOL", Role.INTAKE_OFFICER))
     form = page(client.get("/staff/intake/"))
-    assert has(find(form, "input", name="notify_email"), "checked")
+    # Nothing ticked before the caller is asked.
+    assert not any(
+        has(find(form, "input", name=name), "checked")
+        for name in ("notify_email", "notify_sms", "notify_line")
+    )
 
     recorded = client.post(
         "/staff/intake/", intake_post(notify_sms="on", notify_line="on", language="en")
