@@ -379,7 +379,7 @@ class Case(models.Model):
         return channel_names(
             code
             for code, chosen in (
-                (SafeChannel.EMAIL, self.notify_email),
+                (SafeChannel.EMAIL, self.notify_email and bool(self.citizen_email)),
                 (SafeChannel.SMS, self.notify_sms),
                 (SafeChannel.LINE, self.notify_line),
             )

@@ -78,7 +78,7 @@ class NewCase:
     # "I am in danger now": the case is urgent whatever else was chosen.
     in_danger_now: bool = False
     # The language of the person's messages, and the channels they chose to hear on
-    # (email None: not asked, so by email when an address is given).
+    # (email None: not asked, so by email once an address is confirmed).
     language: str = ""
     notify_email: bool | None = None
     notify_sms: bool = False
@@ -157,12 +157,12 @@ def _validated(data: NewCase) -> dict:
         errors["safe_hours"] = [
             _("Keep the hours under %(limit)s characters.") % {"limit": MAX_SAFE_HOURS}
         ]
-    # Not asked (an agency's system, say): by email when an address is given.
-    notify_email = bool(email) if data.notify_email is None else bool(data.notify_email)
+    # Not asked (an agency's system, say): by email whenever there is a confirmed address,
+    # with nothing to refuse; ticked, it needs an address.
     missing = unreachable(
         email=email,
         phone=values.get("citizen_phone", ""),
-        notify_email=notify_email,
+        notify_email=bool(data.notify_email),
         notify_sms=data.notify_sms,
     )
     if "email" in missing:
@@ -198,7 +198,7 @@ def _validated(data: NewCase) -> dict:
         "safe_hours": safe_hours,
         "safe_word": safe_word,
         "language": language,
-        "notify_email": notify_email,
+        "notify_email": data.notify_email is not False,
         **values,
     }
 

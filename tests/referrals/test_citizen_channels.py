@@ -256,11 +256,14 @@ def test_the_intake_form_refuses_sms_to_a_landline(client):
     assert not Case.objects.exists()
 
 
-def test_a_case_from_another_system_is_told_by_email_when_it_has_an_address():
+def test_a_case_from_another_system_is_told_by_email_once_an_address_is_confirmed():
+    # Not asked: no choice to refuse, and email by default.
     with_address, _secret = submit(citizen_email=EMAIL, channel="api")
     without, _secret = submit(channel="api")
 
-    assert (with_address.notify_email, without.notify_email) == (True, False)
+    assert (with_address.notify_email, without.notify_email) == (True, True)
+    assert notifications.citizen_addresses(without) == []
+    assert notifications.citizen_addresses(confirmed(with_address)) == [(C.EMAIL, EMAIL)]
 
 
 # --- The service -------------------------------------------------------------------------------
