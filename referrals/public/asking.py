@@ -25,6 +25,7 @@ from referrals import identity, selectors, services, throttle
 from referrals.models import Channel
 from referrals.public import browser, forms
 from referrals.public.answers import add_errors, ask_files_again, too_many
+from referrals.services import email_link
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +227,7 @@ def received(request, reference):
     return render(
         request,
         "public/received.html",
-        {"case": case, "secret": secret, "emailed": bool(case.citizen_email)},
+        {"case": case, "secret": secret, "emailed": email_link.awaits_confirmation(case)},
     )
 
 

@@ -238,9 +238,7 @@ class ChannelsForm(ChannelFields):
     channel says where it goes, and one that cannot reach the person is shown but cannot
     be ticked (the service refuses it all the same)."""
 
-    language = forms.ChoiceField(
-        label=_("Language of our messages"), choices=settings.LANGUAGES, widget=forms.RadioSelect
-    )
+    language = forms.ChoiceField(label=_("Language of our messages"), choices=settings.LANGUAGES)
     needs_case = True
 
     def __init__(self, *args, case, **kwargs):

@@ -31,6 +31,10 @@ EMAIL = "somchai@example.org"
 MOBILE = "0812345678"
 LANDLINE = "021234567"
 C = Notification.Channel
+EMAILED = (
+    "We sent an email to the address you gave. Open the link in it to receive news of your "
+    "request by email. The email does not contain your secret: keep it yourself."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -167,6 +171,8 @@ def test_none_ticked_means_the_tracking_page_only(client):
     sent = client.post(NEW_REQUEST, request_form(citizen_email=EMAIL))
 
     assert sent.status_code == 302
+    answer = client.get(sent["Location"]).content.decode()
+    assert in_thai(EMAILED) not in answer  # no link was sent
     case = Case.objects.get()
     assert (case.notify_email, case.notify_sms, case.notify_line) == (False, False, False)
     assert notifications.citizen_addresses(confirmed(case)) == []
