@@ -96,6 +96,7 @@ class Action(StrEnum):
     EXPORT_DATA = "export_data"
     REQUEST_ERASURE = "request_erasure"
     CONFIRM_EMAIL = "confirm_email"
+    CHOOSE_CHANNELS = "choose_channels"
 
 
 HANDLERS = frozenset({Role.INTAKE_OFFICER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.CCEO})
@@ -121,6 +122,7 @@ CITIZEN_ACTIONS = frozenset(
         Action.EXPORT_DATA,
         Action.REQUEST_ERASURE,
         Action.CONFIRM_EMAIL,
+        Action.CHOOSE_CHANNELS,
     }
 )
 

@@ -79,7 +79,7 @@ REFERRAL = {
 }
 
 # The citizen's, on the tracking page (a ``permissions.CitizenAccess``): "answer" is adding
-# information to a case that waits for it; the page's forms are the first seven.
+# information to a case that waits for it; the page's forms are those of CITIZEN_FORMS.
 CITIZEN = {
     "add_information": Action.ADD_INFORMATION,
     "withdraw": Action.WITHDRAW,
@@ -88,6 +88,7 @@ CITIZEN = {
     "ask_reopen": Action.ASK_REOPEN,
     "request_erasure": Action.REQUEST_ERASURE,
     "send_email_link": Action.CONFIRM_EMAIL,
+    "choose_channels": Action.CHOOSE_CHANNELS,
     "answer": Action.ADD_INFORMATION,
     "confirm_email": Action.CONFIRM_EMAIL,
     "export_data": Action.EXPORT_DATA,
@@ -100,6 +101,7 @@ CITIZEN_FORMS = (
     "ask_reopen",
     "request_erasure",
     "send_email_link",
+    "choose_channels",
 )
 
 

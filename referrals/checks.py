@@ -124,3 +124,27 @@ def line_half_configured(app_configs, **kwargs):
             id="referrals.W010",
         )
     ]
+
+
+GATEWAY_SETTINGS = ("SMS_GATEWAY_URL", "SMS_GATEWAY_KEY", "SMS_GATEWAY_SECRET", "SMS_SENDER")
+
+
+@register(Tags.security, deploy=True)
+def sms_gateway_configured(app_configs, **kwargs):
+    """With the HTTP gateway chosen but not configured, every SMS fails at each attempt
+    and is given up: citizens who chose SMS would hear nothing, and nothing says why
+    until an administrator reads the outbox."""
+    if settings.SMS_BACKEND != "referrals.sms.HttpGatewayBackend":
+        return []
+    missing = [name for name in GATEWAY_SETTINGS if not getattr(settings, name)]
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"SMS_BACKEND is the HTTP gateway, but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set: no SMS would reach citizens.",
+            hint="Set the gateway's address, API key and secret, and the sender name its "
+            "operator registered (see README.md, “Citizens' channels”).",
+            id="referrals.W006",
+        )
+    ]

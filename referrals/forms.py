@@ -24,7 +24,12 @@ from referrals.models import (
 )
 from referrals.models import OPEN_REFERRAL_STATUSES as OPEN
 from referrals.notifications import STAFF_KINDS
-from referrals.public.forms import EqualAccessFields, SafeContactFields, place_code
+from referrals.public.forms import (
+    ChannelFields,
+    EqualAccessFields,
+    SafeContactFields,
+    place_code,
+)
 from referrals.selectors import SORTS, QueueFilters, category_choices, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, STAFF_CHANNELS
 from referrals.services.recovery import IdentityQuestion
@@ -371,7 +376,7 @@ class PlaceFieldsMixin:
         )
 
 
-class IntakeForm(PlaceFieldsMixin, SafeContactFields, EqualAccessFields):
+class IntakeForm(PlaceFieldsMixin, SafeContactFields, ChannelFields, EqualAccessFields):
     channel = forms.ChoiceField(
         label=_("Received by"), choices=[(c.value, c.label) for c in Channel if c in STAFF_CHANNELS]
     )
@@ -397,6 +402,12 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields, EqualAccessFields):
         label=_("Subdistrict"), queryset=Subdistrict.objects.none(), required=False
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    language = forms.ChoiceField(
+        label=_("Language of the messages to the person"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+    )
     sensitive_consent = forms.BooleanField(
         label=_(
             "The person gives explicit consent to the use of the health, disability or "
@@ -413,6 +424,10 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields, EqualAccessFields):
         "citizen_phone",
         "citizen_email",
         "national_id",
+        "notify_email",
+        "notify_sms",
+        "notify_line",
+        "language",
         "province",
         "district",
         "subdistrict",
@@ -432,6 +447,9 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields, EqualAccessFields):
         "safe_hours": _("When it is safe to contact them (optional)"),
         "no_message": _("Do not leave a message (voicemail or with another person)"),
         "safe_word": _("Safe word (optional)"),
+        "notify_email": _("Send the news of the request by email (to the address above)"),
+        "notify_sms": _("Send the news by SMS (to a mobile number only)"),
+        "notify_line": _("Send the news by LINE (the person links their LINE account)"),
         # The optional questions on who reaches the portal come after them, folded.
         "equal_access_consent": _(
             "The person agrees that their answers on age, sex, nationality and language are "
@@ -447,6 +465,8 @@ class IntakeForm(PlaceFieldsMixin, SafeContactFields, EqualAccessFields):
         for name, label in self.staff_labels.items():
             self.fields[name].label = label
             self.fields[name].help_text = ""
+        # The officer ticks what the caller asks for: most callers give no email address.
+        self.fields["notify_email"].initial = False
         self.narrow_places()
 
 

@@ -461,6 +461,9 @@ def citizen_actions(case: Case) -> set[str]:
         names.discard("request_erasure")
     if not case.citizen_email or case.citizen_email_confirmed_at is not None:
         names.discard("send_email_link")
+    # A safe way to be contacted decides alone; erased data leaves nothing to reach.
+    if case.safe_channel or case.anonymised_at is not None:
+        names.discard("choose_channels")
     return names
 
 

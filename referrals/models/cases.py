@@ -373,6 +373,24 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_CASE_STATUSES
 
+    def chosen_channels(self) -> list[str]:
+        """The names of the channels the citizen chose to hear on (none: the tracking
+        page alone), for the pages; who is really reached is ``citizen_addresses``'s."""
+        return channel_names(
+            code
+            for code, chosen in (
+                (SafeChannel.EMAIL, self.notify_email and bool(self.citizen_email)),
+                (SafeChannel.SMS, self.notify_sms),
+                (SafeChannel.LINE, self.notify_line),
+            )
+            if chosen
+        )
+
+
+def channel_names(codes) -> list[str]:
+    """The names of channels given by their codes ("email", "sms", "line")."""
+    return [str(SafeChannel(code).label) for code in codes if code in SafeChannel.values]
+
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
     """django-guardian's direct foreign key to cases (faster than its generic table)."""
@@ -521,6 +539,7 @@ class EventKind(models.TextChoices):
     LINE_LINKED = "line_linked", _("LINE account linked")
     LINE_UNLINKED = "line_unlinked", _("LINE account unlinked")
     SECRET_CHANGED = "secret_changed", _("Verification secret replaced")
+    CHANNELS_CHANGED = "channels_changed", _("Ways of sending news changed")
 
 
 class CaseEventQuerySet(models.QuerySet):
@@ -636,6 +655,10 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(_("The timeline cannot be changed."))
+
+    def channels_chosen(self) -> list[str]:
+        """For a change of the citizen's channels: the names of those chosen."""
+        return channel_names(self.payload.get("channels", ()))
 
 
 def attachment_path(attachment, filename: str) -> str:

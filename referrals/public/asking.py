@@ -25,6 +25,7 @@ from referrals import identity, selectors, services, throttle
 from referrals.models import Channel
 from referrals.public import browser, forms
 from referrals.public.answers import add_errors, ask_files_again, too_many
+from referrals.services import email_link
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +187,11 @@ def _submit(request, form):
         form.add_error("category", _("Choose the kind of help you need."))
         return None
     new_case = services.NewCase.from_form(data, category=category, channel=Channel.WEB)
+    if not data.get("citizen_email"):
+        # Email is ticked at first: without an address it is simply not a way to reach
+        # them, never a mistake that holds back a request for help (the answer page
+        # names the ways that will reach them).
+        new_case.notify_email = None
     try:
         case, secret = services.create_case(new_case)
     except ValidationError as error:
@@ -234,7 +240,7 @@ def received(request, reference):
     return render(
         request,
         "public/received.html",
-        {"case": case, "secret": secret, "emailed": bool(case.citizen_email)},
+        {"case": case, "secret": secret, "emailed": email_link.awaits_confirmation(case)},
     )
 
 

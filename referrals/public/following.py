@@ -154,6 +154,7 @@ CITIZEN_FORMS = {
     "ask_reopen": forms.ReopenForm,
     "request_erasure": forms.ErasureForm,
     "send_email_link": forms.EmailLinkForm,
+    "choose_channels": forms.ChannelsForm,
 }
 
 CITIZEN_DONE = {
@@ -168,6 +169,9 @@ CITIZEN_DONE = {
     "send_email_link": gettext_lazy(
         "We have sent the link to the email address you gave. It may take a few minutes to "
         "arrive; look in the junk mail folder too."
+    ),
+    "choose_channels": gettext_lazy(
+        "Saved: this is how we will tell you the news of your request."
     ),
 }
 
@@ -192,7 +196,16 @@ def _run(action: str, case, citizen: CitizenAccess, data: dict):
         return services.ask_reopen(case, citizen, data["reason"])
     if action == "send_email_link":
         return services.send_email_link(case, citizen)
+    if action == "choose_channels":
+        return services.set_citizen_channels(case, citizen, **data)
     return services.request_erasure(case, citizen, data["reason"])
+
+
+def _citizen_form(name: str, case, *args):
+    """The tracking page's form of action ``name``, drawn for ``case`` when it needs it."""
+    form_class = CITIZEN_FORMS[name]
+    extra = {"case": case} if getattr(form_class, "needs_case", False) else {}
+    return form_class(*args, prefix=name, **extra)
 
 
 @never_cache
@@ -205,7 +218,7 @@ def case_page(request, reference):
 
 def _render_case(request, case, bound=None, status=200):
     actions = selectors.citizen_actions(case)
-    action_forms = {name: CITIZEN_FORMS[name](prefix=name) for name in actions}
+    action_forms = {name: _citizen_form(name, case) for name in actions}
     if bound is not None:
         action_forms[bound.prefix] = bound
     next_forms, more_forms, more_open = lead_and_fold(
@@ -271,7 +284,7 @@ def case_action(request, reference, action):
     refused = _citizen_limits(request, case)
     if refused is not None:
         return refused
-    form = CITIZEN_FORMS[action](request.POST, request.FILES, prefix=action)
+    form = _citizen_form(action, case, request.POST, request.FILES)
     if form.is_valid():
         try:
             _run(action, case, CitizenAccess(case.pk), form.cleaned_data)

@@ -4,6 +4,7 @@ rest (the same checks as for a request recorded by staff)."""
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from agencies.collation import in_name_order
 from agencies.models import District, Province, Subdistrict
 from referrals.identity import THAI_DIGITS
 from referrals.models import EqualAccessAnswers, SafeChannel
+from referrals.notifications import is_mobile
 from referrals.selectors import category_cards, province_choices
 from referrals.services.intake import MAX_DESCRIPTION, MAX_SAFE_HOURS, MAX_SAFE_WORD
 from referrals.services.recovery import contact_of
@@ -199,7 +201,25 @@ class EqualAccessFields(forms.Form):
         )
 
 
-class PublicRequestForm(PlaceChoices, SafeContactFields, EqualAccessFields):
+class ChannelFields(forms.Form):
+    """The channels the citizen hears of their request on (none: the tracking page alone),
+    chosen on the request form, by an intake officer, and again on the tracking page."""
+
+    notify_email = forms.BooleanField(
+        label=_("Email"),
+        required=False,
+        initial=True,
+        help_text=_("To the address above, if you give one."),
+    )
+    notify_sms = forms.BooleanField(label=_("SMS to my mobile phone"), required=False)
+    notify_line = forms.BooleanField(
+        label=_("LINE"),
+        required=False,
+        help_text=_("Once your request is sent, we show you how to link your LINE account."),
+    )
+
+
+class PublicRequestForm(PlaceChoices, SafeContactFields, ChannelFields, EqualAccessFields):
     category = forms.ChoiceField(
         label=_("What do you need help with?"),
         widget=forms.RadioSelect,
@@ -282,6 +302,56 @@ class PublicRequestForm(PlaceChoices, SafeContactFields, EqualAccessFields):
     @property
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))
+
+
+def masked_phone(phone: str) -> str:
+    """Enough of a number to recognise it, not to read it off a shared screen."""
+    return f"{phone[:3]}-xxx-{phone[-4:]}" if len(phone) >= 8 else "xxx"
+
+
+def masked_email(email: str) -> str:
+    name, _at, domain = email.partition("@")
+    return f"{name[:1]}•••@{domain}"
+
+
+class ChannelsForm(ChannelFields):
+    """The tracking page's choice of channels and language, drawn for its case: each
+    channel says where it goes, and one that cannot reach the person is shown but cannot
+    be ticked (the service refuses it all the same)."""
+
+    language = forms.ChoiceField(label=_("Language of our messages"), choices=settings.LANGUAGES)
+    needs_case = True
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "notify_email": case.notify_email and bool(case.citizen_email),
+                "notify_sms": case.notify_sms and is_mobile(case.citizen_phone),
+                "notify_line": case.notify_line,
+                "language": case.language,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        email, sms = self.fields["notify_email"], self.fields["notify_sms"]
+        if not case.citizen_email:
+            email.disabled = True
+            email.help_text = _("You gave no email address with this request.")
+        elif case.citizen_email_confirmed_at is None:
+            email.help_text = _(
+                "To %(address)s, once you confirm the address with the link we send it."
+            ) % {"address": masked_email(case.citizen_email)}
+        else:
+            email.help_text = _("To %(address)s") % {"address": masked_email(case.citizen_email)}
+        sms.label = _("SMS")
+        if is_mobile(case.citizen_phone):
+            sms.help_text = _("To %(number)s") % {"number": masked_phone(case.citizen_phone)}
+        else:
+            sms.disabled = True
+            sms.help_text = _(
+                "SMS reach only a mobile number, and the number given with this request is not one."
+            )
+        self.fields["notify_line"].help_text = _("To the LINE accounts linked to this request.")
 
 
 class TrackForm(forms.Form):

@@ -18,6 +18,7 @@ from referrals.services.cases import (
     take_case,
     transfer_case,
 )
+from referrals.services.channels import set_citizen_channels
 from referrals.services.citizen import (
     add_information,
     anonymise_case,
@@ -92,6 +93,7 @@ __all__ = [
     "restore_reply_template",
     "send_email_link",
     "send_secret_code",
+    "set_citizen_channels",
     "set_restricted",
     "take_case",
     "transfer_case",

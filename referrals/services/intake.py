@@ -25,7 +25,6 @@ from referrals.models import (
     SafeChannel,
 )
 from referrals.notifications import (
-    is_mobile,
     notify_agency_system,
     notify_citizen,
     notify_staff,
@@ -34,6 +33,7 @@ from referrals.notifications import (
 from referrals.services import deadlines, email_link, equal_access
 from referrals.services._common import person, record
 from referrals.services.attachments import check_uploads, remove_files, store_uploads
+from referrals.services.channels import language_of, unreachable
 from referrals.services.equal_access import EqualAccess
 
 STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111})
@@ -78,9 +78,10 @@ class NewCase:
     safe_word: str = ""
     # "I am in danger now": the case is urgent whatever else was chosen.
     in_danger_now: bool = False
-    # The language of the person's messages, and the channels they chose to hear on.
+    # The language of the person's messages, and the channels they chose to hear on
+    # (email None: not asked, so by email once an address is confirmed).
     language: str = ""
-    notify_email: bool = True
+    notify_email: bool | None = None
     notify_sms: bool = False
     notify_line: bool = False
     files: list = field(default_factory=list)
@@ -162,7 +163,19 @@ def _validated(data: NewCase) -> dict:
         errors["safe_hours"] = [
             _("Keep the hours under %(limit)s characters.") % {"limit": MAX_SAFE_HOURS}
         ]
-    if data.notify_sms and "citizen_phone" in values and not is_mobile(values["citizen_phone"]):
+    # Not asked (an agency's system, say): by email whenever there is a confirmed address,
+    # with nothing to refuse; ticked, it needs an address.
+    missing = unreachable(
+        email=email,
+        phone=values.get("citizen_phone", ""),
+        notify_email=bool(data.notify_email),
+        notify_sms=data.notify_sms,
+    )
+    if "email" in missing:
+        errors.setdefault("citizen_email", []).append(
+            _("Enter an email address, or untick “Email” if the news should not come by email.")
+        )
+    if "sms" in missing and "citizen_phone" in values:
         errors.setdefault("notify_sms", []).append(
             _(
                 "SMS reach only a mobile number: give one starting 06, 08 or 09, "
@@ -172,9 +185,7 @@ def _validated(data: NewCase) -> dict:
     # A person on the web form reads the language they chose there; a caller, Thai unless
     # the officer records another.
     spoken = translation.get_language() if data.channel == Channel.WEB else ""
-    language = data.language or spoken or settings.LANGUAGE_CODE
-    if language not in dict(settings.LANGUAGES):
-        language = settings.LANGUAGE_CODE
+    language = language_of(data.language or spoken)
     safe_word = (data.safe_word or "").strip()
     if len(safe_word) > MAX_SAFE_WORD:
         errors["safe_word"] = [
@@ -197,6 +208,7 @@ def _validated(data: NewCase) -> dict:
         "safe_hours": safe_hours,
         "safe_word": safe_word,
         "language": language,
+        "notify_email": data.notify_email is not False,
         **values,
     }
 
@@ -270,7 +282,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 else "",
                 in_danger_now=data.in_danger_now,
                 language=clean["language"],
-                notify_email=data.notify_email,
+                notify_email=clean["notify_email"],
                 notify_sms=data.notify_sms,
                 notify_line=data.notify_line,
                 lead_agency=lead,

@@ -187,6 +187,18 @@ def test_a_citizen_asks_follows_on_another_phone_and_rates_the_help(
     expect(phone.get_by_role("status")).to_contain_text("เราจะส่งความคืบหน้าของคำขอนี้ไปที่อีเมลของคุณ")
     assert Case.objects.get(pk=case.pk).citizen_email_confirmed_at is not None
 
+    # 3c. The citizen adds SMS to the ways they hear of the request.
+    expect(phone.get_by_text("ช่องทางรับความคืบหน้า", exact=True)).to_be_visible()
+    phone.locator("details.more-actions summary").click()
+    channels = phone.locator("form#action-choose_channels")
+    expect(channels.get_by_label("อีเมล", exact=True)).to_be_checked()
+    channels.get_by_label("SMS", exact=True).check()
+    channels.get_by_role("button", name="บันทึกตัวเลือกของฉัน").click()
+    expect(phone.get_by_role("status")).to_contain_text("บันทึกแล้ว")
+    chosen = Case.objects.get(pk=case.pk)
+    assert (chosen.notify_email, chosen.notify_sms) == (True, True)
+    check_page(phone, "channels chosen", page_problems)
+
     # 4. The lead agency's intake officer accepts the case and writes two notes.
     officer = staff("MOL", Role.INTAKE_OFFICER)
     case = services.accept_case(case, officer)
@@ -250,6 +262,9 @@ def test_the_request_form_works_without_javascript(
     page.get_by_label("เล่าว่าเกิดอะไรขึ้น และต้องการความช่วยเหลืออย่างไร").fill(DESCRIPTION)
     page.get_by_label("ชื่อ-นามสกุลของคุณ").fill("มาลี ศรีสุข")
     page.get_by_label("หมายเลขโทรศัพท์").fill("089 765 4321")
+    # No email address: the news by SMS instead.
+    page.get_by_label("อีเมล", exact=True).uncheck()
+    page.get_by_label("SMS ไปยังโทรศัพท์มือถือของฉัน").check()
     page.get_by_label("จังหวัด", exact=True).select_option(label="เชียงใหม่")
     page.get_by_role("button", name="แสดงอำเภอ").click()
 
@@ -274,6 +289,7 @@ def test_the_request_form_works_without_javascript(
 
     case = Case.objects.get(reference=reference)
     assert (case.description, case.citizen_name) == (DESCRIPTION, "มาลี ศรีสุข")
+    assert (case.notify_email, case.notify_sms) == (False, True)
     assert (case.district.name_th, case.subdistrict.name_th) == ("เมืองเชียงใหม่", "ศรีภูมิ")
     assert page_problems == []
     assert errors == []

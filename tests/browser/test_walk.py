@@ -141,6 +141,8 @@ def citizen_journey(walk: Walk, category: Category) -> None:
     page.select_option("[name=province]", "50")
     page.fill("[name=citizen_name]", "สมชาย ใจดี")
     page.fill("[name=citizen_phone]", "0812345678")
+    page.uncheck("[name=notify_email]")  # no address: the news by SMS
+    page.check("[name=notify_sms]")
     walk.look(page, "request-form-filled")
     page.locator("form[method=post] button[type=submit]").last.click()
     page.wait_for_url("**/received/")

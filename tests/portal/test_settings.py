@@ -147,6 +147,8 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
         ("SITE_URL", "http://localhost:8000", "referrals.W004"),
         # Limits counted by a cache that loses increments under concurrent requests.
         ("REDIS_URL", "", "referrals.W005"),
+        # The SMS gateway chosen without its address and keys: every SMS would fail.
+        ("SMS_BACKEND", "referrals.sms.HttpGatewayBackend", "referrals.W006"),
     ],
 )
 def test_weakening_production_security_is_reported_by_the_checklist(

@@ -930,7 +930,9 @@ WHAT_THE_CITIZEN_MAY_DO = {
 
 @pytest.mark.parametrize("status", CaseStatus, ids=lambda status: status.value)
 def test_the_tracking_page_offers_what_the_status_allows(status):
-    assert selectors.citizen_actions(case_in(status)) == WHAT_THE_CITIZEN_MAY_DO[status]
+    # Choosing how to hear of the request is offered in every status.
+    expected = WHAT_THE_CITIZEN_MAY_DO[status] | {"choose_channels"}
+    assert selectors.citizen_actions(case_in(status)) == expected
 
 
 def test_the_tracking_page_offers_nothing_already_done_or_too_late(settings):
@@ -939,7 +941,7 @@ def test_the_tracking_page_offers_nothing_already_done_or_too_late(settings):
     services.rate_case(case, citizen(case), 4, 4, 4)
     services.request_erasure(case, citizen(case))
 
-    assert selectors.citizen_actions(fresh(case)) == {"confirm_close"}
+    assert selectors.citizen_actions(fresh(case)) == {"confirm_close", "choose_channels"}
 
 
 def test_the_tracking_page_offers_no_erasure_once_the_data_is_erased():

@@ -117,7 +117,9 @@ def citizen_pages(client) -> dict[str, object]:
     }
     sent = client.post(
         "/requests/new/",
-        request_form(description=PLAIN_DESCRIPTION, citizen_email="somchai@example.org"),
+        request_form(
+            description=PLAIN_DESCRIPTION, citizen_email="somchai@example.org", notify_email="on"
+        ),
     )
     pages["answer page"] = client.get(sent["Location"])
     case = pages["answer page"].context["case"]

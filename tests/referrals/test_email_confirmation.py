@@ -135,7 +135,9 @@ def test_after_opening_a_request_the_browser_goes_nowhere_but_that_request(clien
 
 
 def test_the_answer_page_says_what_the_email_is_for(client):
-    response = client.post("/requests/new/", request_form(citizen_email=EMAIL), follow=True)
+    response = client.post(
+        "/requests/new/", request_form(citizen_email=EMAIL, notify_email="on"), follow=True
+    )
     assert (
         in_thai(
             "We sent an email to the address you gave. Open the link in it to receive news of "

@@ -113,26 +113,26 @@ inspector                  404  404
 NEW_SECRET_CATEGORY = {"open": "unpaid-wages", "restricted": "domestic-violence"}
 CITIZEN_CASE = """
 The citizen's actions and the erasure decision, on a case led by MOL, referred to MOPH.
-                           track add withdraw rate confirm reopen export erase email decide
-lead intake officer         404  404   404    404   404     404    404    404   404   404
-lead case officer assigned  404  404   404    404   404     404    404    404   404   404
-lead case officer           404  404   404    404   404     404    404    404   404   404
-lead supervisor             404  404   404    404   404     404    404    404   404   404
-lead cceo                   404  404   404    404   404     404    404    404   404   404
-lead agency admin           404  404   404    404   404     404    404    404   404   Y
-referred intake officer     404  404   404    404   404     404    404    404   404   404
-referred case officer       404  404   404    404   404     404    404    404   404   404
-referred supervisor         404  404   404    404   404     404    404    404   404   404
-referred cceo               404  404   404    404   404     404    404    404   404   404
-referred agency admin       404  404   404    404   404     404    404    404   404   404
-uninvolved intake officer   404  404   404    404   404     404    404    404   404   404
-uninvolved case officer     404  404   404    404   404     404    404    404   404   404
-uninvolved supervisor       404  404   404    404   404     404    404    404   404   404
-uninvolved cceo             404  404   404    404   404     404    404    404   404   404
-uninvolved agency admin     404  404   404    404   404     404    404    404   404   404
-inspector                   404  404   404    404   404     404    404    404   404   404
-citizen of the case          Y    Y     Y      Y     Y       Y      Y      Y    Y    404
-citizen of another case     404  404   404    404   404     404    404    404   404   404
+                           track add withdraw rate confirm reopen export erase email decide channels
+lead intake officer         404  404   404    404   404     404    404    404   404   404     404
+lead case officer assigned  404  404   404    404   404     404    404    404   404   404     404
+lead case officer           404  404   404    404   404     404    404    404   404   404     404
+lead supervisor             404  404   404    404   404     404    404    404   404   404     404
+lead cceo                   404  404   404    404   404     404    404    404   404   404     404
+lead agency admin           404  404   404    404   404     404    404    404   404   Y     404
+referred intake officer     404  404   404    404   404     404    404    404   404   404     404
+referred case officer       404  404   404    404   404     404    404    404   404   404     404
+referred supervisor         404  404   404    404   404     404    404    404   404   404     404
+referred cceo               404  404   404    404   404     404    404    404   404   404     404
+referred agency admin       404  404   404    404   404     404    404    404   404   404     404
+uninvolved intake officer   404  404   404    404   404     404    404    404   404   404     404
+uninvolved case officer     404  404   404    404   404     404    404    404   404   404     404
+uninvolved supervisor       404  404   404    404   404     404    404    404   404   404     404
+uninvolved cceo             404  404   404    404   404     404    404    404   404   404     404
+uninvolved agency admin     404  404   404    404   404     404    404    404   404   404     404
+inspector                   404  404   404    404   404     404    404    404   404   404     404
+citizen of the case          Y    Y     Y      Y     Y       Y      Y      Y    Y    404      Y
+citizen of another case     404  404   404    404   404     404    404    404   404   404     404
 """
 CITIZENS = {"citizen of the case": "citizen", "citizen of another case": "other citizen"}
 Y, NO, HIDDEN = "Y", "-", "404"
@@ -319,6 +319,7 @@ CITIZEN_COLUMNS = {
     "erase": Action.REQUEST_ERASURE,
     "email": Action.CONFIRM_EMAIL,
     "decide": Action.DECIDE_ERASURE,
+    "channels": Action.CHOOSE_CHANNELS,
 }
 # Written out here rather than read from the module, so that the test holds the policy.
 CITIZENS_OWN = {action for column, action in CITIZEN_COLUMNS.items() if column != "decide"}
