@@ -190,3 +190,22 @@ def at_once(*actions) -> list:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)
     return outcomes
+
+
+def intake_post(kind: str = "online-fraud", **changes) -> dict:
+    """What an intake officer sends on the intake form for a caller: a request of ``kind``
+    by phone in Bangkok, valid unless ``changes`` say otherwise."""
+    data = {
+        "channel": "phone",
+        "category": Category.objects.get(code=kind).pk,
+        "description": "ถูกหลอกให้โอนเงินผ่านแอปพลิเคชันปลอม",
+        "citizen_name": "ประยูร แก้วมณี",
+        "citizen_phone": "089-555-0101",
+        "citizen_email": "",
+        "national_id": "",
+        "province": "10",
+        "district": "",
+        "subdistrict": "",
+        "priority": "normal",
+    }
+    return {**data, **changes}

@@ -12,7 +12,7 @@ from agencies.permissions import CitizenAccess
 from referrals import notifications, selectors, services
 from referrals.errors import CaseNotFound, TransitionNotAllowed
 from referrals.models import Case, CaseEvent, EventKind, LineLink, Notification, SafeChannel
-from tests.referrals.factories import fresh, staff, submit
+from tests.referrals.factories import fresh, intake_post, staff, submit
 from tests.referrals.public_helpers import (
     field_errors,
     find,
@@ -219,19 +219,6 @@ def test_sms_chosen_on_the_form_tells_the_phone_the_request_was_received(client,
 # --- Intake by an officer ---------------------------------------------------------------------
 
 
-def intake_post(**changes) -> dict:
-    data = {
-        "channel": "phone",
-        "category": selectors.help_categories().get(code="unpaid-wages").pk,
-        "description": "นายจ้างไม่จ่ายค่าจ้างสามเดือน ขอความช่วยเหลือ",
-        "citizen_name": "ประยูร แก้วมณี",
-        "citizen_phone": "089-555-0101",
-        "province": "10",
-        "priority": "normal",
-    }
-    return {**data, **changes}
-
-
 def test_the_intake_officer_records_the_caller_s_channels_and_language(client):
     client.force_login(staff("MOL", Role.INTAKE_OFFICER))
     form = page(client.get("/staff/intake/"))
@@ -242,7 +229,8 @@ def test_the_intake_officer_records_the_caller_s_channels_and_language(client):
     )
 
     recorded = client.post(
-        "/staff/intake/", intake_post(notify_sms="on", notify_line="on", language="en")
+        "/staff/intake/",
+        intake_post("unpaid-wages", notify_sms="on", notify_line="on", language="en"),
     )
 
     assert recorded.status_code == 302
@@ -258,7 +246,9 @@ def test_the_intake_officer_records_the_caller_s_channels_and_language(client):
 def test_the_intake_form_refuses_sms_to_a_landline(client):
     client.force_login(staff("MOL", Role.INTAKE_OFFICER))
 
-    refused = client.post("/staff/intake/", intake_post(citizen_phone=LANDLINE, notify_sms="on"))
+    refused = client.post(
+        "/staff/intake/", intake_post("unpaid-wages", citizen_phone=LANDLINE, notify_sms="on")
+    )
 
     assert refused.status_code == 200
     assert field_errors(refused, "notify_sms")

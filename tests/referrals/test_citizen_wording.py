@@ -14,7 +14,7 @@ from agencies.models import Role
 from portal.templatetags.portal import thai_date
 from referrals import notifications, services
 from referrals.models import Case, CaseStatus, Notification
-from tests.referrals.factories import case_in, fresh, staff, submit
+from tests.referrals.factories import case_in, fresh, intake_post, staff, submit
 from tests.referrals.public_helpers import (
     field_errors,
     find,
@@ -25,7 +25,6 @@ from tests.referrals.public_helpers import (
     text,
     tracked,
 )
-from tests.referrals.test_staff_views import intake_post
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from referrals.models import (
     Sex,
 )
 from referrals.services import EqualAccess, escalation
-from tests.referrals.factories import case_in, fresh, staff, submit
+from tests.referrals.factories import case_in, fresh, intake_post, staff, submit
 from tests.referrals.public_helpers import (
     attribute,
     field_errors,
@@ -223,21 +223,6 @@ def test_the_database_holds_no_answer_without_its_consent():
 
 
 # --- Intake by staff ------------------------------------------------------------------------
-
-
-def intake_post(**changes) -> dict:
-    from referrals.models import Category
-
-    return {
-        "channel": "phone",
-        "category": Category.objects.get(code="online-fraud").pk,
-        "description": "ถูกหลอกให้โอนเงินผ่านแอปพลิเคชันปลอม",
-        "citizen_name": "ประยูร แก้วมณี",
-        "citizen_phone": "089-555-0101",
-        "province": "10",
-        "priority": "normal",
-        **changes,
-    }
 
 
 def test_an_intake_officer_records_the_answers_the_caller_consents_to(client):

@@ -20,7 +20,7 @@ from agencies.models import Role
 from referrals import notifications, services
 from referrals.checks import line_half_configured
 from referrals.models import Case, CaseEvent, EventKind, LineLink, Notification, SafeChannel
-from tests.referrals.factories import fresh, staff, submit
+from tests.referrals.factories import fresh, intake_post, staff, submit
 from tests.referrals.line_double import LineDouble
 from tests.referrals.public_helpers import isolate, request_form
 
@@ -476,24 +476,7 @@ def test_a_citizen_who_did_not_choose_line_is_not_offered_it(client, line):
 def test_the_printed_slip_carries_the_codes(client, line):
     intake = staff("MOJ", Role.INTAKE_OFFICER)
     client.force_login(intake)
-    response = client.post(
-        "/staff/intake/",
-        {
-            "channel": "phone",
-            "category": Case._meta.get_field("category")
-            .related_model.objects.get(code="online-fraud")
-            .pk,
-            "description": "ถูกหลอกให้โอนเงินผ่านแอปพลิเคชันปลอม",
-            "citizen_name": "ประยูร แก้วมณี",
-            "citizen_phone": "089-555-0101",
-            "citizen_email": "",
-            "national_id": "",
-            "province": "10",
-            "district": "",
-            "subdistrict": "",
-            "priority": "normal",
-        },
-    )
+    response = client.post("/staff/intake/", intake_post())
     case = Case.objects.get()
     Case.objects.filter(pk=case.pk).update(notify_line=True)
 

@@ -18,7 +18,7 @@ from referrals.models import (
     Priority,
     SafeChannel,
 )
-from tests.referrals.factories import agency, fresh, staff, submit
+from tests.referrals.factories import agency, fresh, intake_post, staff, submit
 from tests.referrals.public_helpers import (
     field_errors,
     find_all,
@@ -130,24 +130,12 @@ def test_without_danger_the_answer_page_has_no_emergency_box(client):
 # --- Intake and the staff case page -------------------------------------------------------
 
 
-def intake_post(**changes) -> dict:
-    data = {
-        "channel": "phone",
-        "category": Category.objects.get(code="domestic-violence").pk,
-        "description": "ถูกสามีทำร้ายร่างกาย ต้องการที่พักที่ปลอดภัย",
-        "citizen_name": "ประยูร แก้วมณี",
-        "citizen_phone": "089-555-0101",
-        "province": "10",
-        "priority": "normal",
-        "sensitive_consent": "on",
-    }
-    return {**data, **changes}
-
-
 def test_the_intake_officer_records_the_safe_contact_answers(client):
     client.force_login(staff("MSDHS", Role.INTAKE_OFFICER))
 
-    refused = client.post("/staff/intake/", intake_post())
+    refused = client.post(
+        "/staff/intake/", intake_post("domestic-violence", sensitive_consent="on")
+    )
     assert CHOOSE_SAFE_WAY in refused.content.decode() or in_thai(CHOOSE_SAFE_WAY) in (
         refused.content.decode()
     )
@@ -156,6 +144,8 @@ def test_the_intake_officer_records_the_safe_contact_answers(client):
     recorded = client.post(
         "/staff/intake/",
         intake_post(
+            "domestic-violence",
+            sensitive_consent="on",
             safe_channel=SafeChannel.TRACKING_PAGE,
             safe_hours="หลัง 20:00",
             no_message="on",

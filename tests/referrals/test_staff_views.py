@@ -18,7 +18,7 @@ from referrals.models import (
     ReferralStatus,
 )
 from tests.factories import InspectorFactory
-from tests.referrals.factories import case_in, fresh, referral_in, staff, submit
+from tests.referrals.factories import case_in, fresh, intake_post, referral_in, staff, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -446,27 +446,6 @@ def test_a_file_that_lies_about_its_type_is_refused_on_the_page(client, settings
 
 
 # --- Intake ---------------------------------------------------------------------------
-
-
-def intake_post(**changes):
-    data = {
-        "channel": "phone",
-        "category": "",
-        "description": "ถูกหลอกให้โอนเงินผ่านแอปพลิเคชันปลอม",
-        "citizen_name": "ประยูร แก้วมณี",
-        "citizen_phone": "089-555-0101",
-        "citizen_email": "",
-        "national_id": "",
-        "province": "10",
-        "district": "",
-        "subdistrict": "",
-        "priority": "normal",
-    }
-    from referrals.models import Category
-
-    data["category"] = Category.objects.get(code="online-fraud").pk
-    data.update(changes)
-    return data
 
 
 def test_an_intake_officer_records_a_phone_request_and_prints_the_slip(client):
