@@ -277,9 +277,15 @@ def available_actions(user, case: Case) -> set[str]:
     names = actions.possible(user, case)
     if "reopen" in names and not reopenable(case):
         names.discard("reopen")
-    if case.assigned_to_id is not None:
-        names.discard("take")  # someone works it: only a supervisor gives it to another
+    if not takeable(case):
+        names.discard("take")
     return names
+
+
+def takeable(case: Case) -> bool:
+    """Nobody works the case: one may take it. Once someone does, only a supervisor gives
+    it to another (``assign``)."""
+    return case.assigned_to_id is None
 
 
 def reopenable(case: Case) -> bool:

@@ -34,7 +34,7 @@ from referrals.notifications import (
     save_and_dispatch,
     triage_staff,
 )
-from referrals.selectors import WORDS_FOR_THE_CITIZEN, reopenable
+from referrals.selectors import WORDS_FOR_THE_CITIZEN, reopenable, takeable
 from referrals.services import deadlines, email_link
 from referrals.services._common import (
     lock_case,
@@ -238,7 +238,7 @@ def take_case(case: Case, by, expected_version: int | None = None) -> Case:
     from them, is a supervisor's ``assign_case``."""
     case = lock_case(case, expected_version)
     actions.take(by, "take", case)
-    if case.assigned_to_id is not None:
+    if not takeable(case):
         holder = case.assigned_to
         raise TransitionNotAllowed(
             _("%(name)s already works this case; a supervisor may assign it to you.")
