@@ -191,7 +191,7 @@ def _submit(request, form):
         # Email is ticked at first: without an address it is simply not a way to reach
         # them, never a mistake that holds back a request for help (the answer page
         # names the ways that will reach them).
-        new_case.notify_email = None
+        new_case.notify_email = False
     try:
         case, secret = services.create_case(new_case)
     except ValidationError as error:

@@ -78,6 +78,17 @@ def test_the_gateway_receives_the_number_text_and_sender_with_basic_authenticati
     assert fresh(row).status == S.SENT
 
 
+PREFIX = {"th": "คำขอ", "en": "Request"}
+NEWS = {
+    "th": ["รง. รับคำขอของคุณแล้ว", "รง. ขอข้อมูลเพิ่มเติมจากคุณ", "รง. ให้ความช่วยเหลือคุณเสร็จแล้ว"],
+    "en": [
+        "Ministry of Labour accepted your request",
+        "Ministry of Labour asks you for more information",
+        "Ministry of Labour finished helping you",
+    ],
+}
+
+
 @pytest.mark.parametrize("language", ["th", "en"])
 def test_each_event_s_text_is_in_the_citizen_s_language(gateway, language):
     gateway.start()
@@ -98,13 +109,13 @@ def test_each_event_s_text_is_in_the_citizen_s_language(gateway, language):
         received = translation.gettext(
             "Your request %(reference)s has been received. Follow it with its reference and secret:"
         ) % {"reference": case.reference}
-        asked = translation.gettext("The agency needs more information from you:")
-        resolved = translation.gettext("The agency has finished helping you:")
     [received_text] = sent["case_received"]
     assert " ".join(received_text.split()).startswith(" ".join(received.split()))
+    # Each step's news, naming the agency (by its Thai abbreviation, to fit one SMS).
+    assert [text.splitlines()[0] for text in sent["citizen_update"]] == [
+        f"{PREFIX[language]} {case.reference}: {news}" for news in NEWS[language]
+    ]
     updates = sent["citizen_update"]
-    assert len(updates) == 2
-    assert asked in updates[0] and resolved in updates[1]
     link = f"https://referral.example.go.th/track/?reference={case.reference}"
     assert all(link in text for text in [received_text, *updates])
     # The officer's words never go by SMS: only the news and the link.
