@@ -73,7 +73,7 @@ def fits(page, step: str) -> None:
 
 
 def test_a_citizen_follows_by_sms_recovers_a_lost_secret_and_answers(
-    page, browser, live_server, gateway, console_errors
+    page, browser, live_server, reference_data, gateway, console_errors
 ):
     # The citizen asks for help, without email, and chooses SMS.
     page.goto(live_server.url + "/requests/new/")
