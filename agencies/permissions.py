@@ -45,23 +45,47 @@ agencies holds that permission; everything else follows from their role there:
   activities, update the activities it is responsible for, and report the values of the
   indicators it is responsible for; the system administrator edits all of it in the admin.
 
+Access ends with the purpose (PDPA sections 22 and 37): an agency reads a citizen's
+personal data only while it has a part in the case (``agencies_with_a_part``): the lead,
+an agency whose referral is pending or accepted, or completed within CASE_REOPEN_DAYS
+(the case may still come back to it), and so the supervisors approving for them. An
+agency that declined, whose referral was cancelled, that handed the case on, or whose
+help ended long ago keeps the case's non-personal history (``Action.VIEW``: what it did,
+when, the outcome) but not the name, contact, national ID, description or files, and the
+case leaves its queue (``settle_case_access``).
+
+django-guardian's rows record the parts: ``view_case`` while an agency has one,
+``view_case_history`` once it ended. Whether a person may use them is decided here
+alone: ``user.has_perm("referrals.view_case", case)`` asks ``can`` (through
+``agencies.backends.CasePermissionBackend``), and guardian's own backend, which would
+answer from the rows alone, is not installed.
+
 This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
-``is_restricted``), so that it stays below the referrals app.
+``is_restricted``) and referrals by theirs (``to_agency_id``, ``status``,
+``closed_at``), so that it stays below the referrals app.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from guardian.utils import get_group_obj_perms_model
 
 from agencies.models import Agency, Inspector, Membership, Role
 
-VIEW_CASE = "view_case"
+VIEW_CASE = "view_case"  # the agency has a part in the case: it reads the person's data
+VIEW_HISTORY = "view_case_history"  # its part ended: it reads what it did, not the person
+# The referral statuses in which the receiving agency still has a part (the values of
+# ``referrals.models.ReferralStatus``, which this module may not import).
+PART_REFERRAL_STATUSES = frozenset({"pending", "accepted"})
+COMPLETED_REFERRAL = "completed"
 
 
 class Action(StrEnum):
@@ -395,48 +419,121 @@ def _view_permission(model) -> Permission:
     return Permission.objects.get_by_natural_key(VIEW_CASE, content_type.app_label, "case")
 
 
-def involved_agency_ids(case) -> set[int]:
-    """The agencies whose group holds ``view_case`` on this case (cached on the case)."""
-    cached = getattr(case, "_involved_agency_ids", None)
+def _case_rows(case) -> dict[str, set[int]]:
+    """The agencies holding ``view_case`` and ``view_case_history`` on the case, by
+    codename, in one query (cached on the case)."""
+    cached = getattr(case, "_access_rows", None)
     if cached is None:
         model = get_group_obj_perms_model(case)
-        cached = set(
-            Agency.objects.filter(
-                group__in=model.objects.filter(
-                    content_object_id=case.pk, permission__codename=VIEW_CASE
-                ).values("group_id")
-            ).values_list("id", flat=True)
+        cached = {VIEW_CASE: set(), VIEW_HISTORY: set()}
+        rows = (
+            model.objects.filter(
+                content_object_id=case.pk, permission__codename__in=(VIEW_CASE, VIEW_HISTORY)
+            )
+            .filter(group__agency__isnull=False)
+            .values_list("permission__codename", "group__agency__id")
         )
-        case._involved_agency_ids = cached
+        for codename, agency_id in rows:
+            cached[codename].add(agency_id)
+        case._access_rows = cached
     return cached
 
 
-def grant_case_access(case, agency) -> None:
-    """Let an agency's staff see a case (routed, transferred or referred to it).
+def involved_agency_ids(case) -> set[int]:
+    """The agencies that have a part in the case now (``view_case``; cached on the case)."""
+    return _case_rows(case)[VIEW_CASE]
 
-    One statement, the row guardian's ``assign_perm`` would write (it takes four to look
-    up the permission and check for the row first); granting twice is harmless.
-    """
+
+def former_agency_ids(case) -> set[int]:
+    """The agencies whose part in the case ended: they keep its non-personal history."""
+    rows = _case_rows(case)
+    return rows[VIEW_HISTORY] - rows[VIEW_CASE]
+
+
+def agencies_with_a_part(case, referrals) -> set[int]:
+    """The agencies that may read the person's data of ``case`` (PDPA sections 22, 37): its
+    lead; an agency whose referral (of ``referrals``, all the case's) is pending or
+    accepted, or was completed within CASE_REOPEN_DAYS, while the case may still come back
+    to it. Not an agency that declined, whose referral was cancelled, or that handed the
+    lead on."""
+    recent = timezone.now() - timedelta(days=settings.CASE_REOPEN_DAYS)
+    part = {case.lead_agency_id}
+    for referral in referrals:
+        if referral.status in PART_REFERRAL_STATUSES or (
+            referral.status == COMPLETED_REFERRAL
+            and referral.closed_at is not None
+            and referral.closed_at >= recent
+        ):
+            part.add(referral.to_agency_id)
+    return part
+
+
+def _grant_rows(case, group_ids, codename: str) -> None:
+    """Give groups ``codename`` on the case: one statement, the rows guardian's
+    ``assign_perm`` would write (it takes four per group to look up the permission and
+    check for the row first); granting twice is harmless."""
     model = get_group_obj_perms_model(case)
     quote = connection.ops.quote_name
     # Table names come from model metadata; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
         f"({quote('group_id')}, {quote('permission_id')}, {quote('content_object_id')}) "
-        f"SELECT %s, p.id, %s FROM {quote(Permission._meta.db_table)} p "
+        f"SELECT g.id, p.id, %s FROM {quote(Permission._meta.db_table)} p "
         f"JOIN {quote(ContentType._meta.db_table)} t ON t.id = p.content_type_id "
+        f"JOIN {quote(Group._meta.db_table)} g ON g.id IN ({', '.join(['%s'] * len(group_ids))}) "
         "WHERE p.codename = %s AND t.app_label = %s AND t.model = %s "
         "ON CONFLICT DO NOTHING"
     )
-    values = [agency.group_id, case.pk, VIEW_CASE, case._meta.app_label, case._meta.model_name]
+    values = [case.pk, *group_ids, codename, case._meta.app_label, case._meta.model_name]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-    if getattr(case, "_involved_agency_ids", None) is not None:
-        case._involved_agency_ids.add(agency.pk)
 
 
-def _sees(profile: StaffProfile, case) -> bool:
-    involved = involved_agency_ids(case) & profile.agencies_with(HANDLERS)
+def grant_case_access(case, agency) -> None:
+    """Give an agency a part in a case (routed, transferred or referred to it): its staff
+    see the case and the person's data."""
+    _grant_rows(case, [agency.group_id], VIEW_CASE)
+    rows = getattr(case, "_access_rows", None)
+    if rows is not None:
+        rows[VIEW_CASE].add(agency.pk)
+
+
+def settle_case_access(case, referrals) -> set[int]:
+    """End the part of every agency that no longer has one (``agencies_with_a_part``, from
+    all the case's ``referrals``): it keeps the case's history, not the person's data, and
+    the case leaves its queue. Returns the agencies whose part ended. The caller holds the
+    case's lock, so that no referral is made in between."""
+    ended = involved_agency_ids(case) - agencies_with_a_part(case, referrals)
+    if not ended:
+        return ended
+    groups = list(Agency.objects.filter(pk__in=ended).values_list("group_id", flat=True))
+    _grant_rows(case, groups, VIEW_HISTORY)
+    get_group_obj_perms_model(case).objects.filter(
+        content_object_id=case.pk, permission__codename=VIEW_CASE, group_id__in=groups
+    ).delete()
+    rows = _case_rows(case)
+    rows[VIEW_CASE] -= ended
+    rows[VIEW_HISTORY] |= ended
+    return ended
+
+
+OBJECT_PERMISSIONS = {VIEW_CASE: Action.VIEW_PERSONAL_DATA, VIEW_HISTORY: Action.VIEW}
+
+
+def has_object_permission(user, codename: str, obj) -> bool:
+    """``user.has_perm(<app>.<codename>, obj)`` for a case, answered by ``can``: a part in
+    the case (``view_case``) reads the person's data, a part that ended
+    (``view_case_history``) its history; nothing else is granted object by object."""
+    action = OBJECT_PERMISSIONS.get(codename)
+    if action is None or obj is None or obj._meta.model_name != "case":
+        return False
+    return can(user, action, obj)
+
+
+def _sees(profile: StaffProfile, case, agencies: set[int]) -> bool:
+    """Whether the person sees the case through one of ``agencies``: they handle cases
+    there, and for a restricted case they are assigned to it or manage there."""
+    involved = agencies & profile.agencies_with(HANDLERS)
     if not involved:
         return False
     if not case.is_restricted or case.assigned_to_id == profile.user_id:
@@ -467,8 +564,9 @@ def can(user, action: Action, case, referral=None) -> bool:
         and profile.agencies_with(HANDLERS)
     ):
         return True  # the officer who recorded it, even when it went to another agency
-    if not _sees(profile, case):
-        return False
+    if not _sees(profile, case, involved_agency_ids(case)):
+        # An agency whose part ended reads what it did, never the person again.
+        return action == Action.VIEW and _sees(profile, case, former_agency_ids(case))
     if action in READ_ACTIONS or action == Action.NOTE:
         return True
     lead = profile.roles_in(case.lead_agency_id)
@@ -500,10 +598,10 @@ def reads_personal_data_of_visible(user) -> bool:
 
 
 def _system_may(caller: SystemCaller, action: Action, case, referral) -> bool:
-    if caller.agency_id not in involved_agency_ids(case):
-        return False
     if case.is_restricted and not caller.can_see_restricted:
         return False
+    if caller.agency_id not in involved_agency_ids(case):
+        return action == Action.VIEW and caller.agency_id in former_agency_ids(case)
     if action in SYSTEM_READS:
         return True
     if not caller.can_write:

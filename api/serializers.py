@@ -249,11 +249,14 @@ class CaseDetailSerializer(CaseSerializer):
             shown["citizen"]["safe_word"] = (
                 identity.decrypt(case.safe_word_encrypted) if case.safe_word_encrypted else ""
             )
-        return {
-            **shown,
-            "referrals": ReferralSerializer(case.referrals.all(), many=True).data,
-            "actions": self.get_actions(case),
-        }
+        history = self.context.get("history")
+        if history is None:
+            referrals = ReferralSerializer(case.referrals.all(), many=True).data
+        else:  # a part that ended: its own referrals, without what the lead wrote of the person
+            referrals = ReferralSerializer(history["referrals"], many=True).data
+            for referral in referrals:
+                referral["reason"] = ""
+        return {**shown, "referrals": referrals, "actions": self.get_actions(case)}
 
     @extend_schema_field(CitizenDetailSerializer(allow_null=True))
     def get_citizen(self, case):

@@ -113,6 +113,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 
+# guardian's warning that its own backend is missing: it is left out on purpose (see
+# AUTHENTICATION_BACKENDS).
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")
 }
@@ -127,7 +130,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
     # The dashboards' covering index lists extra columns that only PostgreSQL keeps.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS += ["models.W040"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -227,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.forget_line_events",
         "schedule": crontab(hour=4, minute=11),
     },
+    "end-finished-parts": {
+        "task": "referrals.tasks.end_finished_parts",
+        "schedule": crontab(hour=2, minute=11),
+    },
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
         "schedule": crontab(hour=2, minute=41),
@@ -248,8 +255,10 @@ HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    # Object permissions answered by agencies.permissions, not by guardian's rows alone.
+    "agencies.backends.CasePermissionBackend",
 ]
+
 PASSWORD_HASHERS = [
     # Argon2id at OWASP's cost (portal/hashers.py); it verifies Django's own argon2 hashes.
     "portal.hashers.OwaspArgon2PasswordHasher",

@@ -272,6 +272,54 @@ def case_page(case: Case) -> dict:
     }
 
 
+# What an agency whose part in a case ended still reads (PDPA sections 22, 37): the lines of
+# the timeline that are its own or concern its referral, and the case's outcome; the words
+# only of the steps that say what it did and why (its answer, the lead's cancellation, its
+# transfer). Never the person, the description, notes, questions or files.
+HISTORY_OUTCOMES = frozenset(
+    {
+        EventKind.ACCEPTED,
+        EventKind.REJECTED,
+        EventKind.MARKED_DUPLICATE,
+        EventKind.TRANSFERRED,
+        EventKind.RESOLVED,
+        EventKind.CLOSED,
+        EventKind.CLOSED_AUTOMATICALLY,
+        EventKind.REOPENED,
+        EventKind.WITHDRAWN,
+    }
+)
+HISTORY_WORDS = frozenset(
+    {
+        EventKind.TRANSFERRED,
+        EventKind.REFERRAL_DECLINED,
+        EventKind.REFERRAL_COMPLETED,
+        EventKind.REFERRAL_CANCELLED,
+    }
+)
+
+
+def former_history(user, case: Case) -> dict:
+    """What ``user``'s agencies whose part in ``case`` ended still read of it: their
+    referrals (status, dates, their answer) and the lines of the timeline that are theirs
+    or tell the case's outcome, with words only where ``HISTORY_WORDS`` allows."""
+    theirs = permissions.former_agency_ids(case) & permissions.working_agency_ids(user)
+    referrals = list(
+        case.referrals.filter(to_agency__in=theirs).select_related("to_agency", "from_agency")
+    )
+    ours = {referral.pk for referral in referrals}
+    events = []
+    for event in CaseEvent.objects.filter(case=case).select_related(
+        "case", "actor", "actor_key", "actor_agency", "referral__to_agency"
+    ):
+        own = event.actor_agency_id in theirs or event.referral_id in ours
+        if not (own or event.kind in HISTORY_OUTCOMES):
+            continue
+        event.words = event.message if own and event.kind in HISTORY_WORDS else ""
+        events.append(event)
+    return {"referrals": referrals, "events": events}
+
+
 def available_actions(user, case: Case) -> set[str]:
     """The case actions this user may take now: allowed by role and by the case's state."""
     names = actions.possible(user, case)

@@ -354,6 +354,10 @@ def _action_forms(user, case, actions, bound=None) -> dict:
 
 
 def _render_case(request, case, bound=None, bound_referral=None, status=200):
+    if not permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case):
+        # The user's agency had a part that ended: what it did, not the person.
+        history = selectors.former_history(request.user, case)
+        return render(request, "staff/case_history.html", {"case": case, **history}, status=status)
     actions = selectors.available_actions(request.user, case)
     page = selectors.case_page(case)
     referral_forms = []

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from referrals import notifications
-from referrals.services import escalation, line_links
+from referrals.services import escalation, line_links, parts
 
 
 @shared_task
@@ -44,6 +44,13 @@ def send_daily_digest() -> int:
 def anonymise_expired_cases() -> int:
     """Nightly: erase personal data kept past RETENTION_YEARS."""
     return escalation.anonymise_expired()
+
+
+@shared_task
+def end_finished_parts() -> int:
+    """Nightly: agencies whose help was completed more than CASE_REOPEN_DAYS ago stop
+    reading the person's data of those cases (PDPA sections 22, 37)."""
+    return parts.end_finished_parts()
 
 
 @shared_task

@@ -55,6 +55,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files kept in the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def superuser(db):
     return UserFactory(is_staff=True, is_superuser=True)
 

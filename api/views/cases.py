@@ -53,6 +53,9 @@ def case_detail(request, case: Case) -> dict:
     )
     offered = selectors.available_actions(request.user, case) - actions.STAFF_PAGES_ONLY
     context = {"request": request, "actions": offered}
+    if not permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case):
+        # The caller's agency had a part that ended: what it did, not the person.
+        context["history"] = selectors.former_history(request.user, case)
     return serializers.CaseDetailSerializer(case, context=context).data
 
 
@@ -151,7 +154,8 @@ class CaseViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         tag = etag_of(data)
         if matches(request.headers.get("If-None-Match", ""), tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        record_access(case, request.user, Read.VIEW_CASE)
+        if data["citizen"] is not None:  # the person's data was read
+            record_access(case, request.user, Read.VIEW_CASE)
         return Response(data, headers={"ETag": tag})
 
 
@@ -210,7 +214,14 @@ class CaseEventsView(ApiView, generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        case = _case_or_404(self.request.user, self.kwargs["reference"])
+        user = self.request.user
+        case = _case_or_404(user, self.kwargs["reference"])
+        if not permissions.can(user, Action.VIEW_PERSONAL_DATA, case):
+            # A part that ended: the lines it still reads, with only the words it may.
+            events = selectors.former_history(user, case)["events"]
+            for event in events:
+                event.message, event.payload = event.words, {}
+            return events
         return CaseEvent.objects.filter(case=case).select_related(
             "case", "actor", "actor_key", "actor_agency"
         )

@@ -12,13 +12,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from agencies import permissions
 from agencies.models import Agency, Office, Subdistrict
-from agencies.permissions import VIEW_CASE
+from agencies.permissions import VIEW_CASE, VIEW_HISTORY
 from portal.demo_cases import wording as words
 from referrals import identity
 from referrals.business_time import current_calendar
@@ -174,6 +176,7 @@ class Story:
         self.t = 0.0
         self.events: list[tuple] = []
         self.referrals: list = []
+        self.answers: list[tuple] = []  # (agency, status, closed) of each referral
 
     def wait(self, shortest: float, longest: float) -> float:
         self.t += self.rng.uniform(shortest, longest)
@@ -206,6 +209,7 @@ class CaseFactory:
         alphabet = identity.READABLE_ALPHABET
         self.halves = ["".join(chars) for chars in itertools.product(alphabet, repeat=3)]
         self.permission = Permission.objects.get_by_natural_key(VIEW_CASE, "referrals", "case").pk
+        self.history = Permission.objects.get_by_natural_key(VIEW_HISTORY, "referrals", "case").pk
         agencies = Agency.objects.filter(is_active=True).values_list("id", "code", "group_id")
         self.codes = {pk: code for pk, code, _group in agencies}
         self.groups = {pk: group for pk, _code, group in agencies}
@@ -343,7 +347,16 @@ class CaseFactory:
         # Each event's offset, first in the story, becomes its created_at, last in the row.
         batch.events.extend((case_id, *event[1:], at(event[0])) for event in story.events)
         batch.referrals.extend(build(at) for build in story.referrals)
-        batch.permissions.extend((self.groups[a], self.permission, case_id) for a in involved)
+        # The agencies whose part ended keep the history only, as the services leave them.
+        answers = [
+            SimpleNamespace(to_agency_id=to, status=status, closed_at=at(closed))
+            for to, status, closed in story.answers
+        ]
+        part = permissions.agencies_with_a_part(SimpleNamespace(lead_agency_id=lead), answers)
+        batch.permissions.extend(
+            (self.groups[a], self.permission if a in part else self.history, case_id)
+            for a in involved
+        )
 
     def _equal_access(self, case_id: int, created: datetime) -> tuple:
         """What a person told of themselves, as ``services.equal_access.store`` keeps it."""
@@ -447,6 +460,7 @@ class CaseFactory:
                 E.REFERRAL_CANCELLED, ours, lead, public=False, message=cancel, at=closed, **about
             )
         version = 1 + (answered is not None) + (closed is not None and closed != answered)
+        story.answers.append((to, status, closed))
         office = self.offices.get((to, province))
         took = self.calendar.between
         story.referrals.append(lambda at: (

@@ -312,6 +312,11 @@ class Case(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        permissions = [
+            # Given to an agency's group when its part in the case ends (PDPA sections 22,
+            # 37): it reads what it did, not the person (agencies.permissions).
+            ("view_case_history", _("Can view the history of a case without personal data")),
+        ]
         indexes = [
             models.Index(
                 fields=["lead_agency", "status", "-created_at"], name="case_agency_status_created"

@@ -35,7 +35,7 @@ from referrals.notifications import (
     triage_staff,
 )
 from referrals.selectors import WORDS_FOR_THE_CITIZEN, reopenable, takeable
-from referrals.services import deadlines, email_link
+from referrals.services import deadlines, email_link, parts
 from referrals.services._common import (
     lock_case,
     record,
@@ -71,6 +71,7 @@ def cancel_open_referrals(case: Case, by, reason: str, to_agency: Agency | None 
             message=reason,
             to_agency=referral.to_agency.code,
         )
+    parts.settle_parts(case)
 
 
 def tell_citizen(case: Case, event: CaseEvent, kind: str = "citizen_update", **context) -> None:
@@ -178,7 +179,8 @@ def transfer_case(
 ) -> Case:
     """Move the lead to another agency, which triages the case anew.
 
-    The former lead keeps seeing the case (its history is there) but no longer works it.
+    The former lead keeps the case's history but no longer works it nor reads the
+    person's data, unless a referral still gives it a part.
     """
     reason = required_text(reason, _("Say why the other agency should lead."))
     case = lock_case(case, expected_version)
@@ -194,6 +196,7 @@ def transfer_case(
     deadlines.restart(case, DeadlineKind.ACKNOWLEDGE)  # the new lead's own time to triage
     save_case(case, "status", "lead_agency", "lead_office", "assigned_to")
     permissions.grant_case_access(case, to_agency)
+    parts.settle_parts(case)  # the former lead keeps the history, not the person's data
     event = record(
         case,
         EventKind.TRANSFERRED,

@@ -22,7 +22,7 @@ from referrals.notifications import (
     notify_staff,
     triage_staff,
 )
-from referrals.services import deadlines
+from referrals.services import deadlines, parts
 from referrals.services._common import (
     lock_case,
     lock_referral,
@@ -128,6 +128,9 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
         setattr(referral, name, value)
     save_referral(referral, "status", "answered_by", "answered_at", "closed_at", *changes)
     deadlines.follow(case)
+    if action in ("decline", "cancel"):
+        # The receiving agency's part ends: it keeps what it did, not the person's data.
+        parts.settle_parts(case)
     message = next(iter(changes.values()), "")
     agency = referral.from_agency if action == "cancel" else referral.to_agency
     event = record(

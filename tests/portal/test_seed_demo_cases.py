@@ -44,12 +44,12 @@ def seed(count: int = 300, **options) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def granted_agencies() -> dict[int, set[int]]:
-    """Case id -> the agencies whose group holds view_case on it."""
+def granted_agencies(codename: str = "view_case") -> dict[int, set[int]]:
+    """Case id -> the agencies whose group holds ``codename`` on it."""
     agency_of_group = dict(Agency.objects.values_list("group_id", "id"))
     granted = defaultdict(set)
     for case_id, group_id in CaseGroupObjectPermission.objects.filter(
-        permission__codename="view_case", permission__content_type__model="case"
+        permission__codename=codename, permission__content_type__model="case"
     ).values_list("content_object_id", "group_id"):
         granted[case_id].add(agency_of_group[group_id])
     return granted
@@ -76,18 +76,25 @@ def test_counts_add_up_in_every_status_and_the_summary_says_so():
     assert 10 <= Case.objects.filter(priority=Priority.URGENT).count() <= 60
 
 
-def test_every_agency_involved_holds_view_case_and_no_other():
+def test_agencies_with_a_part_hold_view_case_and_those_whose_part_ended_its_history():
     seed(300)
 
-    expected = defaultdict(set)
+    involved = defaultdict(set)
     for case_id, lead in Case.objects.values_list("id", "lead_agency_id"):
-        expected[case_id].add(lead)
+        involved[case_id].add(lead)
     for case_id, to_agency in Referral.objects.values_list("case_id", "to_agency_id"):
-        expected[case_id].add(to_agency)
+        involved[case_id].add(to_agency)
     transfers = CaseEvent.objects.filter(kind=EventKind.TRANSFERRED)
     for case_id, former in transfers.values_list("case_id", "actor_agency_id"):
-        expected[case_id].add(former)
-    assert granted_agencies() == expected
+        involved[case_id].add(former)
+    parts = {
+        case.pk: permissions.agencies_with_a_part(case, case.referrals.all())
+        for case in Case.objects.prefetch_related("referrals")
+    }
+    ended = {case: involved[case] - part for case, part in parts.items() if involved[case] - part}
+    assert granted_agencies() == parts
+    assert granted_agencies("view_case_history") == ended
+    assert ended, "the demo has declined, cancelled and transferred cases"
     referral = Referral.objects.select_related("case", "to_agency").first()
     officer = get_user_model().objects.get(username=f"{referral.to_agency.code.lower()}-officer")
     # Restricted cases stay with the officer assigned in the lead agency and supervisors.
