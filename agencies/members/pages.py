@@ -171,10 +171,11 @@ def changes(request):
 @sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "HEAD", "POST"])
 def set_password(request, uidb64, token):
-    """Where a member sets their password from the emailed link, once."""
+    """Where a member sets their password from the emailed link, once. A link used or
+    expired gets a page saying so (answered 200, as Django's own password-reset page)."""
     user = links.account_for(uidb64, token)
     if user is None:
-        return render(request, "members/set_password.html", {"form": None}, status=404)
+        return render(request, "members/set_password.html", {"form": None})
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,7 +186,7 @@ def set_password(request, uidb64, token):
             form.add_error("new_password2", error)
         else:
             if done is None:
-                return render(request, "members/set_password.html", {"form": None}, status=404)
+                return render(request, "members/set_password.html", {"form": None})
             messages.success(
                 request,
                 _("Your password is set. Sign in with your username, %(username)s.")
