@@ -149,6 +149,8 @@ def act(request, pk, action):
             messages.error(request, message)
         return redirect("members:member", pk=membership.pk)
     messages.success(request, done % {"name": _member_name(membership)})
+    if membership.user_id == request.user.pk and action != "reactivate":
+        return redirect("home")  # their own access changed: the members' page may be gone
     if action == "remove":
         return redirect("members:list")
     return redirect("members:member", pk=membership.pk)

@@ -271,17 +271,19 @@ def remove_member(membership: Membership, by) -> None:
 
 def reset_member_password(membership: Membership, by) -> Membership:
     """Make the member's password stop working, sign them out, and email them a one-time
-    link to choose a new one. No password is ever shown to the administrator."""
+    link to choose a new one (the invitation again, for someone who never chose one). No
+    password is ever shown to the administrator."""
     _require(by, membership.agency_id)
     with transaction.atomic():
         membership = _locked(membership)
         user = membership.user
+        kind = "member_password_reset" if user.has_usable_password() else "member_invitation"
         user.set_unusable_password()
         user.save(update_fields=["password"])
         end_sessions_of(user)
         change = _record(by, membership, A.PASSWORD_RESET, None, None)
         mail.send(
-            "member_password_reset",
+            kind,
             user.email,
             key=f"member-change:{change.pk}",
             context=_mail_context(membership),

@@ -11,6 +11,7 @@ from agencies.members import services
 from agencies.models import Agency, MemberChange, Membership, Role
 from referrals.models import Notification
 from tests.agencies.member_helpers import emailed, link_in
+from tests.helpers import signed_in
 from tests.matrix import Person, matrix_rows
 from tests.referrals.factories import agency, fresh, office, staff
 
@@ -21,12 +22,6 @@ LIST = reverse("members:list")
 INVITE = reverse("members:invite")
 LOG = reverse("members:changes")
 NEW = "somsak@labour.go.th"
-
-
-def signed_in(client, user, language="th"):
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 def page_of(membership):
@@ -362,3 +357,14 @@ def test_the_navigation_leads_admins_to_members_and_the_cceo_to_the_log(client):
     assert f'href="{LOG}"' in signed_in(client, cceo).get("/staff/").text
     home = signed_in(client, officer).get("/staff/").text
     assert f'href="{LIST}"' not in home and f'href="{LOG}"' not in home
+
+
+def test_an_administrator_who_steps_down_goes_home(client):
+    admin = staff("MOL", Role.AGENCY_ADMIN)
+    staff("MOL", Role.AGENCY_ADMIN)
+    own = Membership.objects.get(user=admin)
+
+    response = signed_in(client, admin).post(act(own, "remove"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert not Membership.objects.filter(pk=own.pk).exists()

@@ -264,3 +264,17 @@ def test_the_log_is_not_changed_through_the_admin(client, superuser):
     assert client.post(f"/admin/agencies/memberchange/{change.pk}/delete/").status_code == 403
     assert MemberChange.objects.filter(pk=change.pk, action="suspended").exists()
     assert timezone.now() - change.at < timedelta(minutes=1)
+
+
+def test_resetting_the_password_of_someone_invited_sends_the_invitation_again():
+    admin = staff("MOL", Role.AGENCY_ADMIN)
+    made = invite(admin)
+    first = link_in(emailed(NEW))
+
+    services.reset_member_password(made, admin)
+
+    body = emailed(NEW)
+    again = link_in(body)
+    assert again != first and "รีเซ็ต" not in body and "ตั้งรหัสผ่านของท่าน" in body
+    uid, token = first.strip("/").split("/")[-2:]
+    assert services.set_password_with_link(uid, token, "ม้าลายกินหญ้า-2569") is None  # replaced
