@@ -280,7 +280,7 @@ class MemberChange(models.Model):
     """One change an agency's administrator made to its members, written by the service
     that made it, in the same transaction: who did what to whom, the membership before and
     after (role, office, active), and when. Never edited or deleted; the agency's CCEOs and
-    administrators read it (``permissions.may_read_member_audit``)."""
+    administrators read it (``permissions.member_audit_agency_ids``)."""
 
     class Action(models.TextChoices):
         INVITED = "invited", _("Invited")

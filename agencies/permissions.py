@@ -274,16 +274,10 @@ MEMBER_AUDIT_READERS = frozenset({Role.CCEO, Role.AGENCY_ADMIN})
 
 
 def member_audit_agency_ids(user) -> set[int]:
-    """The agencies whose log of changes to members ``user`` reads on the staff pages."""
+    """The agencies whose log of changes to members ``user`` reads on the staff pages: those
+    where they are a CCEO or an administrator (the system administrator reads every
+    agency's in the Django admin)."""
     return staff_profile(user).agencies_with(MEMBER_AUDIT_READERS)
-
-
-def may_read_member_audit(user, agency_id: int) -> bool:
-    """Read the log of changes to an agency's members: its CCEOs and administrators, and
-    the system administrator (in the Django admin)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    return agency_id in member_audit_agency_ids(user)
 
 
 def may_manage_reply_templates(user, agency_id: int) -> bool:

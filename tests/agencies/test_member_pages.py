@@ -346,6 +346,8 @@ def test_the_log_lists_changes_of_the_readers_agencies_only(client, django_asser
 
     assert response.status_code == 200
     assert response.text.count("ระงับไว้ · สมพร") == 5 and "คนอื่น" not in response.text
+    english = signed_in(client, cceo, "en").get(LOG).text
+    assert "Suspended · สมพร" in english and "Case officer · The agency as a whole" in english
 
 
 def test_the_navigation_leads_admins_to_members_and_the_cceo_to_the_log(client):
@@ -368,3 +370,20 @@ def test_an_administrator_who_steps_down_goes_home(client):
 
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert not Membership.objects.filter(pk=own.pk).exists()
+
+
+def test_an_administrator_of_two_agencies_chooses_the_agency_and_its_office(client):
+    admin = staff("MOL", Role.AGENCY_ADMIN)
+    Membership.objects.create(user=admin, agency=agency("MOPH"), role=Role.AGENCY_ADMIN)
+    mol_office = office("MOL")
+    client = signed_in(client, admin)
+    moph = agency("MOPH")
+
+    mixed = client.post(INVITE, invitation(agency=moph.pk, office=mol_office.pk))
+    assert "โปรดเลือกสำนักงานของหน่วยงานที่เลือกไว้ด้านบน" in alert_text(mixed)
+    assert not User.objects.filter(email=NEW).exists()
+
+    client.post(INVITE, invitation(agency=moph.pk, office=office("MOPH").pk))
+    assert Membership.objects.get(user__email=NEW).agency == moph
+    listed = client.get(LIST).text
+    assert "กระทรวงแรงงาน" in listed and "กระทรวงสาธารณสุข" in listed
