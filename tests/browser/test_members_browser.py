@@ -25,7 +25,11 @@ def test_an_admin_invites_a_member_who_sets_a_password_and_signs_in_on_a_phone(
     page, live_server, reference_data, console_errors, screenshot, settings
 ):
     settings.SITE_URL = live_server.url
-    admin = MembershipFactory(agency=Agency.objects.get(code="MOL"), role=Role.AGENCY_ADMIN).user
+    admin = MembershipFactory(
+        agency=Agency.objects.get(code="MOL"),
+        role=Role.AGENCY_ADMIN,
+        user__email="administrator.of.the.department.of.employment@labour.go.th",
+    ).user
     sign_in(page, live_server, admin)
     page.locator(f'main a[href="{MEMBERS}"]').click()
     expect(page).to_have_url(live_server.url + MEMBERS)
