@@ -193,7 +193,7 @@ def invite_member(
         has_password = user.has_usable_password()
         mail.send(
             "member_added" if has_password else "member_invitation",
-            user.email,
+            user.email or email,
             key=f"member-change:{change.pk}",
             context=_mail_context(membership),
             link="" if has_password else links.link_path(user),
@@ -277,6 +277,13 @@ def reset_member_password(membership: Membership, by) -> Membership:
     with transaction.atomic():
         membership = _locked(membership)
         user = membership.user
+        if not user.email:
+            raise ValidationError(
+                _(
+                    "This member has no email address to send the link to. "
+                    "Ask the system administrator."
+                )
+            )
         kind = "member_password_reset" if user.has_usable_password() else "member_invitation"
         user.set_unusable_password()
         user.save(update_fields=["password"])

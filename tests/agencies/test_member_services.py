@@ -278,3 +278,15 @@ def test_resetting_the_password_of_someone_invited_sends_the_invitation_again():
     assert again != first and "รีเซ็ต" not in body and "ตั้งรหัสผ่านของท่าน" in body
     uid, token = first.strip("/").split("/")[-2:]
     assert services.set_password_with_link(uid, token, "ม้าลายกินหญ้า-2569") is None  # replaced
+
+
+def test_no_password_is_reset_without_an_address_to_send_the_link_to():
+    admin = staff("MOL", Role.AGENCY_ADMIN)
+    officer = membership(staff("MOL", Role.CASE_OFFICER))
+    User.objects.filter(pk=officer.user_id).update(email="")
+
+    with pytest.raises(ValidationError, match="อีเมล"):
+        services.reset_member_password(officer, admin)
+
+    assert fresh(officer.user).has_usable_password()
+    assert not MemberChange.objects.exists() and not Notification.objects.exists()
