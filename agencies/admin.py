@@ -6,6 +6,7 @@ from agencies.models import (
     Agency,
     District,
     Inspector,
+    MemberChange,
     Membership,
     Office,
     Province,
@@ -70,3 +71,23 @@ class InspectorAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "organisation"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(MemberChange)
+class MemberChangeAdmin(admin.ModelAdmin):
+    """The log of changes to members, for reading only: written by the services alone."""
+
+    list_display = ["at", "agency", "action", "member", "actor"]
+    list_filter = ["agency", "action"]
+    list_select_related = ["agency", "member", "actor"]
+    search_fields = ["member__username", "member__email", "actor__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

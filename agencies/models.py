@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
@@ -273,3 +274,48 @@ class AgencyApiKey(AbstractAPIKey):
     @property
     def is_usable(self) -> bool:
         return not self.revoked and not self.has_expired and self.agency.is_active
+
+
+class MemberChange(models.Model):
+    """One change an agency's administrator made to its members, written by the service
+    that made it, in the same transaction: who did what to whom, the membership before and
+    after (role, office, active), and when. Never edited or deleted; the agency's CCEOs and
+    administrators read it (``permissions.member_audit_agency_ids``)."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ADDED = "added", _("Added (existing account)")
+        CHANGED = "changed", _("Role or office changed")
+        SUSPENDED = "suspended", _("Suspended")
+        REACTIVATED = "reactivated", _("Reactivated")
+        REMOVED = "removed", _("Removed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="member_changes", verbose_name=_("agency")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="member_changes",
+        verbose_name=_("member"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("change to members")
+        verbose_name_plural = _("changes to members")
+        indexes = [models.Index(fields=["agency", "-at"], name="member_change_agency_at")]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code} · {self.get_action_display()} · {self.member}"

@@ -32,6 +32,10 @@ agencies holds that permission; everything else follows from their role there:
   withdraw it, rate it, confirm or reopen it, download their data and ask for its erasure,
   and confirm that the email address given with it is theirs;
   no member of staff takes these actions in their name;
+- an agency's administrators invite its members, change their role and office, suspend,
+  reactivate and remove them and send them a link to set a new password, each change
+  written to a log that the agency's CCEOs and administrators read; they never see or
+  change another agency's members;
 - an agency's administrators make, list and revoke the keys of its systems, and write,
   change and archive its ready-made replies (the system administrator too, in the admin);
   staff insert the replies of the agencies they work for on the cases those agencies are
@@ -281,6 +285,23 @@ def may_manage_api_keys(user, agency_id: int) -> bool:
     """Make, list and revoke an agency's API keys: its administrators, and the system
     administrator (in the Django admin)."""
     return administers(user, agency_id)
+
+
+def may_manage_members(user, agency_id: int) -> bool:
+    """Invite an agency's members, change their role and office, suspend, reactivate and
+    remove them, and reset their passwords: its administrators, and the system
+    administrator (in the Django admin)."""
+    return administers(user, agency_id)
+
+
+MEMBER_AUDIT_READERS = frozenset({Role.CCEO, Role.AGENCY_ADMIN})
+
+
+def member_audit_agency_ids(user) -> set[int]:
+    """The agencies whose log of changes to members ``user`` reads on the staff pages: those
+    where they are a CCEO or an administrator (the system administrator reads every
+    agency's in the Django admin)."""
+    return staff_profile(user).agencies_with(MEMBER_AUDIT_READERS)
 
 
 def may_manage_reply_templates(user, agency_id: int) -> bool:

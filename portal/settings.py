@@ -293,6 +293,10 @@ LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/1
 STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
 STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=12)
 SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 3600
+# An invitation or password-reset link sent to a member works once, for this many days.
+# The portal has no other password-reset link, so Django's own limit is this one.
+MEMBER_INVITATION_DAYS = env.int("MEMBER_INVITATION_DAYS", default=7)
+PASSWORD_RESET_TIMEOUT = MEMBER_INVITATION_DAYS * 86400
 
 # django-guardian: no anonymous user row; object permissions only where granted.
 ANONYMOUS_USER_NAME = None

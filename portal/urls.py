@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/api-keys/", include("api.page_urls")),
     path("staff/replies/", include("referrals.replies.urls")),
+    path("staff/members/", include("agencies.members.urls")),
     path("staff/", include("referrals.staff_urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("plan/", include("strategies.urls")),

@@ -20,16 +20,19 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Cases and referrals")
 
     def ready(self):
+        from agencies.members import mail as members_mail
         from referrals import (
             checks,  # noqa: F401 - registers the deployment check
             sms,
         )
         from referrals.line import api as line_api
         from referrals.models import Notification
-        from referrals.notifications import register_channel
+        from referrals.notifications import queue_member_email, register_channel
 
         register_channel(Notification.Channel.SMS, sms.send_notification)
         register_channel(Notification.Channel.LINE, line_api.send_notification)
+        # The agencies' members' emails (invitations, password links) leave through the outbox.
+        members_mail.register(queue_member_email)
 
         # An administrator's change to a help category or its group shows on the public
         # form at once (other processes' own lists follow within minutes).

@@ -339,6 +339,12 @@ def queue_email(
     save_and_dispatch([row])
 
 
+def queue_member_email(kind: str, to: str, key: str, context: dict, link: str) -> None:
+    """An email to a member of staff about their membership (``agencies.members.mail``);
+    a one-time link in it is kept like a one-time code: encrypted, erased once sent."""
+    queue_email(kind, to, key=key, context={**context, **(hide_code(link) if link else {})})
+
+
 DISPATCH_CHUNK = 50
 
 

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from agencies.models import Agency, Role
 from referrals.models import ReplyKind, ReplyTemplate
+from tests.helpers import signed_in
 from tests.matrix import Person, matrix_rows
 from tests.referrals.factories import agency, fresh, reply_template, staff
 
@@ -20,12 +21,6 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("replies:list")
 NEW = reverse("replies:new")
-
-
-def signed_in(client, user, language="th"):
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 def edit_url(template):
