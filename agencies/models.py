@@ -114,13 +114,26 @@ class Agency(BilingualName):
 
 
 class Office(BilingualName):
-    """An agency's office in one province; cases from that province are routed to it."""
+    """An agency's office: seated in one province, it handles the cases from there and,
+    for a regional office, from the other provinces it serves (``agencies.offices``).
+    Cases from a province no office serves go to the agency's central office (no office).
+    """
 
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="offices", verbose_name=_("agency")
     )
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="offices", verbose_name=_("province")
+    )
+    serves = models.ManyToManyField(
+        Province,
+        blank=True,
+        related_name="served_by",
+        verbose_name=_("also serves"),
+        help_text=_(
+            "Other provinces whose cases this office handles (a regional office), where the "
+            "agency has no office of its own."
+        ),
     )
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)

@@ -102,6 +102,7 @@ class Action(StrEnum):
     TAKE = "take"
     TRIAGE = "triage"
     TRANSFER = "transfer"
+    CHANGE_OFFICE = "change_office"
     REQUEST_INFORMATION = "request_information"
     REFER = "refer"
     CANCEL_REFERRAL = "cancel_referral"
@@ -191,14 +192,21 @@ SYSTEM_READS = frozenset({Action.VIEW, Action.VIEW_PERSONAL_DATA, Action.VIEW_AT
 
 @dataclass
 class StaffProfile:
-    """A user's roles by agency, read once per request."""
+    """A user's roles by agency, and the offices they work for, read once per request."""
 
     user_id: int | None
     roles: dict[int, set[str]] = field(default_factory=dict)
     groups: dict[int, int] = field(default_factory=dict)  # agency id -> group id
+    # agency id -> the offices they work for there; absent: the agency as a whole.
+    offices: dict[int, frozenset[int]] = field(default_factory=dict)
 
     def roles_in(self, agency_id: int | None) -> set[str]:
         return self.roles.get(agency_id, set())
+
+    def offices_in(self, agency_id: int) -> frozenset[int] | None:
+        """The offices of the agency whose cases they work, or None for all of them (a
+        member of the agency as a whole: its central office)."""
+        return self.offices.get(agency_id)
 
     def agencies_with(self, roles: frozenset) -> set[int]:
         return {agency for agency, held in self.roles.items() if held & roles}
@@ -221,14 +229,36 @@ def arrival_roles(restricted: bool) -> frozenset:
     return COORDINATORS & MANAGERS if restricted else COORDINATORS
 
 
-def assignable(agency_id: int) -> QuerySet:
-    """Who may be given a case led by the agency: the people working there in a role that
-    handles cases (an agency administrator manages members, not cases)."""
-    return get_user_model().objects.filter(
-        pk__in=working_memberships()
-        .filter(agency_id=agency_id, role__in=HANDLERS)
-        .values("user_id")
-    )
+def serving(people_by_office: dict, office_id: int | None) -> list:
+    """Who of an agency is told of what arrives for one of its offices (``office_id``;
+    None for the central office), from its people in the roles concerned by office (key
+    None: the agency as a whole): that office's own, or, when it has nobody in those
+    roles, the agency's central office, so that nothing arrives unseen."""
+    if office_id is not None and people_by_office.get(office_id):
+        return people_by_office[office_id]
+    return people_by_office.get(None, [])
+
+
+def office_scope(user, agency_id: int) -> frozenset[int] | None:
+    """The offices of the agency whose queue ``user`` works, or None for the whole agency
+    (its central office, or a system)."""
+    if isinstance(user, SystemCaller | CitizenAccess):
+        return None
+    return staff_profile(user).offices_in(agency_id)
+
+
+EVERY_OFFICE = "every office"
+
+
+def assignable(agency_id: int, office_id=EVERY_OFFICE) -> QuerySet:
+    """Who may be given a case led by the agency at one of its offices (None: its central
+    office): the people working there, or for the agency as a whole, in a role that
+    handles cases (an agency administrator manages members, not cases). With
+    ``EVERY_OFFICE``, the agency's people at any of its offices."""
+    memberships = working_memberships().filter(agency_id=agency_id, role__in=HANDLERS)
+    if office_id != EVERY_OFFICE:
+        memberships = memberships.filter(Q(office_id=office_id) | Q(office__isnull=True))
+    return get_user_model().objects.filter(pk__in=memberships.values("user_id"))
 
 
 def staff_profile(user) -> StaffProfile:
@@ -240,11 +270,19 @@ def staff_profile(user) -> StaffProfile:
     profile = StaffProfile(user_id=user.pk)
     if user.is_authenticated and user.is_active:
         memberships = working_memberships().filter(user=user)
-        for agency_id, group_id, role in memberships.values_list(
-            "agency_id", "agency__group_id", "role"
+        whole, offices = set(), {}
+        for agency_id, group_id, role, office_id in memberships.values_list(
+            "agency_id", "agency__group_id", "role", "office_id"
         ):
             profile.roles.setdefault(agency_id, set()).add(role)
             profile.groups[agency_id] = group_id
+            if office_id is None:
+                whole.add(agency_id)
+            else:
+                offices.setdefault(agency_id, set()).add(office_id)
+        profile.offices = {
+            agency: frozenset(held) for agency, held in offices.items() if agency not in whole
+        }
     user._staff_profile = profile
     return profile
 
@@ -551,10 +589,38 @@ def has_object_permission(user, codename: str, obj) -> bool:
     return can(user, action, obj)
 
 
+def _referral_offices(case) -> dict[int, set[int]]:
+    """Agency id -> the offices of it the case was referred to (cached on the case)."""
+    cached = getattr(case, "_referral_offices", None)
+    if cached is None:
+        cached = {}
+        for agency_id, office_id in case.referrals.values_list("to_agency_id", "to_office_id"):
+            cached.setdefault(agency_id, set()).add(office_id)
+        case._referral_offices = cached
+    return cached
+
+
+def _reaches(profile: StaffProfile, case, agency_id: int) -> bool:
+    """Whether the person's place in the agency covers the case: the agency as a whole
+    covers all of its cases; an office those it leads there or was referred there, and
+    the one its member was given."""
+    offices = profile.offices_in(agency_id)
+    if offices is None or case.assigned_to_id == profile.user_id:
+        return True
+    if case.lead_agency_id == agency_id and case.lead_office_id in offices:
+        return True
+    return bool(_referral_offices(case).get(agency_id, set()) & offices)
+
+
 def _sees(profile: StaffProfile, case, agencies: set[int]) -> bool:
     """Whether the person sees the case through one of ``agencies``: they handle cases
-    there, and for a restricted case they are assigned to it or manage there."""
-    involved = agencies & profile.agencies_with(HANDLERS)
+    there, for the office it is at (or the agency as a whole), and for a restricted case
+    they are assigned to it or manage there."""
+    involved = {
+        agency
+        for agency in agencies & profile.agencies_with(HANDLERS)
+        if _reaches(profile, case, agency)
+    }
     if not involved:
         return False
     if not case.is_restricted or case.assigned_to_id == profile.user_id:
@@ -591,7 +657,12 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action in READ_ACTIONS or action == Action.NOTE:
         return True
     lead = profile.roles_in(case.lead_agency_id)
-    if action in (Action.TRIAGE, Action.TRANSFER, Action.REISSUE_SECRET):
+    if action == Action.CHANGE_OFFICE and referral is not None:
+        # The office asked hands the referral on before answering it.
+        roles = profile.roles_in(referral.to_agency_id)
+        offices = profile.offices_in(referral.to_agency_id)
+        return bool(roles & COORDINATORS) and (offices is None or referral.to_office_id in offices)
+    if action in (Action.TRIAGE, Action.TRANSFER, Action.CHANGE_OFFICE, Action.REISSUE_SECRET):
         return bool(lead & COORDINATORS)
     if action in LEAD_WORK:
         assigned = Role.CASE_OFFICER in lead and case.assigned_to_id == profile.user_id
@@ -601,7 +672,10 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action == Action.TAKE:
         return bool(lead & HANDLERS)
     if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
-        return referral is not None and bool(profile.roles_in(referral.to_agency_id) & HANDLERS)
+        if referral is None or not profile.roles_in(referral.to_agency_id) & HANDLERS:
+            return False
+        offices = profile.offices_in(referral.to_agency_id)
+        return offices is None or referral.to_office_id in offices
     return False
 
 
@@ -629,7 +703,9 @@ def _system_may(caller: SystemCaller, action: Action, case, referral) -> bool:
         return False
     if action == Action.NOTE:
         return True
-    if action in (Action.TRIAGE, Action.TRANSFER) or action in LEAD_WORK:
+    if action == Action.CHANGE_OFFICE and referral is not None:
+        return referral.to_agency_id == caller.agency_id
+    if action in (Action.TRIAGE, Action.TRANSFER, Action.CHANGE_OFFICE) or action in LEAD_WORK:
         return case.lead_agency_id == caller.agency_id
     if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
         return referral is not None and referral.to_agency_id == caller.agency_id
@@ -669,11 +745,36 @@ def visible_cases(user, queryset: QuerySet, through: str = "") -> QuerySet:
     working = profile.agencies_with(HANDLERS)
     if not working:
         return queryset.none()
+    referral_model = case_model._meta.get_field("referrals").related_model
+    case_ref = OuterRef(f"{through}_id" if through else "pk")
 
-    def granted_to(agencies):
-        return granted_to_groups([profile.groups[agency] for agency in agencies])
+    def reach(agencies):
+        """The cases seen through ``agencies``: all those granted to the ones they work
+        for as a whole, and of the others those of their offices or given to them."""
+        whole = [agency for agency in agencies if profile.offices_in(agency) is None]
+        terms = (
+            [Q(granted_to_groups([profile.groups[agency] for agency in whole]))] if whole else []
+        )
+        for agency in sorted(set(agencies) - set(whole)):
+            offices = profile.offices_in(agency)
+            at_office = (
+                Q(**{f"{prefix}lead_agency_id": agency, f"{prefix}lead_office_id__in": offices})
+                | Q(**{f"{prefix}assigned_to_id": profile.user_id})
+                | Q(
+                    Exists(
+                        referral_model.objects.filter(
+                            case_id=case_ref, to_agency_id=agency, to_office_id__in=offices
+                        )
+                    )
+                )
+            )
+            terms.append(Q(granted_to_groups([profile.groups[agency]])) & at_office)
+        found = terms[0]
+        for term in terms[1:]:
+            found |= term
+        return found
 
-    visible = queryset.filter(granted_to(working))
+    visible = queryset.filter(reach(working))
     managed = profile.agencies_with(MANAGERS)
     if managed >= working:
         return visible  # a supervisor or CCEO wherever they work sees restricted cases too
@@ -681,5 +782,5 @@ def visible_cases(user, queryset: QuerySet, through: str = "") -> QuerySet:
         **{f"{prefix}assigned_to_id": profile.user_id}
     )
     if managed:
-        open_to_user |= granted_to(managed)
+        open_to_user |= reach(managed)
     return visible.filter(open_to_user)

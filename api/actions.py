@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from agencies.models import Agency
+from agencies.models import Agency, Office
 from referrals import selectors, services
 from referrals.models import NOTE_LENGTH, OUTCOME_LENGTH, QUESTION_LENGTH, Category, Priority
 from strategies.models import Project
@@ -39,6 +39,14 @@ class DuplicateSerializer(VersionedSerializer):
 class TransferSerializer(ReasonSerializer):
     to_agency = serializers.SlugRelatedField(
         slug_field="code", queryset=Agency.objects.filter(is_active=True)
+    )
+
+
+class PassOfficeSerializer(ReasonSerializer):
+    office = serializers.PrimaryKeyRelatedField(
+        queryset=Office.objects.filter(is_active=True),
+        allow_null=True,
+        help_text=_("Id of another office of the same agency; null for its central office."),
     )
 
 
@@ -153,6 +161,10 @@ CASE_ACTIONS = {
         TransferSerializer,
         lambda c, by, d, v: services.transfer_case(c, by, d["to_agency"], d["reason"], v),
     ),
+    "pass_office": ApiAction(
+        PassOfficeSerializer,
+        lambda c, by, d, v: services.pass_case_to_office(c, by, d["office"], d["reason"], v),
+    ),
     "take": ApiAction(VersionedSerializer, lambda c, by, d, v: services.take_case(c, by, v)),
     "assign": ApiAction(
         AssignSerializer, lambda c, by, d, v: services.assign_case(c, by, d["officer"], v)
@@ -207,5 +219,9 @@ REFERRAL_ACTIONS = {
     ),
     "cancel": ApiAction(
         ReasonSerializer, lambda r, by, d, v: services.cancel_referral(r, by, d["reason"], v)
+    ),
+    "pass_office": ApiAction(
+        PassOfficeSerializer,
+        lambda r, by, d, v: services.pass_referral_to_office(r, by, d["office"], d["reason"], v),
     ),
 }

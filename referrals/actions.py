@@ -20,6 +20,7 @@ CASE = {
     "mark_duplicate": Action.TRIAGE,
     "classify": Action.TRIAGE,
     "transfer": Action.TRANSFER,
+    "pass_office": Action.CHANGE_OFFICE,
     "assign": Action.ASSIGN,
     "take": Action.TAKE,
     "request_information": Action.REQUEST_INFORMATION,
@@ -76,6 +77,7 @@ REFERRAL = {
     "decline": Action.ANSWER_REFERRAL,
     "complete": Action.COMPLETE_REFERRAL,
     "cancel": Action.CANCEL_REFERRAL,
+    "pass_office": Action.CHANGE_OFFICE,
 }
 
 # The citizen's, on the tracking page (a ``permissions.CitizenAccess``): "answer" is adding

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.collation import in_name_order
-from agencies.models import Agency, District, Province, Subdistrict
+from agencies.models import Agency, District, Office, Province, Subdistrict
 from agencies.thai_dates import ThaiDateField
 from referrals.models import (
     NOTE_LENGTH,
@@ -91,13 +91,47 @@ class TransferForm(ReasonForm):
         )
 
 
+CENTRAL_OFFICE = "central"
+
+
+class PassOfficeForm(ReasonForm):
+    """Hand a case (``case``) or a referral to its agency (``referral``) to another office
+    of the agency, or to its central office."""
+
+    office = forms.ChoiceField(label=_("To the office"), choices=[])
+    field_order = ["office", "reason"]
+
+    def __init__(self, *args, case=None, referral=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if referral is not None:
+            agency_id, current = referral.to_agency_id, referral.to_office_id
+        else:
+            agency_id, current = case.lead_agency_id, case.lead_office_id
+        self.offices = {
+            str(office.pk): office
+            for office in Office.objects.filter(agency_id=agency_id, is_active=True).exclude(
+                pk=current
+            )
+        }
+        central = [] if current is None else [(CENTRAL_OFFICE, _("The central office"))]
+        self.fields["office"].choices = [
+            ("", _("Choose an office")),
+            *central,
+            *((pk, office.name) for pk, office in self.offices.items()),
+        ]
+
+    def clean_office(self):
+        chosen = self.cleaned_data["office"]
+        return None if chosen == CENTRAL_OFFICE else self.offices[chosen]
+
+
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.get_full_name() or user.get_username()
 
 
-def officers_of(agency_id):
-    return permissions.assignable(agency_id).order_by("first_name", "username")
+def officers_of(agency_id, office_id=permissions.EVERY_OFFICE):
+    return permissions.assignable(agency_id, office_id).order_by("first_name", "username")
 
 
 class AssignForm(VersionedForm):
@@ -110,7 +144,7 @@ class AssignForm(VersionedForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = officers_of(case.lead_agency_id)
+        self.fields["officer"].queryset = officers_of(case.lead_agency_id, case.lead_office_id)
 
 
 class ProjectChoiceField(forms.ModelChoiceField):
@@ -259,6 +293,10 @@ class OutcomeForm(VersionedForm):
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's search and filters. ``offices``: the agency's offices a member of the
+    agency as a whole may narrow the queue to (none for a member of one office, whose
+    queue is already that office's)."""
+
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices]
@@ -278,6 +316,7 @@ class QueueFilterForm(forms.Form):
     )
     created_from = ThaiDateField(label=_("Submitted from"), required=False)
     created_to = ThaiDateField(label=_("Submitted until"), required=False)
+    office = forms.ChoiceField(label=_("Office"), required=False, choices=[])
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -287,6 +326,17 @@ class QueueFilterForm(forms.Form):
             ("priority", _("Urgent first")),
         ],
     )
+
+    def __init__(self, *args, offices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if offices:
+            self.fields["office"].choices = [
+                ("", _("Every office")),
+                ("central", _("The central office")),
+                *((str(office.pk), office.name) for office in offices),
+            ]
+        else:
+            del self.fields["office"]
 
     def option_rows(self) -> list[tuple]:
         """(bound field, its <option> tags or None) for every filter but the search box.
@@ -335,6 +385,7 @@ class QueueFilterForm(forms.Form):
             created_from=data.get("created_from"),
             created_to=data.get("created_to"),
             q=data.get("q", ""),
+            office=data.get("office", ""),
         )
 
     def sort_key(self) -> str:

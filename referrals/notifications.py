@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
@@ -75,32 +74,37 @@ STAFF_KINDS = {
 # --- Who receives what ---------------------------------------------------------------------
 
 
-def staff_of(agency_id: int, roles) -> list:
+def staff_of(agency_id: int, roles, office_id: int | None) -> list:
     """The people working in an agency in one of ``roles`` (see
-    ``permissions.working_memberships``)."""
-    return list(
-        get_user_model()
-        .objects.filter(
-            pk__in=permissions.working_memberships()
-            .filter(agency_id=agency_id, role__in=roles)
-            .values("user_id")
-        )
-        .order_by("pk")
+    ``permissions.working_memberships``) who are told of what concerns one of its offices
+    (None: the central office): see ``permissions.serving``."""
+    by_office: dict = {}
+    memberships = (
+        permissions.working_memberships()
+        .filter(agency_id=agency_id, role__in=roles)
+        .filter(Q(office_id=office_id) | Q(office__isnull=True))
+        .select_related("user")
+        .order_by("user_id")
     )
+    for membership in memberships:
+        people = by_office.setdefault(membership.office_id, [])
+        if membership.user not in people:
+            people.append(membership.user)
+    return permissions.serving(by_office, office_id)
 
 
 def case_handlers(case: Case) -> list:
     """Who works the case in its lead agency: the officer assigned, else those who triage
-    it."""
+    it at its office."""
     if case.assigned_to_id is not None:
         return [case.assigned_to]
-    return triage_staff(case.lead_agency_id, restricted=case.is_restricted)
+    return triage_staff(case.lead_agency_id, case.lead_office_id, restricted=case.is_restricted)
 
 
-def triage_staff(agency_id: int, restricted: bool = False) -> list:
-    """Those of an agency who take up a case or referral arriving there (see
-    ``permissions.arrival_roles``)."""
-    return staff_of(agency_id, permissions.arrival_roles(restricted))
+def triage_staff(agency_id: int, office_id: int | None, restricted: bool = False) -> list:
+    """Those of an agency who take up a case or referral arriving at one of its offices
+    (None: the central office); see ``permissions.arrival_roles``."""
+    return staff_of(agency_id, permissions.arrival_roles(restricted), office_id)
 
 
 # --- Channels -------------------------------------------------------------------------------

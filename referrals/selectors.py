@@ -10,13 +10,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from agencies import permissions
 from agencies.collation import in_name_order
-from agencies.models import Agency, Province
+from agencies.models import Agency, Office, Province
 from agencies.permissions import Action
 from referrals import actions, identity, news
 from referrals.models import (
@@ -171,6 +171,10 @@ class QueueFilters:
     created_from: date | None = None
     created_to: date | None = None
     q: str = ""
+    office: str = ""  # an office's id, "central", or "" for every office
+
+
+CENTRAL = "central"
 
 
 def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> QuerySet[Case]:
@@ -188,9 +192,15 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     elif tab == Tab.REFERRALS:
         # A join, not a semi-join: at most one referral per agency is open on a case, and
         # the page is read from the referrals' own index, newest referral first.
-        cases = cases.filter(
-            referrals__to_agency=agency, referrals__status=ReferralStatus.PENDING
-        ).annotate(
+        referrals = {"referrals__to_agency": agency, "referrals__status": ReferralStatus.PENDING}
+        offices = permissions.office_scope(user, agency.pk)
+        if offices is not None:  # a member of offices answers the referrals to them
+            referrals["referrals__to_office__in"] = offices
+        if filters.office:
+            referrals["referrals__to_office"] = (
+                None if filters.office == CENTRAL else filters.office
+            )
+        cases = cases.filter(**referrals).annotate(
             # The answer this agency owes, rather than the lead agency's own deadline.
             answer_due_at=F("referrals__due_at"),
             answer_warning_at=F("referrals__due_warning_at"),
@@ -203,6 +213,8 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
         cases = cases.filter(lead_agency=agency, due_at__lt=timezone.now())
         order = ["due_at", "id"]
     cases = permissions.visible_cases(user, cases)
+    if filters.office and tab != Tab.REFERRALS:
+        cases = _at_office(cases, agency, None if filters.office == CENTRAL else filters.office)
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.category:
@@ -218,6 +230,14 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     if filters.q:
         cases = _search(cases, filters.q)
     return cases.select_related("category", "province", "assigned_to").order_by(*order)
+
+
+def _at_office(cases: QuerySet[Case], agency: Agency, office) -> QuerySet[Case]:
+    """The cases the agency handles at one office (None: its central office): those it
+    leads there, and those referred to it there."""
+    referred = Referral.objects.filter(case=OuterRef("pk"), to_agency=agency, to_office=office)
+    led = Q(lead_agency=agency, lead_office=office)
+    return cases.filter(led | Q(Exists(referred)))
 
 
 def _search(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
@@ -327,7 +347,17 @@ def available_actions(user, case: Case) -> set[str]:
         names.discard("reopen")
     if not takeable(case):
         names.discard("take")
+    if "pass_office" in names and not other_office(case.lead_agency_id, case.lead_office_id):
+        names.discard("pass_office")
     return names
+
+
+def other_office(agency_id: int, current_id: int | None) -> bool:
+    """Whether the agency has somewhere else to pass a case or referral at ``current_id``
+    (None: its central office): its central office, or another active office."""
+    if current_id is not None:
+        return True
+    return Office.objects.filter(agency_id=agency_id, is_active=True).exists()
 
 
 def takeable(case: Case) -> bool:
@@ -348,7 +378,10 @@ def reopenable(case: Case) -> bool:
 
 
 def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:
-    return actions.possible(user, case, referral)
+    names = actions.possible(user, case, referral)
+    if "pass_office" in names and not other_office(referral.to_agency_id, referral.to_office_id):
+        names.discard("pass_office")
+    return names
 
 
 def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]]:

@@ -82,7 +82,12 @@ def queue(request):
     agencies = list(Agency.objects.filter(pk__in=profile.agencies_with(HANDLERS)))
     agency = next((a for a in agencies if a.code == request.GET.get("agency")), agencies[0])
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.TABS else "new"
-    filters = forms.QueueFilterForm(request.GET or None)
+    # A member of the agency as a whole narrows the queue to an office; one of an office
+    # has that office's queue already.
+    scope = permissions.office_scope(request.user, agency.pk)
+    whole = scope is None
+    offices = list(agency.offices.filter(is_active=True)) if whole else []
+    filters = forms.QueueFilterForm(request.GET or None, offices=offices)
     cases = selectors.queue(request.user, agency, tab, filters.filters(), filters.sort_key())
     page = _page_number(request)
     size = settings.STAFF_PAGE_SIZE
@@ -98,7 +103,8 @@ def queue(request):
         "page": page,
         "has_next": len(rows) > size,
         "may_bulk_assign": bool(profile.roles_in(agency.pk) & MANAGERS),
-        "officers": forms.officers_of(agency.pk),
+        # A supervisor of an office gives cases to its officers (or the central office's).
+        "officers": forms.officers_of(agency.pk, permissions.EVERY_OFFICE if whole else min(scope)),
         "query": _query_without_page(request),
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -163,7 +169,8 @@ def bulk_assign(request):
         case = selectors.case_for(request.user, reference)
         officer = None
         if case is not None and officer_id:
-            officer = forms.officers_of(case.lead_agency_id).filter(pk=officer_id).first()
+            officers = forms.officers_of(case.lead_agency_id, case.lead_office_id)
+            officer = officers.filter(pk=officer_id).first()
         try:
             if case is None or (officer_id and officer is None):
                 raise CaseNotFound()
@@ -229,6 +236,14 @@ CASE_ACTIONS = {
             case, by, d["to_agency"], d["reason"], _version(d)
         ),
         gettext_lazy("The lead is passed to the other agency."),
+        needs_case=True,
+    ),
+    "pass_office": CaseAction(
+        forms.PassOfficeForm,
+        lambda case, by, d: services.pass_case_to_office(
+            case, by, d["office"], d["reason"], _version(d)
+        ),
+        gettext_lazy("The case is passed to the other office."),
         needs_case=True,
     ),
     "take": CaseAction(
@@ -333,6 +348,14 @@ REFERRAL_ACTIONS = {
         lambda referral, by, d: services.cancel_referral(referral, by, d["reason"], _version(d)),
         gettext_lazy("The referral is cancelled."),
     ),
+    "pass_office": CaseAction(
+        forms.PassOfficeForm,
+        lambda referral, by, d: services.pass_referral_to_office(
+            referral, by, d["office"], d["reason"], _version(d)
+        ),
+        gettext_lazy("The referral is passed to the other office."),
+        needs_case=True,  # here: the referral
+    ),
 }
 
 
@@ -364,7 +387,11 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
     for referral in page["referrals"]:
         names = selectors.available_referral_actions(request.user, case, referral)
         built = {  # in the registry's order: accept before decline, complete, cancel
-            name: spec.form(initial={"version": referral.version}, prefix=f"r{referral.pk}-{name}")
+            name: spec.form(
+                initial={"version": referral.version},
+                prefix=f"r{referral.pk}-{name}",
+                **({"referral": referral} if spec.needs_case else {}),
+            )
             for name, spec in REFERRAL_ACTIONS.items()
             if name in names
         }
@@ -460,7 +487,8 @@ def referral_action(request, pk, action):
     if spec is None or referral is None:
         raise Http404
     case = _case_or_404(request.user, referral.case.reference)
-    form = spec.form(request.POST, prefix=f"r{referral.pk}-{action}")
+    kwargs = {"referral": referral} if spec.needs_case else {}
+    form = spec.form(request.POST, prefix=f"r{referral.pk}-{action}", **kwargs)
     return _perform(
         request,
         case,

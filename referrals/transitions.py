@@ -19,6 +19,8 @@ CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "reject": ({S.NEW}, S.REJECTED),
     "mark_duplicate": ({S.NEW, S.IN_PROGRESS}, S.DUPLICATE),
     "transfer": ({S.NEW, S.IN_PROGRESS}, S.NEW),
+    # Another office of the lead agency takes it up anew.
+    "pass_office": ({S.NEW, S.IN_PROGRESS}, S.NEW),
     "assign": (WORKING, None),
     "take": (WORKING, None),
     "classify": (WORKING, None),
@@ -45,6 +47,8 @@ REFERRAL_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "decline": ({R.PENDING}, R.DECLINED),
     "complete": ({R.ACCEPTED}, R.COMPLETED),
     "cancel": ({R.PENDING, R.ACCEPTED}, R.CANCELLED),
+    # Before answering, to another office of the agency asked.
+    "pass_office": ({R.PENDING}, None),
 }
 
 

@@ -19,7 +19,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from agencies import permissions
-from agencies.models import Agency, Office, Subdistrict
+from agencies.models import Agency, Subdistrict
+from agencies.offices import routing_table
 from agencies.permissions import VIEW_CASE, VIEW_HISTORY
 from portal.demo_cases import wording as words
 from referrals import identity
@@ -250,10 +251,7 @@ class CaseFactory:
         ):
             self.places.setdefault(province, []).append((district, subdistrict))
         self.provinces = list(self.places)
-        offices = Office.objects.filter(is_active=True).values_list(
-            "agency_id", "province_id", "id"
-        )
-        self.offices = {(agency, province): pk for agency, province, pk in offices}
+        self.offices = routing_table()
         # seed_demo's staff (moj-intake, moj-officer, moj-supervisor...), when they exist.
         usernames = {
             f"{code.lower()}-{role}": (pk, role)

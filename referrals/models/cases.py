@@ -518,6 +518,7 @@ class EventKind(models.TextChoices):
     REJECTED = "rejected", _("Out of scope")
     MARKED_DUPLICATE = "duplicate", _("Joined to another request")
     TRANSFERRED = "transferred", _("Lead passed to another agency")
+    OFFICE_CHANGED = "office_changed", _("Passed to another office")
     ASSIGNED = "assigned", _("Officer assigned")
     NOTE = "note", _("Note")
     INFORMATION_REQUESTED = "information_requested", _("Information requested")

@@ -34,6 +34,7 @@ from referrals.services.citizen import (
 )
 from referrals.services.equal_access import EqualAccess
 from referrals.services.intake import NewCase, create_case
+from referrals.services.offices import pass_case_to_office, pass_referral_to_office
 from referrals.services.recovery import (
     IdentityQuestion,
     reissue_secret,
@@ -80,6 +81,8 @@ __all__ = [
     "decline_referral",
     "export_personal_data",
     "mark_duplicate",
+    "pass_case_to_office",
+    "pass_referral_to_office",
     "rate_case",
     "receive_information",
     "refer_case",

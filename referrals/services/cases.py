@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import Agency
+from agencies.offices import office_for
 from agencies.permissions import Action
 from referrals import actions, news
 from referrals.errors import TransitionNotAllowed
@@ -191,7 +192,7 @@ def transfer_case(
     cancel_open_referrals(case, by, _("This agency now leads the case."), to_agency=to_agency)
     former = case.lead_agency
     case.lead_agency = to_agency
-    case.lead_office = to_agency.offices.filter(province=case.province, is_active=True).first()
+    case.lead_office = office_for(to_agency, case.province_id)
     case.assigned_to = None
     deadlines.restart(case, DeadlineKind.ACKNOWLEDGE)  # the new lead's own time to triage
     save_case(case, "status", "lead_agency", "lead_office", "assigned_to")
@@ -211,7 +212,7 @@ def transfer_case(
     notify_staff(
         "new_case",
         key,
-        triage_staff(to_agency.pk, restricted=case.is_restricted),
+        triage_staff(to_agency.pk, case.lead_office_id, restricted=case.is_restricted),
         case=case,
         agency=to_agency,
     )
@@ -227,7 +228,9 @@ def assign_case(case: Case, by, officer, expected_version: int | None = None) ->
     actions.take(by, "assign", case)
     if (
         officer is not None
-        and not permissions.assignable(case.lead_agency_id).filter(pk=officer.pk).exists()
+        and not permissions.assignable(case.lead_agency_id, case.lead_office_id)
+        .filter(pk=officer.pk)
+        .exists()
     ):
         raise TransitionNotAllowed(_("Choose an officer of the lead agency."), field="officer")
     _give(case, by, officer)
@@ -387,7 +390,9 @@ def resolve_case(
     # A case is never resolved by nobody: who resolves a case nobody works has worked it
     # (the timeline's line of the resolution names them).
     took = case.assigned_to_id is None and (
-        permissions.assignable(case.lead_agency_id).filter(pk=getattr(by, "pk", None)).exists()
+        permissions.assignable(case.lead_agency_id, case.lead_office_id)
+        .filter(pk=getattr(by, "pk", None))
+        .exists()
     )
     if took:
         case.assigned_to = by

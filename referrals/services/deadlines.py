@@ -170,6 +170,15 @@ def restart(case: Case, kind: str, now=None) -> None:
         Case.objects.filter(pk=case.pk).update(acknowledge_seconds=None)
 
 
+def restart_referral(referral, kind: str, now=None) -> None:
+    """End the referral's open deadline of ``kind`` so that ``follow`` starts it afresh
+    (the referral passed to another office, which has its own time to answer)."""
+    now = now or timezone.now()
+    calendar = current_calendar()
+    for deadline in Deadline.objects.filter(referral=referral, kind=kind, met_at__isnull=True):
+        _meet(deadline, now, calendar)
+
+
 # The steps whose time is set for every case alike, in settings.
 SETTLED_BUDGET = {
     DeadlineKind.CITIZEN_ANSWER: lambda: settings.CITIZEN_SILENCE_WORKING_DAYS * WORKING_DAY,

@@ -8,7 +8,7 @@ row, and sends each reminder or escalation once: the level reached is saved in t
 transaction as the notifications, whose idempotency keys also refuse a second copy.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -49,11 +49,12 @@ EVENT_FOR_LEVEL = {
 
 
 class Recipients:
-    """Members of agencies by role, and their notification preferences, read once per
-    sweep for every agency concerned."""
+    """Members of agencies by office and role, and their notification preferences, read
+    once per sweep for every agency concerned."""
 
     def __init__(self, agency_ids):
-        self.by_role: dict[tuple[int, str], list] = defaultdict(list)
+        # (agency, role) -> office id (None: the agency as a whole) -> people
+        self.by_role: dict[tuple[int, str], dict] = defaultdict(dict)
         users = set()
         for membership in (
             permissions.working_memberships()
@@ -61,40 +62,62 @@ class Recipients:
             .select_related("user")
             .order_by("user_id")
         ):
-            people = self.by_role[(membership.agency_id, membership.role)]
+            offices = self.by_role[(membership.agency_id, membership.role)]
+            people = offices.setdefault(membership.office_id, [])
             if membership.user not in people:
                 people.append(membership.user)
             users.add(membership.user)
         self.preferences = preferences_of(users)
 
-    def of(self, agency_id: int, *roles: str) -> list:
+    def by_office(self, agency_id: int, *roles: str) -> dict:
+        """Office id (None: the agency as a whole) -> the agency's people in ``roles``."""
+        by_office: dict = {}
+        for role in roles:
+            for office_id, people in self.by_role[(agency_id, role)].items():
+                found = by_office.setdefault(office_id, [])
+                found += [user for user in people if user not in found]
+        return by_office
+
+    def of(self, agency_id: int, *roles: str, office: int | None = None) -> list:
+        """The people in ``roles`` told of what concerns one of the agency's offices
+        (None: its central office), as ``permissions.serving`` says."""
+        return permissions.serving(self.by_office(agency_id, *roles), office)
+
+    def anywhere(self, agency_id: int, *roles: str) -> list:
+        """Everyone of the agency in ``roles``, at whichever office."""
         found = []
         for role in roles:
-            found += [u for u in self.by_role[(agency_id, role)] if u not in found]
+            for people in self.by_role[(agency_id, role)].values():
+                found += [user for user in people if user not in found]
         return found
 
 
 def _responsible(deadline: Deadline, level: int, recipients: Recipients) -> tuple[Agency, list]:
+    """Who is told of a deadline at this level: the people of the office handling it
+    first (the officer assigned, or those who take up what arrives), its supervisors when
+    it passes, and the agency's CCEOs at the last level."""
     case = deadline.case
-    agency_id = case.lead_agency_id
+    agency_id, office = case.lead_agency_id, case.lead_office_id
     if deadline.kind == DeadlineKind.DECIDE_ERASURE:
-        return agency_id, recipients.of(
-            agency_id, *permissions.erasure_decider_roles(case.is_restricted)
-        )
+        roles = permissions.erasure_decider_roles(case.is_restricted)
+        return agency_id, recipients.of(agency_id, *roles, office=office)
     if deadline.kind == DeadlineKind.CITIZEN_ANSWER:
         # The citizen has not answered: the lead agency decides what becomes of the case.
-        return agency_id, recipients.of(agency_id, *permissions.arrival_roles(case.is_restricted))
+        roles = permissions.arrival_roles(case.is_restricted)
+        return agency_id, recipients.of(agency_id, *roles, office=office)
     # Intake officers do not see a restricted case: its supervisors triage it.
     triage = [Role.SUPERVISOR] if case.is_restricted else [Role.INTAKE_OFFICER, Role.SUPERVISOR]
     if deadline.referral_id is not None:
-        agency_id = deadline.referral.to_agency_id
-        officers = recipients.of(agency_id, *triage)
+        agency_id, office = deadline.referral.to_agency_id, deadline.referral.to_office_id
+        officers = recipients.of(agency_id, *triage, office=office)
+    elif case.assigned_to_id:
+        officers = [case.assigned_to]
     else:
-        officers = [case.assigned_to] if case.assigned_to_id else recipients.of(agency_id, *triage)
+        officers = recipients.of(agency_id, *triage, office=office)
     if level == EscalationLevel.SUPERVISOR:
-        officers = recipients.of(agency_id, Role.SUPERVISOR)
+        officers = recipients.of(agency_id, Role.SUPERVISOR, office=office)
     elif level == EscalationLevel.CCEO:
-        officers = recipients.of(agency_id, Role.CCEO)
+        officers = recipients.anywhere(agency_id, Role.CCEO)
     return agency_id, officers
 
 
@@ -226,58 +249,66 @@ def _record_levels(ids: list[int], now) -> None:
 # --- The morning digest --------------------------------------------------------------------
 
 
+WHOLE = "whole"  # the figures of an agency as a whole, beside those of each office
+
+
 def send_daily_digest(now=None) -> int:
-    """On working days, each agency's supervisors and CCEOs get its deadline figures;
-    how many people were written to. Once per day and person (idempotency key)."""
+    """On working days, supervisors and CCEOs get their deadline figures: those of their
+    office, or of the whole agency for its central office; how many people were written
+    to. Once per day and person (idempotency key)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     if not current_calendar().is_working_day(today):
         return 0
     soon = current_calendar().add(now, timedelta(hours=8))
     open_cases = Case.objects.filter(status__in=OPEN_CASE_STATUSES)
-    figures = {
-        row["lead_agency"]: row
-        for row in open_cases.values("lead_agency").annotate(
-            new=Count("pk", filter=Q(status=CaseStatus.NEW)),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-            due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=soon)),
-        )
-    }
-    pending = dict(
+    figures: dict = defaultdict(Counter)
+    for row in open_cases.values("lead_agency", "lead_office").annotate(
+        new=Count("pk", filter=Q(status=CaseStatus.NEW)),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=soon)),
+    ):
+        counts = {name: row[name] for name in ("new", "overdue", "due_soon")}
+        figures[(row["lead_agency"], row["lead_office"])].update(counts)
+        figures[(row["lead_agency"], WHOLE)].update(counts)
+    for agency_id, office_id, pending in (
         Referral.objects.filter(status=ReferralStatus.PENDING)
-        .values("to_agency")
+        .values("to_agency", "to_office")
         .annotate(n=Count("pk"))
-        .values_list("to_agency", "n")
-    )
+        .values_list("to_agency", "to_office", "n")
+    ):
+        figures[(agency_id, office_id)]["referrals_pending"] += pending
+        figures[(agency_id, WHOLE)]["referrals_pending"] += pending
     agencies = list(Agency.objects.filter(is_active=True))
     recipients = Recipients([a.pk for a in agencies])
     told = 0
     with transaction.atomic():
         for agency in agencies:
-            people = recipients.of(agency.pk, Role.SUPERVISOR, Role.CCEO)
-            if not people:
-                continue
-            row = figures.get(agency.pk, {})
-            context = {
-                "today": today.isoformat(),
-                "new": row.get("new", 0),
-                "overdue": row.get("overdue", 0),
-                "due_soon": row.get("due_soon", 0),
-                "referrals_pending": pending.get(agency.pk, 0),
-            }
-            rows = [
-                r
-                for r in staff_rows(
-                    "daily_digest",
-                    f"digest:{today}:{agency.code}",
-                    people,
-                    agency=agency,
-                    context=context,
-                    preferences=recipients.preferences,
-                )
-                if r.channel == "email"
-            ]
-            told += save_and_dispatch(rows, count=True)
+            for office_id, people in recipients.by_office(
+                agency.pk, Role.SUPERVISOR, Role.CCEO
+            ).items():
+                row = figures[(agency.pk, WHOLE if office_id is None else office_id)]
+                context = {
+                    "today": today.isoformat(),
+                    **{
+                        name: row[name]
+                        for name in ("new", "overdue", "due_soon", "referrals_pending")
+                    },
+                }
+                suffix = "" if office_id is None else f":o{office_id}"
+                rows = [
+                    r
+                    for r in staff_rows(
+                        "daily_digest",
+                        f"digest:{today}:{agency.code}{suffix}",
+                        people,
+                        agency=agency,
+                        context=context,
+                        preferences=recipients.preferences,
+                    )
+                    if r.channel == "email"
+                ]
+                told += save_and_dispatch(rows, count=True)
     return told
 
 

@@ -11,7 +11,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies import permissions
-from agencies.models import Agency, District, Office, Province, Subdistrict
+from agencies.models import Agency, District, Province, Subdistrict
+from agencies.offices import office_for
 from agencies.permissions import SystemCaller
 from referrals import identity
 from referrals.errors import NotPermitted
@@ -286,9 +287,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 notify_sms=data.notify_sms,
                 notify_line=data.notify_line,
                 lead_agency=lead,
-                lead_office=Office.objects.filter(
-                    agency=lead, province=data.province, is_active=True
-                ).first(),
+                lead_office=office_for(lead, data.province),
                 is_restricted=data.category.is_restricted,
                 privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
                 sensitive_consent_at=now if data.sensitive_consent else None,
@@ -317,7 +316,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
             notify_staff(
                 "new_case",
                 key,
-                triage_staff(lead.pk, restricted=case.is_restricted),
+                triage_staff(lead.pk, case.lead_office_id, restricted=case.is_restricted),
                 case=case,
                 agency=lead,
             )

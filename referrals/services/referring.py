@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import Agency
+from agencies.offices import office_for
 from referrals import actions
 from referrals.errors import TransitionNotAllowed
 from referrals.models import OPEN_REFERRAL_STATUSES, Case, EventKind, Referral
@@ -80,7 +81,7 @@ def refer_case(
                     case=case,
                     from_agency=case.lead_agency,
                     to_agency=agency,
-                    to_office=agency.offices.filter(province=case.province, is_active=True).first(),
+                    to_office=office_for(agency, case.province_id),
                     reason=asks[agency],
                     created_by=person(by),
                 )
@@ -99,7 +100,7 @@ def refer_case(
                 notify_staff(
                     "referral_received",
                     key,
-                    triage_staff(agency.pk, restricted=case.is_restricted),
+                    triage_staff(agency.pk, referral.to_office_id, restricted=case.is_restricted),
                     case=case,
                     agency=agency,
                     context={"from_agency": case.lead_agency.code},
@@ -147,7 +148,7 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
     # The other side hears of it: the lead agency of an answer, the helper of a cancel.
     told = referral.to_agency if action == "cancel" else case.lead_agency
     if action == "cancel":
-        users = triage_staff(told.pk, restricted=case.is_restricted)
+        users = triage_staff(told.pk, referral.to_office_id, restricted=case.is_restricted)
     else:
         users = case_handlers(case)
     key = f"referral_update:e{event.pk}"

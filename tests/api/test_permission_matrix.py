@@ -43,7 +43,7 @@ from referrals.models import Case, CaseEvent, CaseStatus, Referral, ReferralStat
 from tests.api.helpers import NEW_CASE, api_key, key_client, staff_client
 from tests.factories import InspectorFactory
 from tests.matrix import matrix_rows
-from tests.referrals.factories import agency, case_in, fresh, staff, submit
+from tests.referrals.factories import agency, case_in, fresh, office, staff, submit
 from tests.referrals.test_page_permissions import png
 
 pytestmark = pytest.mark.django_db
@@ -104,33 +104,33 @@ no credentials             401   401    401   401    401       401      401
 
 TRIAGE = """
 Triage and the lead agency's work (POST /api/v1/cases/{reference}/{action}/).
-                           accept reject duplicate classify transfer assign ask answer take
-lead key                     Y      Y       Y         Y        Y      403   Y    Y   403
-lead key restricted          Y      Y       Y         Y        Y      403   Y    Y   403
-lead key read-only          403    403     403       403      403     403  403  403   403
-referred key                403    403     403       403      403     403  403  403   403
-referred key accepted       403    403     403       403      403     403  403  403   403
-uninvolved key              404    404     404       404      404     404  404  404   404
-revoked key                 401    401     401       401      401     401  401  401   401
-expired key                 401    401     401       401      401     401  401  401   401
-lead intake officer          Y      Y       Y         Y        Y      403   Y    Y    Y
-lead case officer assigned  403    403     403       403      403     403   Y    Y   409
-lead case officer           403    403     403       403      403     403  403  403    Y
-lead supervisor              Y      Y       Y         Y        Y       Y    Y    Y    Y
-lead cceo                    Y      Y       Y         Y        Y       Y    Y    Y    Y
-lead agency admin           403    403     403       403      403     403  403  403   403
-referred intake officer     403    403     403       403      403     403  403  403   403
-referred case officer       403    403     403       403      403     403  403  403   403
-referred supervisor         403    403     403       403      403     403  403  403   403
-referred cceo               403    403     403       403      403     403  403  403   403
-referred agency admin       403    403     403       403      403     403  403  403   403
-uninvolved intake officer   404    404     404       404      404     404  404  404   404
-uninvolved case officer     404    404     404       404      404     404  404  404   404
-uninvolved supervisor       404    404     404       404      404     404  404  404   404
-uninvolved cceo             404    404     404       404      404     404  404  404   404
-uninvolved agency admin     403    403     403       403      403     403  403  403   403
-inspector                   403    403     403       403      403     403  403  403   403
-no credentials              401    401     401       401      401     401  401  401   401
+                           accept reject duplicate classify transfer assign ask answer take office
+lead key                     Y      Y       Y         Y        Y      403   Y    Y   403       Y
+lead key restricted          Y      Y       Y         Y        Y      403   Y    Y   403       Y
+lead key read-only          403    403     403       403      403     403  403  403   403     403
+referred key                403    403     403       403      403     403  403  403   403     403
+referred key accepted       403    403     403       403      403     403  403  403   403     403
+uninvolved key              404    404     404       404      404     404  404  404   404     404
+revoked key                 401    401     401       401      401     401  401  401   401     401
+expired key                 401    401     401       401      401     401  401  401   401     401
+lead intake officer          Y      Y       Y         Y        Y      403   Y    Y    Y       Y
+lead case officer assigned  403    403     403       403      403     403   Y    Y   409     403
+lead case officer           403    403     403       403      403     403  403  403    Y     403
+lead supervisor              Y      Y       Y         Y        Y       Y    Y    Y    Y       Y
+lead cceo                    Y      Y       Y         Y        Y       Y    Y    Y    Y       Y
+lead agency admin           403    403     403       403      403     403  403  403   403     403
+referred intake officer     403    403     403       403      403     403  403  403   403     403
+referred case officer       403    403     403       403      403     403  403  403   403     403
+referred supervisor         403    403     403       403      403     403  403  403   403     403
+referred cceo               403    403     403       403      403     403  403  403   403     403
+referred agency admin       403    403     403       403      403     403  403  403   403     403
+uninvolved intake officer   404    404     404       404      404     404  404  404   404     404
+uninvolved case officer     404    404     404       404      404     404  404  404   404     404
+uninvolved supervisor       404    404     404       404      404     404  404  404   404     404
+uninvolved cceo             404    404     404       404      404     404  404  404   404     404
+uninvolved agency admin     403    403     403       403      403     403  403  403   403     403
+inspector                   403    403     403       403      403     403  403  403   403     403
+no credentials              401    401     401       401      401     401  401  401   401     401
 """
 
 # Notes and files: a key that may write adds them to every case its agency is involved in,
@@ -168,33 +168,33 @@ no credentials              401    401    401   401     401    401   401
 
 REFERRALS = """
 The referral to MOPH (POST /api/v1/referrals/{id}/{action}/).
-                           ref-accept ref-decline ref-complete ref-cancel
-lead key                      403         403         403          Y
-lead key restricted           403         403         403          Y
-lead key read-only            403         403         403         403
-referred key                   Y           Y           Y          403
-referred key accepted          Y           Y           Y          403
-uninvolved key                404         404         404         404
-revoked key                   401         401         401         401
-expired key                   401         401         401         401
-lead intake officer           403         403         403          Y
-lead case officer assigned    403         403         403          Y
-lead case officer             403         403         403         403
-lead supervisor               403         403         403          Y
-lead cceo                     403         403         403          Y
-lead agency admin             403         403         403         403
-referred intake officer        Y           Y           Y          403
-referred case officer          Y           Y           Y          403
-referred supervisor            Y           Y           Y          403
-referred cceo                  Y           Y           Y          403
-referred agency admin         403         403         403         403
-uninvolved intake officer     404         404         404         404
-uninvolved case officer       404         404         404         404
-uninvolved supervisor         404         404         404         404
-uninvolved cceo               404         404         404         404
-uninvolved agency admin       403         403         403         403
-inspector                     403         403         403         403
-no credentials                401         401         401         401
+                           ref-accept ref-decline ref-complete ref-cancel ref-pass_office
+lead key                      403         403         403          Y         403
+lead key restricted           403         403         403          Y         403
+lead key read-only            403         403         403         403         403
+referred key                   Y           Y           Y          403           Y
+referred key accepted          Y           Y           Y          403           Y
+uninvolved key                404         404         404         404         404
+revoked key                   401         401         401         401         401
+expired key                   401         401         401         401         401
+lead intake officer           403         403         403          Y         403
+lead case officer assigned    403         403         403          Y         403
+lead case officer             403         403         403         403         403
+lead supervisor               403         403         403          Y         403
+lead cceo                     403         403         403          Y         403
+lead agency admin             403         403         403         403         403
+referred intake officer        Y           Y           Y          403           Y
+referred case officer          Y           Y           Y          403         403
+referred supervisor            Y           Y           Y          403           Y
+referred cceo                  Y           Y           Y          403           Y
+referred agency admin         403         403         403         403         403
+uninvolved intake officer     404         404         404         404         404
+uninvolved case officer       404         404         404         404         404
+uninvolved supervisor         404         404         404         404         404
+uninvolved cceo               404         404         404         404         404
+uninvolved agency admin       403         403         403         403         403
+inspector                     403         403         403         403         403
+no credentials                401         401         401         401         401
 """
 
 RESTRICTED_CASE = """
@@ -436,6 +436,9 @@ COLUMNS = {
         case_action("classify", lambda s: {"category": s.case.category.code, "priority": "urgent"})
     ),
     "transfer": Column(case_action("transfer", lambda s: {**REASON, "to_agency": ELSEWHERE})),
+    "office": Column(
+        case_action("pass_office", lambda s: {**REASON, "office": office(s.kind.lead, "50").pk})
+    ),
     "assign": Column(case_action("assign", officer)),
     "take": Column(case_action("take")),
     "ask": Column(case_action("request_information", lambda s: {"text": "ขอสลิปเงินเดือน"})),
@@ -474,6 +477,10 @@ COLUMNS = {
     "ref-cancel": Column(
         referral_action("cancel", lambda s: {**REASON}), referral=ReferralStatus.PENDING
     ),
+    "ref-pass_office": Column(
+        referral_action("pass_office", lambda s: {**REASON, "office": office(REFERRED, "50").pk}),
+        referral=ReferralStatus.PENDING,
+    ),
 }
 CASE_COLUMNS = {
     "accept": "accept",
@@ -481,6 +488,7 @@ CASE_COLUMNS = {
     "duplicate": "mark_duplicate",
     "classify": "classify",
     "transfer": "transfer",
+    "office": "pass_office",
     "assign": "assign",
     "take": "take",
     "ask": "request_information",

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from agencies.models import Agency, Inspector, Membership, Office, Role
+from agencies.offices import office_for
 from referrals.models import ReplyKind, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +60,9 @@ def test_creates_every_role_of_every_agency_plus_inspector_and_admin():
     assert admin.is_superuser and admin.is_staff and admin.check_password("demo1234")
     assert not User.objects.get(username="moj-supervisor").is_staff
     assert "demo1234" in output
-    # Each agency has an office in each province, named the way that agency names them.
-    assert Office.objects.count() == 8 * 77
+    # Each agency has an office in each province, named the way that agency names them,
+    # but for the three southern border provinces that MOJ serves from Songkhla.
+    assert Office.objects.count() == 8 * 77 - 3
     chiang_mai = Office.objects.get(agency__code="MOL", province__code="50")
     assert chiang_mai.name_th == "สำนักงานแรงงานจังหวัดเชียงใหม่"
     assert chiang_mai.name_en == "Chiang Mai Provincial Labour Office"
@@ -100,3 +102,22 @@ def test_an_administrators_change_to_a_demo_reply_is_kept(settings):
 
     assert ReplyTemplate.objects.count() == count
     assert ReplyTemplate.objects.get(pk=reply.pk).body == "ข้อความที่แก้แล้ว"
+
+
+def test_a_regional_office_and_members_of_offices_work_their_offices_cases():
+    output = seed(demo=True)
+
+    songkhla = Office.objects.get(agency__code="MOJ", province__code="90")
+    assert set(songkhla.serves.values_list("code", flat=True)) == {"94", "95", "96"}
+    assert office_for(Agency.objects.get(code="MOJ"), "95") == songkhla
+    for username, code, province in [
+        ("mol-bkk-intake", "MOL", "10"),
+        ("mol-cnx-supervisor", "MOL", "50"),
+        ("moph-bkk-supervisor", "MOPH", "10"),
+        ("moj-south-intake", "MOJ", "90"),
+    ]:
+        membership = Membership.objects.get(user__username=username)
+        assert (membership.agency.code, membership.office.province_id) == (code, province)
+        assert username in output
+    assert Membership.objects.get(user__username="mol-intake").office is None  # central
+    assert snapshot() == (seed(demo=True) and snapshot())

@@ -13,7 +13,7 @@ from django.utils import translation
 from agencies.models import Role
 from agencies.permissions import CitizenAccess
 from referrals import services
-from referrals.errors import TransitionNotAllowed
+from referrals.errors import NotPermitted, TransitionNotAllowed
 from referrals.models import (
     Case,
     CaseEvent,
@@ -165,15 +165,22 @@ def test_a_referral_action_succeeds_exactly_when_the_table_allows_it(status, act
     events = CaseEvent.objects.filter(case=referral.case).count()
     sources, target = REFERRAL_TRANSITIONS[action]
 
+    # An agency that declined, or whose referral was cancelled, has no part left in the
+    # case (PDPA sections 22, 37): it may not act on it at all, whatever the status.
+    part_ended = status in (ReferralStatus.DECLINED, ReferralStatus.CANCELLED)
     if status in sources:
         REFERRAL_ACTIONS[action](referral, lead, helper)
         assert fresh(referral).status == target
         assert fresh(referral).version == referral.version + 1
+    elif part_ended and action != "cancel":
+        with pytest.raises(NotPermitted):
+            REFERRAL_ACTIONS[action](referral, lead, helper)
     else:
         with translation.override("en"), pytest.raises(TransitionNotAllowed) as refusal:
             REFERRAL_ACTIONS[action](referral, lead, helper)
         with translation.override("en"):
             assert str(ReferralStatus(status).label) in str(refusal.value.message)
+    if status not in sources:
         assert fresh(referral).status == status
         assert fresh(referral).version == referral.version
         assert CaseEvent.objects.filter(case=referral.case).count() == events

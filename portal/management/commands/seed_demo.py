@@ -36,6 +36,26 @@ ROLE_SLUGS = {
 FIRST_NAMES = ["สมชาย", "สุดารัตน์", "วิชัย", "อรุณี", "ประเสริฐ", "กนกวรรณ", "ธนากร", "มาลัย"]
 LAST_NAMES = ["ใจดี", "ศรีสุข", "บุญมา", "ทองคำ", "แก้วมณี"]
 
+# A regional office: the demo's Ministry of Justice handles the three southern border
+# provinces (Pattani, Yala, Narathiwat) from its office in Songkhla.
+REGIONAL_OFFICES = {
+    "MOJ": {
+        "seat": "90",
+        "serves": ["94", "95", "96"],
+        "name_th": "สำนักงานยุติธรรมจังหวัดสงขลา (ศูนย์ประสานงานชายแดนภาคใต้)",
+        "name_en": "Songkhla Justice Office (southern border coordination)",
+    }
+}
+# Demo staff who work for one office rather than the agency as a whole:
+# (agency, office's province, username part) -> roles.
+OFFICE_STAFF = {
+    ("MOL", "10", "bkk"): (Role.INTAKE_OFFICER, Role.SUPERVISOR),
+    ("MOL", "50", "cnx"): (Role.INTAKE_OFFICER, Role.SUPERVISOR),
+    ("MOPH", "10", "bkk"): (Role.INTAKE_OFFICER, Role.SUPERVISOR),
+    ("MOPH", "50", "cnx"): (Role.INTAKE_OFFICER, Role.SUPERVISOR),
+    ("MOJ", "90", "south"): (Role.INTAKE_OFFICER, Role.SUPERVISOR),
+}
+
 # How each agency names its provincial office: (Thai prefix, English suffix).
 OFFICE_NAMES = {
     "MOJ": ("สำนักงานยุติธรรม", "Provincial Justice Office"),
@@ -155,13 +175,20 @@ class Command(BaseCommand):
         provinces = list(Province.objects.all())
         for agency in agencies:
             prefix, suffix = OFFICE_NAMES.get(agency.code, (agency.name_th, "Provincial Office"))
+            regional = REGIONAL_OFFICES.get(agency.code)
             for province in provinces:
+                if regional and province.code in regional["serves"]:
+                    continue  # the regional office handles it
                 name_th, name_en = self._office_name(agency.code, prefix, suffix, province)
-                Office.objects.get_or_create(
+                if regional and province.code == regional["seat"]:
+                    name_th, name_en = regional["name_th"], regional["name_en"]
+                office, _created = Office.objects.get_or_create(
                     agency=agency,
                     province=province,
                     defaults={"name_th": name_th, "name_en": name_en},
                 )
+                if regional and province.code == regional["seat"]:
+                    office.serves.set(regional["serves"])
         return Office.objects.count()
 
     @staticmethod
@@ -186,6 +213,23 @@ class Command(BaseCommand):
                 serial += 1
                 Membership.objects.get_or_create(user=user, agency=agency, role=role)
                 accounts.setdefault(agency.code, []).append(username)
+        by_code = {agency.code: agency for agency in agencies}
+        for (code, province, place), roles in OFFICE_STAFF.items():
+            if code not in by_code:
+                continue
+            office = Office.objects.get(agency=by_code[code], province_id=province)
+            for role in roles:
+                username = f"{code.lower()}-{place}-{ROLE_SLUGS[role]}"
+                user = self._user(
+                    username,
+                    first_name=FIRST_NAMES[serial % len(FIRST_NAMES)],
+                    last_name=LAST_NAMES[serial % len(LAST_NAMES)],
+                )
+                serial += 1
+                Membership.objects.get_or_create(
+                    user=user, agency=by_code[code], role=role, defaults={"office": office}
+                )
+                accounts[code].append(f"{username} ({office.name_th})")
         return accounts
 
     def _inspector_and_admin(self) -> None:
