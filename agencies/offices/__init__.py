@@ -6,8 +6,12 @@ to the agency's central office, which is no office at all (``None``): its member
 for the agency as a whole.
 """
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 
+from agencies import permissions
+from agencies.collation import in_name_order
 from agencies.models import Agency, Office, Province
 
 
@@ -45,3 +49,41 @@ def routing_table() -> dict[tuple[int, str], int]:
     ):
         table.setdefault((agency_id, province_id), office_id)
     return table
+
+
+def offices_kept_by(user) -> list[tuple[Agency, list[Office]]]:
+    """The offices of each agency ``user`` administers, with the provinces each also
+    serves, by province name."""
+    agencies = Agency.objects.filter(pk__in=permissions.administered_agency_ids(user))
+    served = Prefetch("serves", queryset=in_name_order(Province.objects.all()))
+    return [
+        (
+            agency,
+            list(
+                in_name_order(Office.objects.filter(agency=agency))
+                .select_related("province")
+                .prefetch_related(served)
+            ),
+        )
+        for agency in agencies
+    ]
+
+
+def office_kept_by(user, pk: int) -> Office | None:
+    """The office ``pk`` if ``user`` administers its agency; None otherwise."""
+    return (
+        Office.objects.filter(pk=pk, agency__in=permissions.administered_agency_ids(user))
+        .select_related("agency", "province")
+        .first()
+    )
+
+
+@transaction.atomic
+def update_office(form, by) -> Office:
+    """Save an office from its valid form: its contacts, whether it works, and the provinces
+    it also serves, from then on the routing of new cases and referrals (``office_for``).
+    ``by`` must administer its agency."""
+    office = form.instance
+    if not permissions.administers(by, office.agency_id):
+        raise PermissionDenied
+    return form.save()
