@@ -45,6 +45,10 @@ agencies holds that permission; everything else follows from their role there:
   activities, update the activities it is responsible for, and report the values of the
   indicators it is responsible for; the system administrator edits all of it in the admin.
 
+Who must sign in with a second step (two-factor sign-in), and whether a session has, is
+decided beside this module in ``agencies.two_factor``; ``portal.middleware`` asks it before
+the staff pages, dashboards, plan, admin and API.
+
 This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
 ``is_restricted``), so that it stays below the referrals app.
 """
