@@ -64,6 +64,10 @@ alone: ``user.has_perm("referrals.view_case", case)`` asks ``can`` (through
 ``agencies.backends.CasePermissionBackend``), and guardian's own backend, which would
 answer from the rows alone, is not installed.
 
+Who must sign in with a second step (two-factor sign-in), and whether a session has, is
+decided beside this module in ``agencies.two_factor``; ``portal.middleware`` asks it before
+the staff pages, dashboards, plan, admin and API.
+
 This module knows cases only by their fields (``lead_agency_id``, ``assigned_to_id``,
 ``is_restricted``) and referrals by theirs (``to_agency_id``, ``status``,
 ``closed_at``), so that it stays below the referrals app.

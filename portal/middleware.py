@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django_htmx.http import HttpResponseClientRedirect
 
+from agencies import two_factor
 from api.shapes import error_response
 from open311 import formats as open311_formats
+from portal.two_factor import step_url
 from referrals.services.attachments import MAX_FILES_PER_SUBMISSION
 
 
@@ -197,6 +199,47 @@ class StaffSessionMiddleware:
         else:
             return ""
         return path if url_has_allowed_host_and_scheme(path, allowed_hosts=None) else ""
+
+
+class TwoFactorMiddleware:
+    """The staff pages, dashboards, action plan and admin open only to a session that has
+    passed two-factor sign-in, for a person who must use it or turned it on
+    (``agencies.two_factor.next_step``): they are sent to set up an authenticator, or to
+    enter a code, and come back to the page afterwards. The JSON API answers such a
+    session 403 with the reason (a program cannot follow the pages); calls with an API key
+    carry no session and are not concerned.
+    """
+
+    GUARDED_PATHS = ("/staff/", "/dashboards/", "/plan/", "/admin/")
+    API_PATHS = ("/api/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith(self.GUARDED_PATHS + self.API_PATHS):
+            step = two_factor.step_for_session(request)
+            if step is not None:
+                return self._detour(request, step)
+        return self.get_response(request)
+
+    @staticmethod
+    def _detour(request, step):
+        if request.path_info.startswith(TwoFactorMiddleware.API_PATHS):
+            return machine_error(
+                request,
+                403,
+                _(
+                    "This session has not passed two-factor sign-in. Sign in on the portal "
+                    "with the code from your authenticator app, then try again."
+                ),
+            )
+        back = StaffSessionMiddleware._page_to_return_to(request)
+        page = step_url(step, back)
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(page)
+        return redirect(page)
 
 
 def start_staff_session(sender, request, user, **kwargs):

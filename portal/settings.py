@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "django_celery_beat",
     "agencies",
@@ -79,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether the session passed the second step (``request.user.is_verified()``).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -86,6 +91,7 @@ MIDDLEWARE = [
     # or the CSRF check reads the body, and before anything loads the session.
     "portal.middleware.RequestLimitsMiddleware",
     "portal.middleware.StaffSessionMiddleware",
+    "portal.middleware.TwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of every login.
     "axes.middleware.AxesMiddleware",
@@ -297,6 +303,23 @@ SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 3600
 # The portal has no other password-reset link, so Django's own limit is this one.
 MEMBER_INVITATION_DAYS = env.int("MEMBER_INVITATION_DAYS", default=7)
 PASSWORD_RESET_TIMEOUT = MEMBER_INVITATION_DAYS * 86400
+# Two-factor sign-in (an authenticator app's six-digit code, or a one-time recovery code):
+# required of anyone working in one of these roles ("superuser": the system administrator);
+# optional for everyone else. A comma-separated list of role codes.
+TWO_FACTOR_REQUIRED_ROLES = env.list(
+    "TWO_FACTOR_REQUIRED_ROLES", default=["supervisor", "cceo", "agency_admin", "superuser"]
+)
+# Wrong codes for one account (the second step's lock-out): past this many in the window,
+# no code is checked for that account until it ends.
+TWO_FACTOR_FAILURES = env.str("TWO_FACTOR_FAILURES", default="5/15m")
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Referral portal")
+# django-otp's own growing wait after a wrong code is left off: the limit above counts the
+# account's wrong codes in the shared cache and says how long to wait.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# The admin lists and removes people's authenticators without showing their secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # django-guardian: no anonymous user row; object permissions only where granted.
 ANONYMOUS_USER_NAME = None

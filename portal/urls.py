@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import views
+from portal import two_factor, views
 from portal.dashboards.views.stats import public_stats
 
 admin.site.site_header = admin.site.site_title = _("Referral portal administration")
@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include((two_factor.urlpatterns, "two_factor"))),
     path("staff/api-keys/", include("api.page_urls")),
     path("staff/replies/", include("referrals.replies.urls")),
     path("staff/members/", include("agencies.members.urls")),

@@ -13,6 +13,7 @@ from agencies import permissions
 from agencies.selectors import memberships_of
 from portal.health import run_checks
 from portal.middleware import for_machines, machine_error
+from portal.two_factor import after_password
 from referrals import identity, throttle
 from referrals.selectors import category_groups
 
@@ -52,8 +53,10 @@ def healthz(request):
 
 
 class SignInView(auth_views.LoginView):
-    """Django's sign-in (the admin's too), behind two limits besides django-axes' lock-out
-    of one account from one address (AXES_FAILURE_LIMIT wrong passwords):
+    """Django's sign-in (the admin's too), going on to two-factor sign-in's code step for
+    those who have one (``portal.two_factor``). The password step is behind two limits
+    besides django-axes' lock-out of one account from one address (AXES_FAILURE_LIMIT
+    wrong passwords):
 
     - one address may fail LOGIN_FAILURES_PER_ADDRESS times across all accounts, so that
       guessing many accounts from one place stops too. Colleagues behind the same address
@@ -76,6 +79,10 @@ class SignInView(auth_views.LoginView):
         if permissions.dashboard_scope(user) is not None:
             return reverse("dashboards:overview")
         return super().get_default_redirect_url()
+
+    def get_success_url(self):
+        """On to the second step (``portal.two_factor``) for those who have one to take."""
+        return after_password(self.request, super().get_success_url())
 
     DEVICE_SALT = "portal.sign-in.known-device"
     DEVICE_DAYS = 90

@@ -19,6 +19,20 @@ def dashboards_count_afresh(settings):
 
 
 @pytest.fixture(autouse=True)
+def two_factor_optional(settings):
+    """No role requires two-factor sign-in in tests, but those of two-factor sign-in itself
+    (``two_factor_required``): the others sign in with a password, as before."""
+    settings.TWO_FACTOR_REQUIRED_ROLES = []
+
+
+@pytest.fixture
+def two_factor_required(settings):
+    """The production default: supervisors, CCEOs, agency administrators and the system
+    administrator must sign in with a second step."""
+    settings.TWO_FACTOR_REQUIRED_ROLES = ["supervisor", "cceo", "agency_admin", "superuser"]
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox(settings):
     """Text messages go to ``referrals.sms.outbox`` in tests, as emails to Django's
     ``mail.outbox``; the list starts empty for each test and is given to those that ask."""
@@ -81,6 +95,18 @@ def pytest_collection_modifyitems(items):
         return bool(flagged or "transactional_db" in fixtures or "live_server" in fixtures)
 
     items.sort(key=transactional)
+
+
+@pytest.fixture
+def own_cache(settings, tmp_path):
+    """A cache of this test's own, so that counters (limits, lock-outs) start at nothing."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    return settings.CACHES["default"]
 
 
 @pytest.fixture

@@ -81,9 +81,10 @@ def test_an_older_hash_still_signs_in_and_is_rewritten_at_the_portals_cost(clien
 
 
 def test_signing_in_costs_a_fixed_few_queries(client, django_assert_max_num_queries):
-    """Besides the hash, sign-in is the user, the session and django-axes' records."""
+    """Besides the hash, sign-in is the user, the session, django-axes' records and
+    whether the user has an authenticator (two-factor sign-in's next step)."""
     membership = MembershipFactory()
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.post(
             "/accounts/login/", {"username": membership.user.username, "password": PASSWORD}
         )
