@@ -200,36 +200,33 @@ class Command(BaseCommand):
         return f"{prefix}กรุงเทพมหานคร", f"Bangkok {suffix.removeprefix('Provincial ')}"
 
     def _staff(self, agencies) -> dict[str, list[str]]:
+        """Every role of every agency for the agency as a whole (moj-intake ...), and the
+        office staff of OFFICE_STAFF (mol-bkk-intake ...); the usernames by agency."""
         accounts: dict[str, list[str]] = {}
-        serial = 0
-        for agency in agencies:
-            for role, slug in ROLE_SLUGS.items():
-                username = f"{agency.code.lower()}-{slug}"
-                user = self._user(
-                    username,
-                    first_name=FIRST_NAMES[serial % len(FIRST_NAMES)],
-                    last_name=LAST_NAMES[serial % len(LAST_NAMES)],
-                )
-                serial += 1
-                Membership.objects.get_or_create(user=user, agency=agency, role=role)
-                accounts.setdefault(agency.code, []).append(username)
+        people = [
+            (agency, f"{agency.code.lower()}-{slug}", role, None)
+            for agency in agencies
+            for role, slug in ROLE_SLUGS.items()
+        ]
         by_code = {agency.code: agency for agency in agencies}
         for (code, province, place), roles in OFFICE_STAFF.items():
-            if code not in by_code:
-                continue
-            office = Office.objects.get(agency=by_code[code], province_id=province)
-            for role in roles:
-                username = f"{code.lower()}-{place}-{ROLE_SLUGS[role]}"
-                user = self._user(
-                    username,
-                    first_name=FIRST_NAMES[serial % len(FIRST_NAMES)],
-                    last_name=LAST_NAMES[serial % len(LAST_NAMES)],
-                )
-                serial += 1
-                Membership.objects.get_or_create(
-                    user=user, agency=by_code[code], role=role, defaults={"office": office}
-                )
-                accounts[code].append(f"{username} ({office.name_th})")
+            if code in by_code:
+                office = Office.objects.get(agency=by_code[code], province_id=province)
+                people += [
+                    (by_code[code], f"{code.lower()}-{place}-{ROLE_SLUGS[role]}", role, office)
+                    for role in roles
+                ]
+        for serial, (agency, username, role, office) in enumerate(people):
+            user = self._user(
+                username,
+                first_name=FIRST_NAMES[serial % len(FIRST_NAMES)],
+                last_name=LAST_NAMES[serial % len(LAST_NAMES)],
+            )
+            Membership.objects.get_or_create(
+                user=user, agency=agency, role=role, defaults={"office": office}
+            )
+            listed = f"{username} ({office.name_th})" if office else username
+            accounts.setdefault(agency.code, []).append(listed)
         return accounts
 
     def _inspector_and_admin(self) -> None:
