@@ -18,7 +18,14 @@ agencies holds that permission; everything else follows from their role there:
   cases assigned to them (triage and transfer stay with intake and supervisors); its
   supervisors and CCEOs also assign, override a resolution, reopen and restrict; anyone
   of it who handles cases may take one that nobody works yet ("assign to me");
-- the receiving agency's staff answer and complete a referral to it;
+- the receiving agency's staff accept and complete a referral to it; declining it, and
+  transferring a case, are decided by the agency's supervisors and CCEOs
+  (``approver_roles``): its other officers propose them (an intake officer a transfer,
+  anyone who handles the referral a decline), and the approvers decide the proposal
+  (``may_approve``), which then takes effect in the approver's name; the proposer may
+  withdraw it while it waits;
+- a transfer is offered: the receiving agency sees the case from then on, and its intake
+  officers, supervisors and CCEOs accept the lead or return it with a reason;
 - an agency's own system, calling the API with one of the agency's keys (a
   ``SystemCaller``, never a person), sees what the agency is involved in, restricted cases
   only when the key is granted them; a key that may write takes the coordinators' work
@@ -86,6 +93,13 @@ class Action(StrEnum):
     RESTRICT = "restrict"
     DECIDE_ERASURE = "decide_erasure"
     REISSUE_SECRET = "reissue_secret"  # noqa: S105 (an action, not a password)
+    # Approvals: what leaves an officer's desk with a supervisor's approval.
+    DECLINE_REFERRAL = "decline_referral"
+    PROPOSE_DECLINE = "propose_decline"
+    PROPOSE_TRANSFER = "propose_transfer"
+    DECIDE_PROPOSAL = "decide_proposal"
+    WITHDRAW_PROPOSAL = "withdraw_proposal"
+    ANSWER_TRANSFER = "answer_transfer"
     # The citizen's own actions on their case.
     TRACK = "track"
     ADD_INFORMATION = "add_information"
@@ -472,7 +486,9 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action in READ_ACTIONS or action == Action.NOTE:
         return True
     lead = profile.roles_in(case.lead_agency_id)
-    if action in (Action.TRIAGE, Action.TRANSFER, Action.REISSUE_SECRET):
+    if action in APPROVAL_ACTIONS:
+        return _approval_may(profile, action, case, referral)
+    if action in (Action.TRIAGE, Action.REISSUE_SECRET):
         return bool(lead & COORDINATORS)
     if action in LEAD_WORK:
         assigned = Role.CASE_OFFICER in lead and case.assigned_to_id == profile.user_id
@@ -484,6 +500,68 @@ def can(user, action: Action, case, referral=None) -> bool:
     if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
         return referral is not None and bool(profile.roles_in(referral.to_agency_id) & HANDLERS)
     return False
+
+
+APPROVAL_ACTIONS = frozenset(
+    {
+        Action.TRANSFER,
+        Action.DECLINE_REFERRAL,
+        Action.PROPOSE_TRANSFER,
+        Action.PROPOSE_DECLINE,
+        Action.DECIDE_PROPOSAL,
+        Action.WITHDRAW_PROPOSAL,
+        Action.ANSWER_TRANSFER,
+    }
+)
+
+
+def approver_roles(agency_id: int) -> frozenset:
+    """Who approves what an officer of the agency proposes (a decline, a transfer), and
+    declines or transfers at once in their own name: its supervisors and its CCEO.
+    (When members belong to offices, "its supervisors" becomes those of the office.)"""
+    return MANAGERS
+
+
+def approves(user, agency_id: int) -> bool:
+    """Whether ``user`` decides the agency's declines and transfers (``approver_roles``)."""
+    if isinstance(user, SystemCaller | CitizenAccess):
+        return False
+    return bool(staff_profile(user).roles_in(agency_id) & approver_roles(agency_id))
+
+
+def may_approve(user, proposal) -> bool:
+    """Approve or reject ``proposal``: an approver of the agency whose decision it is."""
+    return approves(user, proposal.agency_id)
+
+
+def approval_agency_ids(user) -> set[int]:
+    """The agencies whose pending proposals ``user`` decides (their approvals tab)."""
+    profile = staff_profile(user)
+    return {agency for agency in profile.roles if approves(user, agency)}
+
+
+def _approval_may(profile: StaffProfile, action: Action, case, about) -> bool:
+    """Declines and transfers, decided by the approvers and proposed by the others;
+    ``about``: the referral (a decline), the proposal or the transfer offered."""
+    if action == Action.DECIDE_PROPOSAL:
+        return about is not None and bool(
+            profile.roles_in(about.agency_id) & approver_roles(about.agency_id)
+        )
+    if action == Action.WITHDRAW_PROPOSAL:
+        return about is not None and about.proposed_by_id == profile.user_id
+    if action == Action.ANSWER_TRANSFER:
+        return about is not None and bool(profile.roles_in(about.to_agency_id) & COORDINATORS)
+    if action in (Action.TRANSFER, Action.PROPOSE_TRANSFER):
+        agency, proposers = case.lead_agency_id, COORDINATORS
+    elif about is None:
+        return False
+    else:
+        agency, proposers = about.to_agency_id, HANDLERS
+    roles = profile.roles_in(agency)
+    decides = bool(roles & approver_roles(agency))
+    if action in (Action.TRANSFER, Action.DECLINE_REFERRAL):
+        return decides
+    return not decides and bool(roles & proposers)
 
 
 def public_cases(queryset: QuerySet) -> QuerySet:
@@ -512,7 +590,12 @@ def _system_may(caller: SystemCaller, action: Action, case, referral) -> bool:
         return True
     if action in (Action.TRIAGE, Action.TRANSFER) or action in LEAD_WORK:
         return case.lead_agency_id == caller.agency_id
-    if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
+    if action in (
+        Action.ANSWER_REFERRAL,
+        Action.COMPLETE_REFERRAL,
+        Action.DECLINE_REFERRAL,
+        Action.ANSWER_TRANSFER,
+    ):
         return referral is not None and referral.to_agency_id == caller.agency_id
     return False
 

@@ -2,6 +2,7 @@ from django.utils.functional import SimpleLazyObject
 
 from agencies.permissions import (
     administered_agency_ids,
+    approval_agency_ids,
     dashboard_scope,
     is_inspector,
     is_staff_member,
@@ -11,8 +12,9 @@ from referrals.models import Notification
 
 def notifications(request):
     """The unread count of the bell, whether the user works cases (the queue in the
-    header), reads dashboards, and keeps their agency's API keys and ready-made replies,
-    each read only when a page shows it."""
+    header), reads dashboards, approves declines and transfers (the approvals tab), and
+    keeps their agency's API keys and ready-made replies, each read only when a page shows
+    it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -24,6 +26,7 @@ def notifications(request):
         "reads_dashboards": SimpleLazyObject(lambda: dashboard_scope(user) is not None),
         "manages_api_keys": administers,
         "manages_replies": administers,
+        "approves": SimpleLazyObject(lambda: bool(approval_agency_ids(user))),
         "unread_notifications": SimpleLazyObject(
             lambda: Notification.objects.filter(
                 user=user, channel=Notification.Channel.IN_PORTAL, read_at__isnull=True

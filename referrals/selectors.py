@@ -32,9 +32,14 @@ from referrals.models import (
     ErasureRequest,
     EventKind,
     PossibleDuplicate,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
     Rating,
     Referral,
     ReferralStatus,
+    Transfer,
+    TransferStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -140,6 +145,7 @@ def help_categories() -> QuerySet[Category]:
 
 class Tab:
     NEW = "new"
+    TRANSFERS = "transfers"
     MINE = "mine"
     REFERRALS = "referrals"
     WAITING = "waiting"
@@ -147,7 +153,7 @@ class Tab:
     ALL = "all"
 
 
-TABS = [Tab.NEW, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.OVERDUE, Tab.ALL]
+TABS = [Tab.NEW, Tab.TRANSFERS, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.OVERDUE, Tab.ALL]
 SORTS = {
     "newest": ["-created_at", "-id"],
     "oldest": ["created_at", "id"],
@@ -183,6 +189,10 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     order = SORTS.get(sort, SORTS["newest"])
     if tab == Tab.NEW:
         cases = cases.filter(lead_agency=agency, status=CaseStatus.NEW)
+    elif tab == Tab.TRANSFERS:
+        # The leads offered to the agency and not yet accepted or returned (at most one
+        # offer per case: a join, read from the offers' own index).
+        cases = cases.filter(transfers__to_agency=agency, transfers__status=TransferStatus.OFFERED)
     elif tab == Tab.MINE:
         cases = cases.filter(assigned_to=user, status__in=OPEN_CASE_STATUSES)
     elif tab == Tab.REFERRALS:
@@ -279,6 +289,13 @@ def available_actions(user, case: Case) -> set[str]:
         names.discard("reopen")
     if not takeable(case):
         names.discard("take")
+    if names & {"transfer", "propose_transfer"} and (
+        Transfer.objects.filter(case=case, status=TransferStatus.OFFERED).exists()
+        or Proposal.objects.filter(
+            case=case, kind=ProposalKind.TRANSFER, status=ProposalStatus.PENDING
+        ).exists()
+    ):
+        names -= {"transfer", "propose_transfer"}  # one at a time
     return names
 
 
@@ -300,7 +317,53 @@ def reopenable(case: Case) -> bool:
 
 
 def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:
-    return actions.possible(user, case, referral)
+    names = actions.possible(user, case, referral)
+    if (
+        "propose_decline" in names
+        and referral.proposals.filter(status=ProposalStatus.PENDING).exists()
+    ):
+        names.discard("propose_decline")  # proposed already: it awaits the decision
+    return names
+
+
+def available_transfer_actions(user, case: Case) -> tuple[Transfer | None, set[str]]:
+    """The transfer of the case waiting for an answer, and what ``user`` may do with it."""
+    transfer = (
+        Transfer.objects.filter(case=case, status=TransferStatus.OFFERED)
+        .select_related("to_agency", "from_agency", "offered_by")
+        .first()
+    )
+    if transfer is None:
+        return None, set()
+    return transfer, actions.possible(user, case, transfer)
+
+
+def pending_proposals(user, case: Case | None = None) -> QuerySet[Proposal]:
+    """The proposals waiting for approval that ``user`` may see: on ``case``, or (without
+    it) those of the agencies whose declines and transfers they decide, the soonest due
+    first: their approvals tab."""
+    proposals = Proposal.objects.filter(status=ProposalStatus.PENDING)
+    if case is not None:
+        proposals = proposals.filter(case=case)
+    else:
+        proposals = permissions.visible_cases(
+            user,
+            proposals.filter(agency_id__in=permissions.approval_agency_ids(user)),
+            through="case",
+        )
+    return proposals.select_related(
+        "case",
+        "case__category",
+        "case__province",
+        "referral",
+        "agency",
+        "to_agency",
+        "proposed_by",
+    ).order_by("due_at", "id")
+
+
+def proposal_actions(user, proposal: Proposal) -> set[str]:
+    return actions.possible(user, proposal.case, proposal)
 
 
 def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]]:
