@@ -136,10 +136,10 @@ def accept_transfer(transfer: Transfer, by, expected_version: int | None = None)
     actions.take(by, "accept", case, transfer)
     case.status = next_status(CASE_TRANSITIONS, "take_lead", case.status, case.get_status_display())
     to_agency, former = transfer.to_agency, case.lead_agency
+    told = case_handlers(case)  # the former lead's, before the case changes hands
     cancel_open_referrals(case, by, _("This agency now leads the case."), to_agency=to_agency)
     case.lead_agency = to_agency
     case.lead_office = to_agency.offices.filter(province=case.province, is_active=True).first()
-    told = case_handlers(case)  # the former lead's, before the case changes hands
     case.assigned_to = None
     deadlines.restart(case, DeadlineKind.ACKNOWLEDGE)  # the new lead's own time to triage
     save_case(case, "status", "lead_agency", "lead_office", "assigned_to")
