@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -262,8 +262,11 @@ def case_for(user, reference: str, action: Action = Action.VIEW) -> Case | None:
 
 def case_page(case: Case) -> dict:
     """The timeline, referrals, files and deadlines of a case, each in one query."""
+    pending = Proposal.objects.filter(referral=OuterRef("pk"), status=ProposalStatus.PENDING)
     referrals = list(
-        case.referrals.select_related("to_agency", "to_office", "from_agency", "answered_by")
+        case.referrals.select_related(
+            "to_agency", "to_office", "from_agency", "answered_by"
+        ).annotate(decline_proposed=Exists(pending))
     )
     events = list(
         CaseEvent.objects.filter(case=case).select_related(
@@ -289,14 +292,18 @@ def available_actions(user, case: Case) -> set[str]:
         names.discard("reopen")
     if not takeable(case):
         names.discard("take")
-    if names & {"transfer", "propose_transfer"} and (
-        Transfer.objects.filter(case=case, status=TransferStatus.OFFERED).exists()
-        or Proposal.objects.filter(
-            case=case, kind=ProposalKind.TRANSFER, status=ProposalStatus.PENDING
-        ).exists()
-    ):
+    if names & {"transfer", "propose_transfer"} and _transfer_under_way(case):
         names -= {"transfer", "propose_transfer"}  # one at a time
     return names
+
+
+def _transfer_under_way(case: Case) -> bool:
+    """A transfer of the case offered, or proposed and awaiting approval (one query)."""
+    offered = Transfer.objects.filter(case=OuterRef("pk"), status=TransferStatus.OFFERED)
+    proposed = Proposal.objects.filter(
+        case=OuterRef("pk"), kind=ProposalKind.TRANSFER, status=ProposalStatus.PENDING
+    )
+    return Case.objects.filter(Exists(offered) | Exists(proposed), pk=case.pk).exists()
 
 
 def takeable(case: Case) -> bool:
@@ -318,12 +325,18 @@ def reopenable(case: Case) -> bool:
 
 def available_referral_actions(user, case: Case, referral: Referral) -> set[str]:
     names = actions.possible(user, case, referral)
-    if (
-        "propose_decline" in names
-        and referral.proposals.filter(status=ProposalStatus.PENDING).exists()
-    ):
+    if "propose_decline" in names and decline_proposed(referral):
         names.discard("propose_decline")  # proposed already: it awaits the decision
     return names
+
+
+def decline_proposed(referral: Referral) -> bool:
+    """Whether a decline of the referral awaits approval (read with the case page's
+    referrals, ``case_page``, when it lists them)."""
+    known = getattr(referral, "decline_proposed", None)
+    if known is not None:
+        return known
+    return referral.proposals.filter(status=ProposalStatus.PENDING).exists()
 
 
 def available_transfer_actions(user, case: Case) -> tuple[Transfer | None, set[str]]:
@@ -339,12 +352,13 @@ def available_transfer_actions(user, case: Case) -> tuple[Transfer | None, set[s
 
 
 def pending_proposals(user, case: Case | None = None) -> QuerySet[Proposal]:
-    """The proposals waiting for approval that ``user`` may see: on ``case``, or (without
-    it) those of the agencies whose declines and transfers they decide, the soonest due
-    first: their approvals tab."""
+    """The proposals waiting for approval that ``user`` may see: those of their agencies on
+    ``case``, or (without it) those of the agencies whose declines and transfers they
+    decide, the soonest due first: their approvals tab."""
     proposals = Proposal.objects.filter(status=ProposalStatus.PENDING)
     if case is not None:
-        proposals = proposals.filter(case=case)
+        # Between an agency's own officers and approvers: not shown to the other agencies.
+        proposals = proposals.filter(case=case, agency_id__in=permissions.working_agency_ids(user))
     else:
         proposals = permissions.visible_cases(
             user,

@@ -436,3 +436,15 @@ def test_an_officer_proposes_from_the_case_page_and_bad_input_changes_nothing(cl
     page = client.get(reverse("staff:case", args=[referral.case.reference]))
     assert "ไม่มีบริการนี้" in page.text
     assert "propose_decline" not in page.text, "proposed already: not offered again"
+
+
+def test_a_proposal_stays_within_its_agency_on_the_case_page(client):
+    referral = referral_in(ReferralStatus.PENDING, to="MOPH")
+    services.propose_decline(referral, staff("MOPH"), "ไม่มีบริการนี้ในจังหวัด")
+    url = reverse("staff:case", args=[referral.case.reference])
+
+    # (The timeline, shared by the agencies of the case, records that it was proposed.)
+    own = signed_in(client, staff("MOPH", Role.SUPERVISOR)).get(url)
+    assert 'id="proposals-heading"' in own.text
+    lead = signed_in(client, staff("MOL", Role.SUPERVISOR)).get(url)
+    assert 'id="proposals-heading"' not in lead.text

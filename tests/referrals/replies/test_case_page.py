@@ -185,7 +185,8 @@ def test_the_case_page_costs_the_same_for_two_replies_as_for_twelve(
 ):
     supervisor = staff("MOL", Role.SUPERVISOR)
     admin = staff("MOL", Role.AGENCY_ADMIN)
-    with django_assert_max_num_queries(40) as none:
+    # 42: with one query each, a transfer offered and the proposals awaiting approval.
+    with django_assert_max_num_queries(42) as none:
         page_of(client, supervisor, case)
     for kind in (ReplyKind.PUBLIC_NOTE, ReplyKind.OUTCOME):
         reply_template("MOL", kind, title=f"{kind}", by=admin)
