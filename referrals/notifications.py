@@ -72,6 +72,7 @@ STAFF_KINDS = {
     "transfer_offered": Kind(_("The lead of a case offered to my agency")),
     "transfer_update": Kind(_("A transfer of ours accepted or returned")),
     "approval_requested": Kind(_("A decline or transfer proposed for my approval")),
+    "approval_overdue": Kind(_("A proposed decline or transfer not decided in time (CCEO)")),
     "proposal_decided": Kind(_("A decision on a decline or transfer I proposed")),
     "information_received": Kind(_("The citizen added information")),
     "sla_reminder": Kind(_("A deadline is near")),

@@ -75,6 +75,8 @@ class Proposal(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("note on the decision"), blank=True)
+    # When the agency's CCEO was told that nobody decided it in time (once).
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -87,6 +89,12 @@ class Proposal(models.Model):
                 fields=["agency", "due_at"],
                 condition=models.Q(status="pending"),
                 name="proposal_pending_agency_due",
+            ),
+            # The sweep: the pending proposals past due and not yet escalated.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending", escalated_at__isnull=True),
+                name="proposal_to_escalate",
             ),
         ]
         constraints = [

@@ -24,7 +24,7 @@ from agencies.models import Role
 from agencies.permissions import DashboardScope
 from portal.dashboards import figures
 from portal.dashboards.filters import Selection
-from referrals import services
+from referrals import services, tasks
 from referrals.errors import CaseNotFound, NotPermitted, TransitionNotAllowed
 from referrals.models import (
     CaseEvent,
@@ -448,3 +448,23 @@ def test_a_proposal_stays_within_its_agency_on_the_case_page(client):
     assert 'id="proposals-heading"' in own.text
     lead = signed_in(client, staff("MOL", Role.SUPERVISOR)).get(url)
     assert 'id="proposals-heading"' not in lead.text
+
+
+def test_a_proposal_not_decided_in_time_is_escalated_to_the_cceo_once(clock):
+    referral = referral_in(ReferralStatus.PENDING, to="MOPH")
+    supervisor, cceo = staff("MOPH", Role.SUPERVISOR), staff("MOPH", Role.CCEO)
+    waiting = services.propose_decline(referral, staff("MOPH"), "ไม่มีบริการนี้")
+    decided = services.propose_decline(
+        referral_in(ReferralStatus.PENDING, to="MOPH"), staff("MOPH"), "ไม่มีบริการนี้"
+    )
+    services.reject_proposal(decided, supervisor, "มีบริการที่อำเภอ")
+
+    clock.now = at(2026, 3, 9, 12, 59)
+    assert tasks.escalate_overdue_approvals() == 0
+    clock.now = at(2026, 3, 9, 13)  # half a working day after 09:00
+    assert tasks.escalate_overdue_approvals() == 1
+    assert tasks.escalate_overdue_approvals() == 0
+
+    assert told("approval_overdue") == ids(cceo)
+    overdue = Notification.objects.get(kind="approval_overdue", channel=PORTAL)
+    assert overdue.case == waiting.case
