@@ -22,7 +22,7 @@ agencies holds that permission; everything else follows from their role there:
   transferring a case, are decided by the agency's supervisors and CCEOs
   (``approver_roles``): its other officers propose them (an intake officer a transfer,
   anyone who handles the referral a decline), and the approvers decide the proposal
-  (``may_approve``), which then takes effect in the approver's name; the proposer may
+  (``approves``), which then takes effect in the approver's name; the proposer may
   withdraw it while it waits;
 - a transfer is offered: the receiving agency sees the case from then on, and its intake
   officers, supervisors and CCEOs accept the lead or return it with a reason;
@@ -523,15 +523,13 @@ def approver_roles(agency_id: int) -> frozenset:
 
 
 def approves(user, agency_id: int) -> bool:
-    """Whether ``user`` decides the agency's declines and transfers (``approver_roles``)."""
-    if isinstance(user, SystemCaller | CitizenAccess):
-        return False
-    return bool(staff_profile(user).roles_in(agency_id) & approver_roles(agency_id))
+    """Whether ``user`` decides the agency's declines and transfers (``approver_roles``);
+    a proposal is decided by the approvers of its ``agency``."""
+    return _decides(staff_profile(user), agency_id)
 
 
-def may_approve(user, proposal) -> bool:
-    """Approve or reject ``proposal``: an approver of the agency whose decision it is."""
-    return approves(user, proposal.agency_id)
+def _decides(profile: StaffProfile, agency_id: int) -> bool:
+    return bool(profile.roles_in(agency_id) & approver_roles(agency_id))
 
 
 def approval_agency_ids(user) -> set[int]:
@@ -544,9 +542,7 @@ def _approval_may(profile: StaffProfile, action: Action, case, about) -> bool:
     """Declines and transfers, decided by the approvers and proposed by the others;
     ``about``: the referral (a decline), the proposal or the transfer offered."""
     if action == Action.DECIDE_PROPOSAL:
-        return about is not None and bool(
-            profile.roles_in(about.agency_id) & approver_roles(about.agency_id)
-        )
+        return about is not None and _decides(profile, about.agency_id)
     if action == Action.WITHDRAW_PROPOSAL:
         return about is not None and about.proposed_by_id == profile.user_id
     if action == Action.ANSWER_TRANSFER:
@@ -557,11 +553,10 @@ def _approval_may(profile: StaffProfile, action: Action, case, about) -> bool:
         return False
     else:
         agency, proposers = about.to_agency_id, HANDLERS
-    roles = profile.roles_in(agency)
-    decides = bool(roles & approver_roles(agency))
+    decides = _decides(profile, agency)
     if action in (Action.TRANSFER, Action.DECLINE_REFERRAL):
         return decides
-    return not decides and bool(roles & proposers)
+    return not decides and bool(profile.roles_in(agency) & proposers)
 
 
 def public_cases(queryset: QuerySet) -> QuerySet:
