@@ -18,7 +18,14 @@ agencies holds that permission; everything else follows from their role there:
   cases assigned to them (triage and transfer stay with intake and supervisors); its
   supervisors and CCEOs also assign, override a resolution, reopen and restrict; anyone
   of it who handles cases may take one that nobody works yet ("assign to me");
-- the receiving agency's staff answer and complete a referral to it;
+- the receiving agency's staff accept and complete a referral to it; declining it, and
+  transferring a case, are decided by the agency's supervisors and CCEOs
+  (``approver_roles``): its other officers propose them (an intake officer a transfer,
+  anyone who handles the referral a decline), and the approvers decide the proposal
+  (``approves``), which then takes effect in the approver's name; the proposer may
+  withdraw it while it waits;
+- a transfer is offered: the receiving agency sees the case from then on, and its intake
+  officers, supervisors and CCEOs accept the lead or return it with a reason;
 - an agency's own system, calling the API with one of the agency's keys (a
   ``SystemCaller``, never a person), sees what the agency is involved in, restricted cases
   only when the key is granted them; a key that may write takes the coordinators' work
@@ -119,6 +126,13 @@ class Action(StrEnum):
     RESTRICT = "restrict"
     DECIDE_ERASURE = "decide_erasure"
     REISSUE_SECRET = "reissue_secret"  # noqa: S105 (an action, not a password)
+    # Approvals: what leaves an officer's desk with a supervisor's approval.
+    DECLINE_REFERRAL = "decline_referral"
+    PROPOSE_DECLINE = "propose_decline"
+    PROPOSE_TRANSFER = "propose_transfer"
+    DECIDE_PROPOSAL = "decide_proposal"
+    WITHDRAW_PROPOSAL = "withdraw_proposal"
+    ANSWER_TRANSFER = "answer_transfer"
     # The citizen's own actions on their case.
     TRACK = "track"
     ADD_INFORMATION = "add_information"
@@ -513,14 +527,14 @@ def former_agency_ids(case) -> set[int]:
     return rows[VIEW_HISTORY] - rows[VIEW_CASE]
 
 
-def agencies_with_a_part(case, referrals) -> set[int]:
+def agencies_with_a_part(case, referrals, offered=frozenset()) -> set[int]:
     """The agencies that may read the person's data of ``case`` (PDPA sections 22, 37): its
-    lead; an agency whose referral (of ``referrals``, all the case's) is pending or
-    accepted, or was completed within CASE_REOPEN_DAYS, while the case may still come back
-    to it. Not an agency that declined, whose referral was cancelled, or that handed the
-    lead on."""
+    lead; an agency offered the lead (``offered``) while it decides; an agency whose
+    referral (of ``referrals``, all the case's) is pending or accepted, or was completed
+    within CASE_REOPEN_DAYS, while the case may still come back to it. Not an agency that
+    declined, whose referral was cancelled, that handed the lead on, or that returned it."""
     recent = timezone.now() - timedelta(days=settings.CASE_REOPEN_DAYS)
-    part = {case.lead_agency_id}
+    part = {case.lead_agency_id, *offered}
     for referral in referrals:
         if referral.status in PART_REFERRAL_STATUSES or (
             referral.status == COMPLETED_REFERRAL
@@ -561,12 +575,13 @@ def grant_case_access(case, agency) -> None:
         rows[VIEW_CASE].add(agency.pk)
 
 
-def settle_case_access(case, referrals) -> set[int]:
+def settle_case_access(case, referrals, offered=frozenset()) -> set[int]:
     """End the part of every agency that no longer has one (``agencies_with_a_part``, from
-    all the case's ``referrals``): it keeps the case's history, not the person's data, and
-    the case leaves its queue. Returns the agencies whose part ended. The caller holds the
-    case's lock, so that no referral is made in between."""
-    ended = involved_agency_ids(case) - agencies_with_a_part(case, referrals)
+    all the case's ``referrals`` and the agencies ``offered`` its lead): it keeps the
+    case's history, not the person's data, and the case leaves its queue. Returns the
+    agencies whose part ended. The caller holds the case's lock, so that no referral is
+    made in between."""
+    ended = involved_agency_ids(case) - agencies_with_a_part(case, referrals, offered)
     if not ended:
         return ended
     groups = list(Agency.objects.filter(pk__in=ended).values_list("group_id", flat=True))
@@ -666,7 +681,9 @@ def can(user, action: Action, case, referral=None) -> bool:
         roles = profile.roles_in(referral.to_agency_id)
         offices = profile.offices_in(referral.to_agency_id)
         return bool(roles & COORDINATORS) and (offices is None or referral.to_office_id in offices)
-    if action in (Action.TRIAGE, Action.TRANSFER, Action.CHANGE_OFFICE, Action.REISSUE_SECRET):
+    if action in APPROVAL_ACTIONS:
+        return _approval_may(profile, action, case, referral)
+    if action in (Action.TRIAGE, Action.CHANGE_OFFICE, Action.REISSUE_SECRET):
         return bool(lead & COORDINATORS)
     if action in LEAD_WORK:
         assigned = Role.CASE_OFFICER in lead and case.assigned_to_id == profile.user_id
@@ -681,6 +698,80 @@ def can(user, action: Action, case, referral=None) -> bool:
         offices = profile.offices_in(referral.to_agency_id)
         return offices is None or referral.to_office_id in offices
     return False
+
+
+APPROVAL_ACTIONS = frozenset(
+    {
+        Action.TRANSFER,
+        Action.DECLINE_REFERRAL,
+        Action.PROPOSE_TRANSFER,
+        Action.PROPOSE_DECLINE,
+        Action.DECIDE_PROPOSAL,
+        Action.WITHDRAW_PROPOSAL,
+        Action.ANSWER_TRANSFER,
+    }
+)
+
+
+def approver_roles(agency_id: int) -> frozenset:
+    """Who approves what an officer of the agency proposes (a decline, a transfer), and
+    declines or transfers at once in their own name: its supervisors (of the office the
+    case or referral is at, or of the agency as a whole) and its CCEOs (``_decides``)."""
+    return MANAGERS
+
+
+def approves(user, agency_id: int) -> bool:
+    """Whether ``user`` decides some of the agency's declines and transfers
+    (``approver_roles``): a proposal is decided by the approvers of its ``agency``."""
+    return _decides(staff_profile(user), agency_id)
+
+
+def _decides(profile: StaffProfile, agency_id: int, office_id=EVERY_OFFICE) -> bool:
+    """An approver of the agency for what is at one of its offices (None: its central
+    office): its CCEOs, and its supervisors there or of the agency as a whole."""
+    roles = profile.roles_in(agency_id) & approver_roles(agency_id)
+    if not roles:
+        return False
+    if Role.CCEO in roles or office_id == EVERY_OFFICE:
+        return True
+    offices = profile.offices_in(agency_id)
+    return offices is None or office_id in offices
+
+
+def _proposal_office(case, proposal):
+    """The office a proposal is about: the referral's (a decline), else the case's."""
+    if proposal.referral_id is not None:
+        return proposal.referral.to_office_id
+    return case.lead_office_id
+
+
+def approval_agency_ids(user) -> set[int]:
+    """The agencies whose pending proposals ``user`` decides (their approvals tab)."""
+    profile = staff_profile(user)
+    return {agency for agency in profile.roles if approves(user, agency)}
+
+
+def _approval_may(profile: StaffProfile, action: Action, case, about) -> bool:
+    """Declines and transfers, decided by the approvers and proposed by the others;
+    ``about``: the referral (a decline), the proposal or the transfer offered."""
+    if action == Action.DECIDE_PROPOSAL:
+        return about is not None and _decides(
+            profile, about.agency_id, _proposal_office(case, about)
+        )
+    if action == Action.WITHDRAW_PROPOSAL:
+        return about is not None and about.proposed_by_id == profile.user_id
+    if action == Action.ANSWER_TRANSFER:
+        return about is not None and bool(profile.roles_in(about.to_agency_id) & COORDINATORS)
+    if action in (Action.TRANSFER, Action.PROPOSE_TRANSFER):
+        agency, office, proposers = case.lead_agency_id, case.lead_office_id, COORDINATORS
+    elif about is None:
+        return False
+    else:
+        agency, office, proposers = about.to_agency_id, about.to_office_id, HANDLERS
+    decides = _decides(profile, agency, office)
+    if action in (Action.TRANSFER, Action.DECLINE_REFERRAL):
+        return decides
+    return not decides and bool(profile.roles_in(agency) & proposers)
 
 
 def public_cases(queryset: QuerySet) -> QuerySet:
@@ -711,7 +802,12 @@ def _system_may(caller: SystemCaller, action: Action, case, referral) -> bool:
         return referral.to_agency_id == caller.agency_id
     if action in (Action.TRIAGE, Action.TRANSFER, Action.CHANGE_OFFICE) or action in LEAD_WORK:
         return case.lead_agency_id == caller.agency_id
-    if action in (Action.ANSWER_REFERRAL, Action.COMPLETE_REFERRAL):
+    if action in (
+        Action.ANSWER_REFERRAL,
+        Action.COMPLETE_REFERRAL,
+        Action.DECLINE_REFERRAL,
+        Action.ANSWER_TRANSFER,
+    ):
         return referral is not None and referral.to_agency_id == caller.agency_id
     return False
 

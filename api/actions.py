@@ -165,6 +165,10 @@ CASE_ACTIONS = {
         PassOfficeSerializer,
         lambda c, by, d, v: services.pass_case_to_office(c, by, d["office"], d["reason"], v),
     ),
+    "propose_transfer": ApiAction(
+        TransferSerializer,
+        lambda c, by, d, v: services.propose_transfer(c, by, d["to_agency"], d["reason"], v),
+    ),
     "take": ApiAction(VersionedSerializer, lambda c, by, d, v: services.take_case(c, by, v)),
     "assign": ApiAction(
         AssignSerializer, lambda c, by, d, v: services.assign_case(c, by, d["officer"], v)
@@ -214,6 +218,9 @@ REFERRAL_ACTIONS = {
     "decline": ApiAction(
         ReasonSerializer, lambda r, by, d, v: services.decline_referral(r, by, d["reason"], v)
     ),
+    "propose_decline": ApiAction(
+        ReasonSerializer, lambda r, by, d, v: _propose_decline(r, by, d, v)
+    ),
     "complete": ApiAction(
         OutcomeSerializer, lambda r, by, d, v: services.complete_referral(r, by, d["outcome"], v)
     ),
@@ -223,5 +230,28 @@ REFERRAL_ACTIONS = {
     "pass_office": ApiAction(
         PassOfficeSerializer,
         lambda r, by, d, v: services.pass_referral_to_office(r, by, d["office"], d["reason"], v),
+    ),
+}
+
+
+def _propose_decline(referral, by, data, version):
+    """The referral as it stands once the decline is proposed (it waits for approval)."""
+    services.propose_decline(referral, by, data["reason"], version)
+    referral.refresh_from_db()
+    return referral
+
+
+# On the transfer a case is offered in (``referrals.actions.TRANSFER``), by the agency
+# offered the lead: POST /cases/{reference}/accept_transfer/ or .../return_transfer/.
+TRANSFER_ACTIONS = {
+    "accept_transfer": (
+        "accept",
+        ApiAction(VersionedSerializer, lambda t, by, d, v: services.accept_transfer(t, by, v)),
+    ),
+    "return_transfer": (
+        "return",
+        ApiAction(
+            ReasonSerializer, lambda t, by, d, v: services.return_transfer(t, by, d["reason"], v)
+        ),
     ),
 }

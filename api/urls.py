@@ -31,6 +31,10 @@ urlpatterns = [
         for name, view in views.case_action_views().items()
     ],
     *[
+        path(f"cases/<str:reference>/{name}/", view.as_view(), name=f"case-{name}")
+        for name, view in views.transfer_answer_views().items()
+    ],
+    *[
         path(f"referrals/<int:pk>/{name}/", view.as_view(), name=f"referral-{name}")
         for name, view in views.referral_action_views().items()
     ],

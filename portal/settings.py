@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "sweep-deadlines": {"task": "referrals.tasks.sweep_deadlines", "schedule": 60.0},
+    "escalate-overdue-approvals": {
+        "task": "referrals.tasks.escalate_overdue_approvals",
+        "schedule": 60.0,
+    },
     "daily-digest": {
         "task": "referrals.tasks.send_daily_digest",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),

@@ -11,7 +11,15 @@ from agencies import permissions
 from agencies.permissions import Action
 from referrals.errors import CaseNotFound, NotPermitted
 from referrals.models import CaseStatus as S
-from referrals.transitions import CASE_TRANSITIONS, REFERRAL_TRANSITIONS, allowed, next_status
+from referrals.models import Proposal, Transfer
+from referrals.transitions import (
+    CASE_TRANSITIONS,
+    PROPOSAL_TRANSITIONS,
+    REFERRAL_TRANSITIONS,
+    TRANSFER_TRANSITIONS,
+    allowed,
+    next_status,
+)
 
 # On a case. "note", "attach" and "reissue_secret" keep its status and need no transition.
 CASE = {
@@ -21,6 +29,7 @@ CASE = {
     "classify": Action.TRIAGE,
     "transfer": Action.TRANSFER,
     "pass_office": Action.CHANGE_OFFICE,
+    "propose_transfer": Action.PROPOSE_TRANSFER,
     "assign": Action.ASSIGN,
     "take": Action.TAKE,
     "request_information": Action.REQUEST_INFORMATION,
@@ -41,7 +50,7 @@ STAFF_PAGES_ONLY = frozenset({"reissue_secret"})
 # What usually comes next in each status: the case page leads with these (in this order)
 # among the actions the person may take, and folds the others away.
 NEXT_STEPS = {
-    S.NEW: ("accept", "transfer"),
+    S.NEW: ("accept", "transfer", "propose_transfer"),
     S.IN_PROGRESS: ("refer", "resolve"),
     S.WAITING_CITIZEN: ("receive_information",),
     S.RESOLVED: ("close",),
@@ -70,14 +79,28 @@ def lead_and_fold(forms: dict, steps, unfold: str | None = None) -> tuple[dict, 
     return leading, folded, unfold in folded
 
 
-# On a referral, by the agency it was sent to (accept, decline, complete) or the lead
-# agency that sent it (cancel).
+# On a referral, by the agency it was sent to (accept, decline or propose to decline,
+# complete) or the lead agency that sent it (cancel).
 REFERRAL = {
     "accept": Action.ANSWER_REFERRAL,
-    "decline": Action.ANSWER_REFERRAL,
+    "decline": Action.DECLINE_REFERRAL,
+    "propose_decline": Action.PROPOSE_DECLINE,
     "complete": Action.COMPLETE_REFERRAL,
     "cancel": Action.CANCEL_REFERRAL,
     "pass_office": Action.CHANGE_OFFICE,
+}
+
+# On a proposed decline or transfer: its approvers decide it, its proposer may withdraw it.
+PROPOSAL = {
+    "approve": Action.DECIDE_PROPOSAL,
+    "reject": Action.DECIDE_PROPOSAL,
+    "withdraw": Action.WITHDRAW_PROPOSAL,
+}
+
+# On a transfer offered: the agency it is offered to accepts the lead or returns it.
+TRANSFER = {
+    "accept": Action.ANSWER_TRANSFER,
+    "return": Action.ANSWER_TRANSFER,
 }
 
 # The citizen's, on the tracking page (a ``permissions.CitizenAccess``): "answer" is adding
@@ -107,15 +130,24 @@ CITIZEN_FORMS = (
 )
 
 
+def _rules(case, about) -> tuple[dict, dict, object]:
+    """The registry, the transition table and the object of an action on the case, or on
+    what it is ``about``: one of its referrals, proposals or transfers."""
+    if about is None:
+        return CASE, CASE_TRANSITIONS, case
+    if isinstance(about, Proposal):
+        return PROPOSAL, PROPOSAL_TRANSITIONS, about
+    if isinstance(about, Transfer):
+        return TRANSFER, TRANSFER_TRANSITIONS, about
+    return REFERRAL, REFERRAL_TRANSITIONS, about
+
+
 def take(by, name: str, case, referral=None) -> None:
-    """Check that ``by`` may take action ``name`` on the case (or its ``referral``), and
-    make its move: CaseNotFound (404) for a case they may not see, NotPermitted beyond
-    their role, TransitionNotAllowed from the wrong status. The caller saves."""
-    rules, table, target = (
-        (CASE, CASE_TRANSITIONS, case)
-        if referral is None
-        else (REFERRAL, REFERRAL_TRANSITIONS, referral)
-    )
+    """Check that ``by`` may take action ``name`` on the case (or its ``referral``, proposal
+    or transfer), and make its move: CaseNotFound (404) for a case they may not see,
+    NotPermitted beyond their role, TransitionNotAllowed from the wrong status. The caller
+    saves."""
+    rules, table, target = _rules(case, referral)
     if not permissions.can(by, Action.VIEW, case):
         raise CaseNotFound()
     if not permissions.can(by, rules[name], case, referral):
@@ -128,11 +160,7 @@ def possible(user, case, referral=None) -> set[str]:
     """The actions ``user`` may take now on the case (or its ``referral``): allowed by
     role and by status. (Whether the person's data still allows a reopening is the
     selectors' to add.)"""
-    rules, table, target = (
-        (CASE, CASE_TRANSITIONS, case)
-        if referral is None
-        else (REFERRAL, REFERRAL_TRANSITIONS, referral)
-    )
+    rules, table, target = _rules(case, referral)
     return {
         name
         for name, permission in rules.items()

@@ -125,6 +125,32 @@ class PassOfficeForm(ReasonForm):
         return None if chosen == CENTRAL_OFFICE else self.offices[chosen]
 
 
+class ProposalDecisionForm(VersionedForm):
+    """A supervisor's decision on a proposed decline or transfer (the version is the
+    proposal's)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note to the officer (required to reject)"),
+        widget=TEXT,
+        required=False,
+        max_length=2000,
+    )
+
+
+class ReturnTransferForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why your agency does not take the lead"),
+        widget=TEXT,
+        max_length=2000,
+        help_text=_("The former lead reads it; the citizen does not."),
+    )
+
+
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return user.get_full_name() or user.get_username()

@@ -38,7 +38,14 @@ from django.utils.translation import gettext_lazy as _
 from agencies import permissions
 from agencies.models import Agency
 from referrals import identity, news
-from referrals.models import Case, DeadlineKind, EventKind, Notification, NotificationPreferences
+from referrals.models import (
+    Case,
+    DeadlineKind,
+    EventKind,
+    Notification,
+    NotificationPreferences,
+    ProposalKind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +68,11 @@ STAFF_KINDS = {
     "case_assigned": Kind(_("A case assigned to me")),
     "referral_received": Kind(_("A referral to my agency")),
     "referral_update": Kind(_("An answer to a referral of ours, or a referral cancelled")),
+    "transfer_offered": Kind(_("The lead of a case offered to my agency")),
+    "transfer_update": Kind(_("A transfer of ours accepted or returned")),
+    "approval_requested": Kind(_("A decline or transfer proposed for my approval")),
+    "approval_overdue": Kind(_("A proposed decline or transfer not decided in time (CCEO)")),
+    "proposal_decided": Kind(_("A decision on a decline or transfer I proposed")),
     "information_received": Kind(_("The citizen added information")),
     "sla_reminder": Kind(_("A deadline is near")),
     "sla_supervisor": Kind(_("A deadline has passed (supervisors)")),
@@ -506,6 +518,8 @@ def template_context(notification: Notification) -> dict:
         context["what"] = kind.label
         if to_citizen(notification):
             context.update(_news(kind, stored))
+    if "proposal" in stored:
+        context["proposal"] = ProposalKind(stored["proposal"]).label
     if "from_agency" in stored:
         agency = Agency.objects.filter(code=stored["from_agency"]).first()
         context["from_agency"] = agency.name if agency else stored["from_agency"]

@@ -32,9 +32,14 @@ from referrals.models import (
     ErasureRequest,
     EventKind,
     PossibleDuplicate,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
     Rating,
     Referral,
     ReferralStatus,
+    Transfer,
+    TransferStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -140,6 +145,7 @@ def help_categories() -> QuerySet[Category]:
 
 class Tab:
     NEW = "new"
+    TRANSFERS = "transfers"
     MINE = "mine"
     REFERRALS = "referrals"
     WAITING = "waiting"
@@ -147,7 +153,7 @@ class Tab:
     ALL = "all"
 
 
-TABS = [Tab.NEW, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.OVERDUE, Tab.ALL]
+TABS = [Tab.NEW, Tab.TRANSFERS, Tab.MINE, Tab.REFERRALS, Tab.WAITING, Tab.OVERDUE, Tab.ALL]
 SORTS = {
     "newest": ["-created_at", "-id"],
     "oldest": ["created_at", "id"],
@@ -187,6 +193,10 @@ def queue(user, agency: Agency, tab: str, filters: QueueFilters, sort: str) -> Q
     order = SORTS.get(sort, SORTS["newest"])
     if tab == Tab.NEW:
         cases = cases.filter(lead_agency=agency, status=CaseStatus.NEW)
+    elif tab == Tab.TRANSFERS:
+        # The leads offered to the agency and not yet accepted or returned (at most one
+        # offer per case: a join, read from the offers' own index).
+        cases = cases.filter(transfers__to_agency=agency, transfers__status=TransferStatus.OFFERED)
     elif tab == Tab.MINE:
         cases = cases.filter(assigned_to=user, status__in=OPEN_CASE_STATUSES)
     elif tab == Tab.REFERRALS:
@@ -272,8 +282,11 @@ def case_for(user, reference: str, action: Action = Action.VIEW) -> Case | None:
 
 def case_page(case: Case) -> dict:
     """The timeline, referrals, files and deadlines of a case, each in one query."""
+    pending = Proposal.objects.filter(referral=OuterRef("pk"), status=ProposalStatus.PENDING)
     referrals = list(
-        case.referrals.select_related("to_agency", "to_office", "from_agency", "answered_by")
+        case.referrals.select_related(
+            "to_agency", "to_office", "from_agency", "answered_by"
+        ).annotate(decline_proposed=Exists(pending))
     )
     events = list(
         CaseEvent.objects.filter(case=case).select_related(
@@ -349,6 +362,8 @@ def available_actions(user, case: Case) -> set[str]:
         names.discard("take")
     if "pass_office" in names and not other_office(case.lead_agency_id, case.lead_office_id):
         names.discard("pass_office")
+    if names & {"transfer", "propose_transfer"} and _transfer_under_way(case):
+        names -= {"transfer", "propose_transfer"}  # one at a time
     return names
 
 
@@ -358,6 +373,15 @@ def other_office(agency_id: int, current_id: int | None) -> bool:
     if current_id is not None:
         return True
     return Office.objects.filter(agency_id=agency_id, is_active=True).exists()
+
+
+def _transfer_under_way(case: Case) -> bool:
+    """A transfer of the case offered, or proposed and awaiting approval (one query)."""
+    offered = Transfer.objects.filter(case=OuterRef("pk"), status=TransferStatus.OFFERED)
+    proposed = Proposal.objects.filter(
+        case=OuterRef("pk"), kind=ProposalKind.TRANSFER, status=ProposalStatus.PENDING
+    )
+    return Case.objects.filter(Exists(offered) | Exists(proposed), pk=case.pk).exists()
 
 
 def takeable(case: Case) -> bool:
@@ -381,7 +405,59 @@ def available_referral_actions(user, case: Case, referral: Referral) -> set[str]
     names = actions.possible(user, case, referral)
     if "pass_office" in names and not other_office(referral.to_agency_id, referral.to_office_id):
         names.discard("pass_office")
+    if "propose_decline" in names and decline_proposed(referral):
+        names.discard("propose_decline")  # proposed already: it awaits the decision
     return names
+
+
+def decline_proposed(referral: Referral) -> bool:
+    """Whether a decline of the referral awaits approval (read with the case page's
+    referrals, ``case_page``, when it lists them)."""
+    known = getattr(referral, "decline_proposed", None)
+    if known is not None:
+        return known
+    return referral.proposals.filter(status=ProposalStatus.PENDING).exists()
+
+
+def available_transfer_actions(user, case: Case) -> tuple[Transfer | None, set[str]]:
+    """The transfer of the case waiting for an answer, and what ``user`` may do with it."""
+    transfer = (
+        Transfer.objects.filter(case=case, status=TransferStatus.OFFERED)
+        .select_related("to_agency", "from_agency", "offered_by")
+        .first()
+    )
+    if transfer is None:
+        return None, set()
+    return transfer, actions.possible(user, case, transfer)
+
+
+def pending_proposals(user, case: Case | None = None) -> QuerySet[Proposal]:
+    """The proposals waiting for approval that ``user`` may see: those of their agencies on
+    ``case``, or (without it) those of the agencies whose declines and transfers they
+    decide, the soonest due first: their approvals tab."""
+    proposals = Proposal.objects.filter(status=ProposalStatus.PENDING)
+    if case is not None:
+        # Between an agency's own officers and approvers: not shown to the other agencies.
+        proposals = proposals.filter(case=case, agency_id__in=permissions.working_agency_ids(user))
+    else:
+        proposals = permissions.visible_cases(
+            user,
+            proposals.filter(agency_id__in=permissions.approval_agency_ids(user)),
+            through="case",
+        )
+    return proposals.select_related(
+        "case",
+        "case__category",
+        "case__province",
+        "referral",
+        "agency",
+        "to_agency",
+        "proposed_by",
+    ).order_by("due_at", "id")
+
+
+def proposal_actions(user, proposal: Proposal) -> set[str]:
+    return actions.possible(user, proposal.case, proposal)
 
 
 def possible_duplicates(user, case: Case) -> list[tuple[PossibleDuplicate, bool]]:

@@ -132,6 +132,7 @@ def _short_query(request) -> str:
 
 TAB_LABELS = [
     ("new", gettext_lazy("New")),
+    ("transfers", gettext_lazy("Transfers to us")),
     ("mine", gettext_lazy("Assigned to me")),
     ("referrals", gettext_lazy("Referrals to us")),
     ("waiting", gettext_lazy("Waiting for the citizen")),
@@ -235,7 +236,15 @@ CASE_ACTIONS = {
         lambda case, by, d: services.transfer_case(
             case, by, d["to_agency"], d["reason"], _version(d)
         ),
-        gettext_lazy("The lead is passed to the other agency."),
+        gettext_lazy("The lead is offered to the other agency: it leads once it accepts."),
+        needs_case=True,
+    ),
+    "propose_transfer": CaseAction(
+        forms.TransferForm,
+        lambda case, by, d: services.propose_transfer(
+            case, by, d["to_agency"], d["reason"], _version(d)
+        ),
+        gettext_lazy("The transfer is proposed: it takes effect when a supervisor approves."),
         needs_case=True,
     ),
     "pass_office": CaseAction(
@@ -338,6 +347,11 @@ REFERRAL_ACTIONS = {
         lambda referral, by, d: services.decline_referral(referral, by, d["reason"], _version(d)),
         gettext_lazy("The referral is declined."),
     ),
+    "propose_decline": CaseAction(
+        forms.DeclineForm,
+        lambda referral, by, d: services.propose_decline(referral, by, d["reason"], _version(d)),
+        gettext_lazy("The decline is proposed: it takes effect when a supervisor approves."),
+    ),
     "complete": CaseAction(
         forms.OutcomeForm,
         lambda referral, by, d: services.complete_referral(referral, by, d["outcome"], _version(d)),
@@ -355,6 +369,21 @@ REFERRAL_ACTIONS = {
         ),
         gettext_lazy("The referral is passed to the other office."),
         needs_case=True,  # here: the referral
+    ),
+}
+
+
+# On the transfer a case is offered in: the agency offered the lead answers.
+TRANSFER_ACTIONS = {
+    "accept": CaseAction(
+        forms.VersionedForm,
+        lambda transfer, by, d: services.accept_transfer(transfer, by, _version(d)),
+        gettext_lazy("Your agency leads the case now: triage it."),
+    ),
+    "return": CaseAction(
+        forms.ReturnTransferForm,
+        lambda transfer, by, d: services.return_transfer(transfer, by, d["reason"], _version(d)),
+        gettext_lazy("The case is returned to the former lead, which is told why."),
     ),
 }
 
@@ -398,6 +427,14 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         if bound is not None and bound_referral == referral.pk:
             built[bound.prefix.rsplit("-", 1)[1]] = bound
         referral_forms.append((referral, built))
+    transfer, transfer_names = selectors.available_transfer_actions(request.user, case)
+    transfer_forms = {
+        name: spec.form(initial={"version": transfer.version}, prefix=f"t{transfer.pk}-{name}")
+        for name, spec in TRANSFER_ACTIONS.items()
+        if name in transfer_names
+    }
+    if bound is not None and transfer is not None and bound_referral == f"t{transfer.pk}":
+        transfer_forms[bound.prefix.rsplit("-", 1)[1]] = bound
     record_access(case, request.user, Read.VIEW_CASE)
     duplicates = selectors.possible_duplicates(request.user, case)
     case_forms = _action_forms(
@@ -420,6 +457,12 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "more_forms": more_forms,
         "more_open": more_open,
         "referrals": referral_forms,
+        "transfer": transfer,
+        "transfer_forms": transfer_forms,
+        "proposals": [
+            (proposal, selectors.proposal_actions(request.user, proposal))
+            for proposal in selectors.pending_proposals(request.user, case)
+        ],
         "events": page["events"],
         "attachments": page["attachments"],
         "deadlines": page["deadlines"],

@@ -35,6 +35,12 @@ def sweep_deadlines() -> int:
 
 
 @shared_task
+def escalate_overdue_approvals() -> int:
+    """Every minute: the proposals not decided in time, told to the agency's CCEO once."""
+    return escalation.escalate_overdue_approvals()
+
+
+@shared_task
 def send_daily_digest() -> int:
     """08:00 on weekdays (nothing on holidays): each agency's figures to its managers."""
     return escalation.send_daily_digest()

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 
 from referrals.errors import TransitionNotAllowed
 from referrals.models import CaseStatus as S
+from referrals.models import ProposalStatus as P
 from referrals.models import ReferralStatus as R
+from referrals.models import TransferStatus as T
 
 WORKING = {S.NEW, S.IN_PROGRESS, S.WAITING_CITIZEN}
 FINISHED = {S.RESOLVED, S.CLOSED, S.REJECTED, S.DUPLICATE, S.WITHDRAWN}
@@ -18,7 +20,10 @@ CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "accept": ({S.NEW}, S.IN_PROGRESS),
     "reject": ({S.NEW}, S.REJECTED),
     "mark_duplicate": ({S.NEW, S.IN_PROGRESS}, S.DUPLICATE),
-    "transfer": ({S.NEW, S.IN_PROGRESS}, S.NEW),
+    # Offered to another agency (it leads once it accepts: "take_lead", the case anew).
+    "transfer": ({S.NEW, S.IN_PROGRESS}, None),
+    "propose_transfer": ({S.NEW, S.IN_PROGRESS}, None),
+    "take_lead": ({S.NEW, S.IN_PROGRESS}, S.NEW),
     # Another office of the lead agency takes it up anew.
     "pass_office": ({S.NEW, S.IN_PROGRESS}, S.NEW),
     "assign": (WORKING, None),
@@ -45,10 +50,24 @@ CASE_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
 REFERRAL_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
     "accept": ({R.PENDING}, R.ACCEPTED),
     "decline": ({R.PENDING}, R.DECLINED),
+    "propose_decline": ({R.PENDING}, None),
     "complete": ({R.ACCEPTED}, R.COMPLETED),
     "cancel": ({R.PENDING, R.ACCEPTED}, R.CANCELLED),
     # Before answering, to another office of the agency asked.
     "pass_office": ({R.PENDING}, None),
+}
+
+PROPOSAL_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
+    "approve": ({P.PENDING}, P.APPROVED),
+    "reject": ({P.PENDING}, P.REJECTED),
+    "withdraw": ({P.PENDING}, P.WITHDRAWN),
+}
+
+# A transfer offered is accepted by the agency it is offered to, or returned (whatever
+# became of the case meanwhile: returning is always possible, leading only an open case).
+TRANSFER_TRANSITIONS: dict[str, tuple[set[str], str | None]] = {
+    "accept": ({T.OFFERED}, T.ACCEPTED),
+    "return": ({T.OFFERED}, T.RETURNED),
 }
 
 

@@ -7,6 +7,7 @@ from api.views.cases import (
     CaseFileView,
     CaseViewSet,
     case_action_views,
+    transfer_answer_views,
 )
 from api.views.changes import ChangesView
 from api.views.reference import (
@@ -34,4 +35,5 @@ __all__ = [
     "SubdistrictViewSet",
     "case_action_views",
     "referral_action_views",
+    "transfer_answer_views",
 ]

@@ -206,6 +206,51 @@ def case_action_views() -> dict:
     return views
 
 
+class TransferAnswerView(ApiView, generics.GenericAPIView):
+    """POST /api/v1/cases/{reference}/accept_transfer/ or .../return_transfer/: the agency
+    offered the lead of the case answers (``version``: the transfer's, from the case)."""
+
+    action_name = ""
+
+    def post(self, request, reference):
+        _registry_name, spec = api_actions.TRANSFER_ACTIONS[self.action_name]
+        case = _case_or_404(request.user, reference)
+        transfer, _names = selectors.available_transfer_actions(request.user, case)
+        if transfer is None:
+            raise Conflict(_("The case is not offered to another agency now."))
+        incoming = spec.serializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        spec.run(
+            transfer, request.user, incoming.validated_data, incoming.validated_data.get("version")
+        )
+        visible = selectors.case_for(request.user, reference)
+        if visible is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = case_detail(request, visible)
+        return Response(data, headers={"ETag": etag_of(data)})
+
+
+def transfer_answer_views() -> dict:
+    views = {}
+    for name, (registry_name, spec) in api_actions.TRANSFER_ACTIONS.items():
+        view = type(
+            f"Case{name.title().replace('_', '')}View",
+            (TransferAnswerView,),
+            {"action_name": name, "serializer_class": spec.serializer},
+        )
+        views[name] = extend_schema_view(
+            post=extend_schema(
+                tags=["case actions"],
+                operation_id=f"cases_{name}",
+                request=spec.serializer,
+                responses={200: serializers.CaseDetailSerializer, 204: OpenApiResponse(None)},
+                description=_("Needs the permission %(permission)s.")
+                % {"permission": actions.TRANSFER[registry_name]},
+            )
+        )(view)
+    return views
+
+
 @extend_schema(tags=["cases"], responses=serializers.EventSerializer(many=True))
 class CaseEventsView(ApiView, generics.ListAPIView):
     """The timeline of a case, oldest first, as its agencies read it."""

@@ -30,6 +30,8 @@ from referrals.models import (
     Rating,
     Referral,
     ReferralStatus,
+    Transfer,
+    TransferStatus,
 )
 from strategies.fiscal import BANGKOK
 
@@ -236,7 +238,8 @@ CONTESTED_LIMIT = 200
 
 def contested_cases(selection: Selection, scope: DashboardScope) -> list[ContestedCase]:
     """Cases the coordinating ministry must look at: declined by two agencies or more,
-    referred from one agency to another and back, or transferred twice or more.
+    referred from one agency to another and back, offered to another agency that returned
+    the lead, or transferred twice or more.
     The newest ``CONTESTED_LIMIT``."""
     case_scope = case_filter(selection, scope, "case__")
     declined = (
@@ -255,6 +258,8 @@ def contested_cases(selection: Selection, scope: DashboardScope) -> list[Contest
             )
         )
     )
+    # A transfer returned: the agency offered the lead did not take it.
+    returned_leads = Transfer.objects.filter(case_scope, status=TransferStatus.RETURNED)
     transferred = (
         CaseEvent.objects.filter(case_scope, kind=EventKind.TRANSFERRED)
         .values("case_id")
@@ -264,7 +269,8 @@ def contested_cases(selection: Selection, scope: DashboardScope) -> list[Contest
     )
     reasons = {
         "declined": set(declined.values_list("case_id", flat=True)),
-        "returned": set(returned.values_list("case_id", flat=True)),
+        "returned": set(returned.values_list("case_id", flat=True))
+        | set(returned_leads.values_list("case_id", flat=True)),
         "transferred": set(transferred.values_list("case_id", flat=True)),
     }
     ids = set().union(*reasons.values())

@@ -1,5 +1,12 @@
 """The referrals app's models, by concern; import them from here."""
 
+from referrals.models.approvals import (
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Transfer,
+    TransferStatus,
+)
 from referrals.models.cases import (
     OPEN_CASE_STATUSES,
     OPEN_REFERRAL_STATUSES,
@@ -89,6 +96,9 @@ __all__ = [
     "PersonalDataAccess",
     "PossibleDuplicate",
     "Priority",
+    "Proposal",
+    "ProposalKind",
+    "ProposalStatus",
     "Rating",
     "Referral",
     "ReferralStatus",
@@ -98,5 +108,7 @@ __all__ = [
     "SecretRecovery",
     "Sex",
     "SlaPolicy",
+    "Transfer",
+    "TransferStatus",
     "attachment_path",
 ]

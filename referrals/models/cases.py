@@ -546,6 +546,11 @@ class EventKind(models.TextChoices):
     LINE_UNLINKED = "line_unlinked", _("LINE account unlinked")
     SECRET_CHANGED = "secret_changed", _("Verification secret replaced")
     CHANNELS_CHANGED = "channels_changed", _("Ways of sending news changed")
+    PROPOSED = "proposed", _("Proposed for a supervisor's approval")
+    PROPOSAL_REJECTED = "proposal_rejected", _("Proposal not approved")
+    PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Proposal withdrawn")
+    TRANSFER_OFFERED = "transfer_offered", _("Lead offered to another agency")
+    TRANSFER_RETURNED = "transfer_returned", _("Transfer returned to the former lead")
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -50,6 +50,11 @@ class SlaPolicy(models.Model):
         _("time to complete an accepted referral"),
         help_text=_("Counted from the acceptance of the referral."),
     )
+    approve = models.DurationField(
+        _("time for a supervisor to decide a proposed decline or transfer"),
+        default=timedelta(hours=4),
+        help_text=_("Business time, e.g. 04:00:00 = half a working day."),
+    )
     reminder_percent = models.PositiveSmallIntegerField(
         _("remind the officer at (percent of the time)"), default=75
     )

@@ -1,5 +1,12 @@
 """Every state change of cases and referrals; views, API, admin and tasks call these."""
 
+from referrals.services.approvals import (
+    approve_proposal,
+    propose_decline,
+    propose_transfer,
+    reject_proposal,
+    withdraw_proposal,
+)
 from referrals.services.attachments import add_attachment
 from referrals.services.cases import (
     accept_case,
@@ -16,7 +23,6 @@ from referrals.services.cases import (
     resolve_case,
     set_restricted,
     take_case,
-    transfer_case,
 )
 from referrals.services.channels import set_citizen_channels
 from referrals.services.citizen import (
@@ -54,6 +60,7 @@ from referrals.services.replies import (
     restore_reply_template,
     update_reply_template,
 )
+from referrals.services.transfers import accept_transfer, return_transfer, transfer_case
 
 __all__ = [
     "EqualAccess",
@@ -61,10 +68,12 @@ __all__ = [
     "NewCase",
     "accept_case",
     "accept_referral",
+    "accept_transfer",
     "add_attachment",
     "add_information",
     "add_note",
     "anonymise_case",
+    "approve_proposal",
     "archive_reply_template",
     "ask_reopen",
     "assign_case",
@@ -83,17 +92,21 @@ __all__ = [
     "mark_duplicate",
     "pass_case_to_office",
     "pass_referral_to_office",
+    "propose_decline",
+    "propose_transfer",
     "rate_case",
     "receive_information",
     "refer_case",
     "reissue_secret",
     "reject_case",
+    "reject_proposal",
     "reopen_case",
     "request_erasure",
     "request_information",
     "reset_secret_with_code",
     "resolve_case",
     "restore_reply_template",
+    "return_transfer",
     "send_email_link",
     "send_secret_code",
     "set_citizen_channels",
@@ -102,4 +115,5 @@ __all__ = [
     "transfer_case",
     "update_reply_template",
     "withdraw_case",
+    "withdraw_proposal",
 ]

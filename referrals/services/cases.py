@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from agencies import permissions
 from agencies.models import Agency
-from agencies.offices import office_for
 from agencies.permissions import Action
 from referrals import actions, news
 from referrals.errors import TransitionNotAllowed
@@ -29,11 +28,9 @@ from referrals.models import (
 )
 from referrals.notifications import (
     citizen_rows,
-    notify_agency_system,
     notify_citizen,
     notify_staff,
     save_and_dispatch,
-    triage_staff,
 )
 from referrals.selectors import WORDS_FOR_THE_CITIZEN, reopenable, takeable
 from referrals.services import deadlines, email_link, parts
@@ -170,53 +167,6 @@ def mark_duplicate(
         public=True,
         duplicate_of=original.reference,
     )
-    tell_citizen(case, event)
-    return case
-
-
-@transaction.atomic
-def transfer_case(
-    case: Case, by, to_agency: Agency, reason: str, expected_version: int | None = None
-) -> Case:
-    """Move the lead to another agency, which triages the case anew.
-
-    The former lead keeps the case's history but no longer works it nor reads the
-    person's data, unless a referral still gives it a part.
-    """
-    reason = required_text(reason, _("Say why the other agency should lead."))
-    case = lock_case(case, expected_version)
-    actions.take(by, "transfer", case)
-    if to_agency.pk == case.lead_agency_id:
-        raise TransitionNotAllowed(_("The case is already led by this agency."), field="to_agency")
-    # An agency that was helping and now leads no longer needs its own referral.
-    cancel_open_referrals(case, by, _("This agency now leads the case."), to_agency=to_agency)
-    former = case.lead_agency
-    case.lead_agency = to_agency
-    case.lead_office = office_for(to_agency, case.province_id)
-    case.assigned_to = None
-    deadlines.restart(case, DeadlineKind.ACKNOWLEDGE)  # the new lead's own time to triage
-    save_case(case, "status", "lead_agency", "lead_office", "assigned_to")
-    permissions.grant_case_access(case, to_agency)
-    parts.settle_parts(case)  # the former lead keeps the history, not the person's data
-    event = record(
-        case,
-        EventKind.TRANSFERRED,
-        by,
-        agency=former,
-        public=True,
-        message=reason,
-        from_agency=former.code,
-        to_agency=to_agency.code,
-    )
-    key = f"new_case:e{event.pk}"
-    notify_staff(
-        "new_case",
-        key,
-        triage_staff(to_agency.pk, case.lead_office_id, restricted=case.is_restricted),
-        case=case,
-        agency=to_agency,
-    )
-    notify_agency_system("new_case", key, to_agency, case=case)
     tell_citizen(case, event)
     return case
 

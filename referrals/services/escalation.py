@@ -29,10 +29,19 @@ from referrals.models import (
     DeadlineKind,
     EscalationLevel,
     EventKind,
+    Proposal,
+    ProposalStatus,
     Referral,
     ReferralStatus,
 )
-from referrals.notifications import citizen_rows, preferences_of, save_and_dispatch, staff_rows
+from referrals.notifications import (
+    citizen_rows,
+    notify_staff,
+    preferences_of,
+    save_and_dispatch,
+    staff_of,
+    staff_rows,
+)
 from referrals.services.cases import close_unconfirmed
 from referrals.services.deadlines import points
 
@@ -140,6 +149,31 @@ def sweep(now=None, batch: int = 1000) -> int:
         handled += done
         if done < batch:
             return handled
+
+
+@transaction.atomic
+def escalate_overdue_approvals(now=None, batch: int = 1000) -> int:
+    """Tell the agency's CCEO of each proposed decline or transfer that its approvers did
+    not decide by its due time (they were told when it was proposed), once; how many.
+    Locked with ``skip_locked``, so that two runners never send the same."""
+    now = now or timezone.now()
+    overdue = list(
+        Proposal.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=ProposalStatus.PENDING, escalated_at__isnull=True, due_at__lte=now)
+        .select_related("case", "case__category", "case__province", "agency")
+        .order_by("due_at")[:batch]
+    )
+    for proposal in overdue:
+        notify_staff(
+            "approval_overdue",
+            f"approval_overdue:p{proposal.pk}",
+            staff_of(proposal.agency_id, {Role.CCEO}, None),  # the agency's CCEOs
+            case=proposal.case,
+            agency=proposal.agency,
+            context={"proposal": proposal.kind, "due": proposal.due_at.isoformat()},
+        )
+    Proposal.objects.filter(pk__in=[p.pk for p in overdue]).update(escalated_at=now)
+    return len(overdue)
 
 
 @transaction.atomic

@@ -15,16 +15,20 @@ from django.utils import timezone
 from guardian.utils import get_group_obj_perms_model
 
 from agencies import permissions
-from referrals.models import Case, Referral, ReferralStatus
+from referrals.models import Case, Referral, ReferralStatus, Transfer, TransferStatus
 
 BATCH = 500
 
 
 def settle_parts(case: Case) -> set[int]:
     """End the part of each agency that no longer has one in ``case`` (whose row the
-    caller has locked); the agencies whose part ended."""
+    caller has locked); the agencies whose part ended. An agency offered the lead keeps
+    its part while it decides."""
     referrals = case.referrals.only("to_agency_id", "status", "closed_at")
-    return permissions.settle_case_access(case, list(referrals))
+    offered = Transfer.objects.filter(case=case, status=TransferStatus.OFFERED)
+    return permissions.settle_case_access(
+        case, list(referrals), offered=set(offered.values_list("to_agency_id", flat=True))
+    )
 
 
 def end_finished_parts() -> int:

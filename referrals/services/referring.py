@@ -116,7 +116,7 @@ def refer_case(
     return referrals
 
 
-def _answer(referral, by, action, kind, expected_version, **changes) -> Referral:
+def _answer(referral, by, action, kind, expected_version, proposed_by=None, **changes) -> Referral:
     referral = lock_referral(referral, expected_version)
     case = referral.case
     actions.take(by, action, case, referral)
@@ -144,6 +144,7 @@ def _answer(referral, by, action, kind, expected_version, **changes) -> Referral
         referral=referral,
         message=message,
         to_agency=referral.to_agency.code,
+        **({"proposed_by": proposed_by.get_username()} if proposed_by is not None else {}),
     )
     # The other side hears of it: the lead agency of an answer, the helper of a cancel.
     told = referral.to_agency if action == "cancel" else case.lead_agency
@@ -170,18 +171,30 @@ def accept_referral(referral: Referral, by, expected_version: int | None = None)
 
 @transaction.atomic
 def decline_referral(
-    referral: Referral, by, reason: str, expected_version: int | None = None
+    referral: Referral,
+    by,
+    reason: str,
+    expected_version: int | None = None,
+    *,
+    proposed_by=None,
 ) -> Referral:
-    """The receiving agency cannot help; the reason goes back to the lead agency."""
-    reason = required_text(reason, _("Say why your agency cannot help."))
+    """The receiving agency cannot help; the reason goes back to the lead agency. Its
+    supervisors and CCEOs decline; ``proposed_by``: the officer whose proposal one of them
+    approved (``referrals.services.approvals``)."""
+    reason = decline_reason(reason)
     return _answer(
         referral,
         by,
         "decline",
         EventKind.REFERRAL_DECLINED,
         expected_version,
+        proposed_by,
         decline_reason=reason,
     )
+
+
+def decline_reason(reason: str) -> str:
+    return required_text(reason, _("Say why your agency cannot help."))
 
 
 @transaction.atomic

@@ -7,10 +7,15 @@ from the module, so that a change of the rule shows as a failing cell:
   the cases its agency is involved in (restricted ones only with ``can_see_restricted``);
   with ``can_write`` it triages, transfers, asks, refers, resolves and closes the cases
   its agency leads, adds notes and files to every case it sees (as the agency's staff
-  do), and accepts, declines and completes the referrals to its agency; assigning,
+  do), accepts, declines and completes the referrals to its agency, and accepts or
+  returns the lead of a case offered to it; it proposes nothing (proposals wait for a
+  person's approval); assigning,
   reopening and restricting stay with people; a read-only key reads only; a revoked or
   expired key is no key (401);
-- staff work through the API as on the pages (tests/referrals/test_permissions.py);
+- staff work through the API as on the pages (tests/referrals/test_permissions.py): the
+  supervisors and CCEOs decline and transfer at once, the officers propose
+  (``propose_decline``, ``propose_transfer``: an officer's ``decline`` or ``transfer`` is
+  refused with 403, never turned into a proposal silently);
   agency administrators and inspectors work no cases, and the API is not theirs (403);
 - a case the caller may not see answers 404, an action beyond the role 403, and every
   refusal is ``{"code", "message", "fields"}`` and changes nothing.
@@ -37,13 +42,22 @@ from rest_framework.test import APIClient
 from agencies import permissions
 from agencies.models import Role
 from agencies.permissions import Action
+from api import actions as api_actions
 from api.authentication import caller_for
 from referrals import actions, services
 from referrals.models import Case, CaseEvent, CaseStatus, Referral, ReferralStatus
 from tests.api.helpers import NEW_CASE, api_key, key_client, staff_client
 from tests.factories import InspectorFactory
 from tests.matrix import matrix_rows
-from tests.referrals.factories import agency, case_in, fresh, office, staff, submit
+from tests.referrals.factories import (
+    agency,
+    case_in,
+    fresh,
+    office,
+    staff,
+    submit,
+    transfer_accepted,
+)
 from tests.referrals.test_page_permissions import png
 
 pytestmark = pytest.mark.django_db
@@ -104,97 +118,129 @@ no credentials             401   401    401   401    401       401      401
 
 TRIAGE = """
 Triage and the lead agency's work (POST /api/v1/cases/{reference}/{action}/).
-                           accept reject duplicate classify transfer assign ask answer take office
-lead key                     Y      Y       Y         Y        Y      403   Y    Y   403       Y
-lead key restricted          Y      Y       Y         Y        Y      403   Y    Y   403       Y
-lead key read-only          403    403     403       403      403     403  403  403   403     403
-referred key                403    403     403       403      403     403  403  403   403     403
-referred key accepted       403    403     403       403      403     403  403  403   403     403
-uninvolved key              404    404     404       404      404     404  404  404   404     404
-revoked key                 401    401     401       401      401     401  401  401   401     401
-expired key                 401    401     401       401      401     401  401  401   401     401
-lead intake officer          Y      Y       Y         Y        Y      403   Y    Y    Y       Y
-lead case officer assigned  403    403     403       403      403     403   Y    Y   409     403
-lead case officer           403    403     403       403      403     403  403  403    Y     403
-lead supervisor              Y      Y       Y         Y        Y       Y    Y    Y    Y       Y
-lead cceo                    Y      Y       Y         Y        Y       Y    Y    Y    Y       Y
-lead agency admin           403    403     403       403      403     403  403  403   403     403
-referred intake officer     403    403     403       403      403     403  403  403   403     403
-referred case officer       403    403     403       403      403     403  403  403   403     403
-referred supervisor         403    403     403       403      403     403  403  403   403     403
-referred cceo               403    403     403       403      403     403  403  403   403     403
-referred agency admin       403    403     403       403      403     403  403  403   403     403
-uninvolved intake officer   404    404     404       404      404     404  404  404   404     404
-uninvolved case officer     404    404     404       404      404     404  404  404   404     404
-uninvolved supervisor       404    404     404       404      404     404  404  404   404     404
-uninvolved cceo             404    404     404       404      404     404  404  404   404     404
-uninvolved agency admin     403    403     403       403      403     403  403  403   403     403
-inspector                   403    403     403       403      403     403  403  403   403     403
-no credentials              401    401     401       401      401     401  401  401   401     401
+                           accept reject duplicate classify transfer propose assign ask answer take
+lead key                       Y     Y     Y     Y     Y   403   403     Y     Y   403
+lead key restricted            Y     Y     Y     Y     Y   403   403     Y     Y   403
+lead key read-only           403   403   403   403   403   403   403   403   403   403
+referred key                 403   403   403   403   403   403   403   403   403   403
+referred key accepted        403   403   403   403   403   403   403   403   403   403
+uninvolved key               404   404   404   404   404   404   404   404   404   404
+revoked key                  401   401   401   401   401   401   401   401   401   401
+expired key                  401   401   401   401   401   401   401   401   401   401
+lead intake officer            Y     Y     Y     Y   403     Y   403     Y     Y     Y
+lead case officer assigned   403   403   403   403   403   403   403     Y     Y   409
+lead case officer            403   403   403   403   403   403   403   403   403     Y
+lead supervisor                Y     Y     Y     Y     Y   403     Y     Y     Y     Y
+lead cceo                      Y     Y     Y     Y     Y   403     Y     Y     Y     Y
+lead agency admin            403   403   403   403   403   403   403   403   403   403
+referred intake officer      403   403   403   403   403   403   403   403   403   403
+referred case officer        403   403   403   403   403   403   403   403   403   403
+referred supervisor          403   403   403   403   403   403   403   403   403   403
+referred cceo                403   403   403   403   403   403   403   403   403   403
+referred agency admin        403   403   403   403   403   403   403   403   403   403
+uninvolved intake officer    404   404   404   404   404   404   404   404   404   404
+uninvolved case officer      404   404   404   404   404   404   404   404   404   404
+uninvolved supervisor        404   404   404   404   404   404   404   404   404   404
+uninvolved cceo              404   404   404   404   404   404   404   404   404   404
+uninvolved agency admin      403   403   403   403   403   403   403   403   403   403
+inspector                    403   403   403   403   403   403   403   403   403   403
+no credentials               401   401   401   401   401   401   401   401   401   401
 """
 
 # Notes and files: a key that may write adds them to every case its agency is involved in,
 # as the staff of every involved agency do.
 WORK = """
 Referring, resolving, closing, reopening, restricting, notes and files.
-                           refer resolve close reopen restrict note attach
-lead key                     Y      Y      Y    403     403     Y     Y
-lead key restricted          Y      Y      Y    403     403     Y     Y
-lead key read-only          403    403    403   403     403    403   403
-referred key                403    403    403   403     403     Y     Y
-referred key accepted       403    403    403   403     403     Y     Y
-uninvolved key              404    404    404   404     404    404   404
-revoked key                 401    401    401   401     401    401   401
-expired key                 401    401    401   401     401    401   401
-lead intake officer          Y      Y      Y    403     403     Y     Y
-lead case officer assigned   Y      Y      Y    403     403     Y     Y
-lead case officer           403    403    403   403     403     Y     Y
-lead supervisor              Y      Y      Y     Y       Y      Y     Y
-lead cceo                    Y      Y      Y     Y       Y      Y     Y
-lead agency admin           403    403    403   403     403    403   403
-referred intake officer     403    403    403   403     403     Y     Y
-referred case officer       403    403    403   403     403     Y     Y
-referred supervisor         403    403    403   403     403     Y     Y
-referred cceo               403    403    403   403     403     Y     Y
-referred agency admin       403    403    403   403     403    403   403
-uninvolved intake officer   404    404    404   404     404    404   404
-uninvolved case officer     404    404    404   404     404    404   404
-uninvolved supervisor       404    404    404   404     404    404   404
-uninvolved cceo             404    404    404   404     404    404   404
-uninvolved agency admin     403    403    403   403     403    403   403
-inspector                   403    403    403   403     403    403   403
-no credentials              401    401    401   401     401    401   401
+                           refer resolve close reopen restrict note attach office ref-pass_office
+lead key                     Y      Y      Y    403     403     Y     Y       Y              403
+lead key restricted          Y      Y      Y    403     403     Y     Y       Y              403
+lead key read-only          403    403    403   403     403    403   403     403              403
+referred key                403    403    403   403     403     Y     Y     403                Y
+referred key accepted       403    403    403   403     403     Y     Y     403                Y
+uninvolved key              404    404    404   404     404    404   404     404              404
+revoked key                 401    401    401   401     401    401   401     401              401
+expired key                 401    401    401   401     401    401   401     401              401
+lead intake officer          Y      Y      Y    403     403     Y     Y       Y              403
+lead case officer assigned   Y      Y      Y    403     403     Y     Y     403              403
+lead case officer           403    403    403   403     403     Y     Y     403              403
+lead supervisor              Y      Y      Y     Y       Y      Y     Y       Y              403
+lead cceo                    Y      Y      Y     Y       Y      Y     Y       Y              403
+lead agency admin           403    403    403   403     403    403   403     403              403
+referred intake officer     403    403    403   403     403     Y     Y     403                Y
+referred case officer       403    403    403   403     403     Y     Y     403              403
+referred supervisor         403    403    403   403     403     Y     Y     403                Y
+referred cceo               403    403    403   403     403     Y     Y     403                Y
+referred agency admin       403    403    403   403     403    403   403     403              403
+uninvolved intake officer   404    404    404   404     404    404   404     404              404
+uninvolved case officer     404    404    404   404     404    404   404     404              404
+uninvolved supervisor       404    404    404   404     404    404   404     404              404
+uninvolved cceo             404    404    404   404     404    404   404     404              404
+uninvolved agency admin     403    403    403   403     403    403   403     403              403
+inspector                   403    403    403   403     403    403   403     403              403
+no credentials              401    401    401   401     401    401   401     401              401
 """
 
 REFERRALS = """
 The referral to MOPH (POST /api/v1/referrals/{id}/{action}/).
-                           ref-accept ref-decline ref-complete ref-cancel ref-pass_office
-lead key                      403         403         403          Y         403
-lead key restricted           403         403         403          Y         403
-lead key read-only            403         403         403         403         403
-referred key                   Y           Y           Y          403           Y
-referred key accepted          Y           Y           Y          403           Y
-uninvolved key                404         404         404         404         404
-revoked key                   401         401         401         401         401
-expired key                   401         401         401         401         401
-lead intake officer           403         403         403          Y         403
-lead case officer assigned    403         403         403          Y         403
-lead case officer             403         403         403         403         403
-lead supervisor               403         403         403          Y         403
-lead cceo                     403         403         403          Y         403
-lead agency admin             403         403         403         403         403
-referred intake officer        Y           Y           Y          403           Y
-referred case officer          Y           Y           Y          403         403
-referred supervisor            Y           Y           Y          403           Y
-referred cceo                  Y           Y           Y          403           Y
-referred agency admin         403         403         403         403         403
-uninvolved intake officer     404         404         404         404         404
-uninvolved case officer       404         404         404         404         404
-uninvolved supervisor         404         404         404         404         404
-uninvolved cceo               404         404         404         404         404
-uninvolved agency admin       403         403         403         403         403
-inspector                     403         403         403         403         403
-no credentials                401         401         401         401         401
+                           ref-accept ref-decline ref-propose_decline ref-complete ref-cancel
+lead key                           403        403        403        403          Y
+lead key restricted                403        403        403        403          Y
+lead key read-only                 403        403        403        403        403
+referred key                         Y          Y        403          Y        403
+referred key accepted                Y          Y        403          Y        403
+uninvolved key                     404        404        404        404        404
+revoked key                        401        401        401        401        401
+expired key                        401        401        401        401        401
+lead intake officer                403        403        403        403          Y
+lead case officer assigned         403        403        403        403          Y
+lead case officer                  403        403        403        403        403
+lead supervisor                    403        403        403        403          Y
+lead cceo                          403        403        403        403          Y
+lead agency admin                  403        403        403        403        403
+referred intake officer              Y        403          Y          Y        403
+referred case officer                Y        403          Y          Y        403
+referred supervisor                  Y          Y        403          Y        403
+referred cceo                        Y          Y        403          Y        403
+referred agency admin              403        403        403        403        403
+uninvolved intake officer          404        404        404        404        404
+uninvolved case officer            404        404        404        404        404
+uninvolved supervisor              404        404        404        404        404
+uninvolved cceo                    404        404        404        404        404
+uninvolved agency admin            403        403        403        403        403
+inspector                          403        403        403        403        403
+no credentials                     401        401        401        401        401
+"""
+
+# The case's lead offered by MOL to MOPH, the "referred" agency here (it helps as well).
+TRANSFERS = """
+The lead offered to MOPH (POST /api/v1/cases/{reference}/accept_transfer/, return_transfer/).
+                           accept-transfer return-transfer
+lead key                         403            403
+lead key restricted              403            403
+lead key read-only               403            403
+referred key                      Y              Y
+referred key accepted             Y              Y
+uninvolved key                   404            404
+revoked key                      401            401
+expired key                      401            401
+lead intake officer              403            403
+lead case officer assigned       403            403
+lead case officer                403            403
+lead supervisor                  403            403
+lead cceo                        403            403
+lead agency admin                403            403
+referred intake officer           Y              Y
+referred case officer            403            403
+referred supervisor               Y              Y
+referred cceo                     Y              Y
+referred agency admin            403            403
+uninvolved intake officer        404            404
+uninvolved case officer          404            404
+uninvolved supervisor            404            404
+uninvolved cceo                  404            404
+uninvolved agency admin          403            403
+inspector                        403            403
+no credentials                   401            401
 """
 
 RESTRICTED_CASE = """
@@ -352,7 +398,7 @@ def build(kind: Kind, status: str, referral_status: str, officer=None) -> Scene:
     boss = first_boss
     if status == CaseStatus.NEW:
         boss = staff(kind.lead, Role.SUPERVISOR)
-        services.transfer_case(case, first_boss, agency(kind.lead), "เป็นเรื่องค่าจ้าง")
+        transfer_accepted(case, first_boss, kind.lead, "เป็นเรื่องค่าจ้าง", taker=boss)
     if officer is not None:
         services.assign_case(case, boss, officer)
     if status == CaseStatus.WAITING_CITIZEN:
@@ -377,6 +423,7 @@ class Column:
     referral: str | None = None
     kind: str = "write"  # "list", "read", "write", "create" or "reference"
     attachment: bool = False
+    offered: bool = False  # the lead offered to MOPH first
 
 
 def case_path(scene, tail=""):
@@ -439,6 +486,13 @@ COLUMNS = {
     "office": Column(
         case_action("pass_office", lambda s: {**REASON, "office": office(s.kind.lead, "50").pk})
     ),
+    "propose": Column(
+        case_action("propose_transfer", lambda s: {**REASON, "to_agency": ELSEWHERE})
+    ),
+    "accept-transfer": Column(case_action("accept_transfer", versioned=False), offered=True),
+    "return-transfer": Column(
+        case_action("return_transfer", lambda s: {**REASON}, versioned=False), offered=True
+    ),
     "assign": Column(case_action("assign", officer)),
     "take": Column(case_action("take")),
     "ask": Column(case_action("request_information", lambda s: {"text": "ขอสลิปเงินเดือน"})),
@@ -481,6 +535,9 @@ COLUMNS = {
         referral_action("pass_office", lambda s: {**REASON, "office": office(REFERRED, "50").pk}),
         referral=ReferralStatus.PENDING,
     ),
+    "ref-propose_decline": Column(
+        referral_action("propose_decline", lambda s: {**REASON}), referral=ReferralStatus.PENDING
+    ),
 }
 CASE_COLUMNS = {
     "accept": "accept",
@@ -489,6 +546,7 @@ CASE_COLUMNS = {
     "classify": "classify",
     "transfer": "transfer",
     "office": "pass_office",
+    "propose": "propose_transfer",
     "assign": "assign",
     "take": "take",
     "ask": "request_information",
@@ -502,6 +560,7 @@ CASE_COLUMNS = {
     "attach": "attach",
 }
 REFERRAL_COLUMNS = {f"ref-{name}": name for name in actions.REFERRAL}
+TRANSFER_COLUMNS = {"accept-transfer": "accept_transfer", "return-transfer": "return_transfer"}
 
 
 def rows(table: str):
@@ -562,6 +621,9 @@ def attempt(kind: Kind, who: Who, name: str, expected: str, settings, tmp_path) 
     scene = build(kind, column.status, referral_status, caller.user if who.assigned else None)
     if column.attachment:
         services.add_attachment(scene.case, scene.boss, png())
+    if column.offered:
+        services.transfer_case(scene.case, scene.boss, agency(REFERRED), "เป็นเรื่องสุขภาพ")
+        scene.case = fresh(scene.case)
     method, path, data, form = column.request(scene, caller)
     before = snapshot(scene)
 
@@ -604,6 +666,7 @@ MATRIX = [
     ("triage", OPEN, TRIAGE),
     ("work", OPEN, WORK),
     ("referrals", OPEN, REFERRALS),
+    ("transfers", OPEN, TRANSFERS),
     ("restricted", RESTRICTED, RESTRICTED_CASE),
 ]
 
@@ -628,8 +691,10 @@ def test_the_tables_cover_every_action_of_the_registry_for_every_caller():
         set(actions.CASE) - actions.STAFF_PAGES_ONLY
     )
     assert {REFERRAL_COLUMNS[c] for c in headers if c in REFERRAL_COLUMNS} == set(actions.REFERRAL)
+    transfer_headers = TRANSFERS.strip().splitlines()[1].split()
+    assert {TRANSFER_COLUMNS[c] for c in transfer_headers} == set(api_actions.TRANSFER_ACTIONS)
     open_rows = {str(param.values[0]) for param in rows(READS)}
-    for table in (TRIAGE, WORK, REFERRALS):
+    for table in (TRIAGE, WORK, REFERRALS, TRANSFERS):
         assert {str(param.values[0]) for param in rows(table)} == open_rows
 
 

@@ -66,7 +66,7 @@ from tests.portal.dashboard_data import (
     year_of_cases,
 )
 from tests.referrals.clock import MONDAY, Clock, at
-from tests.referrals.factories import agency, case_in, fresh, staff, submit
+from tests.referrals.factories import agency, case_in, fresh, staff, submit, transfer_accepted
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +213,7 @@ def test_a_transferred_case_counts_the_new_lead_s_time_to_acknowledge(clock):
     mol, moph = staff("MOL", Role.SUPERVISOR), staff("MOPH", Role.SUPERVISOR)
     case, _secret = submit()  # Monday 09:00
     clock.now = at(2026, 3, 9, 10)
-    services.transfer_case(case, mol, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+    transfer_accepted(case, mol, "MOPH", "เป็นเรื่องสุขภาพ")
     clock.now = at(2026, 3, 9, 12)
 
     services.accept_case(case, moph)
@@ -464,20 +464,20 @@ def test_the_contested_cases_are_those_declined_returned_or_transferred_twice():
 
     returned = case_in(IN_PROGRESS, by=mol)
     services.refer_case(returned, mol, {agency("MOPH"): "ช่วยตรวจสุขภาพ"})
-    services.transfer_case(returned, mol, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+    transfer_accepted(returned, mol, "MOPH", "เป็นเรื่องสุขภาพ")
     services.accept_case(returned, moph)
     services.refer_case(returned, moph, {agency("MOL"): "ช่วยเรื่องค่าจ้าง"})
 
     transferred = case_in(NEW)
-    services.transfer_case(transferred, mol, agency("MOPH"), "เป็นเรื่องสุขภาพ")
-    services.transfer_case(transferred, moph, agency("MOI"), "เป็นเรื่องทะเบียนราษฎร")
+    transfer_accepted(transferred, mol, "MOPH", "เป็นเรื่องสุขภาพ")
+    transfer_accepted(transferred, moph, "MOI", "เป็นเรื่องทะเบียนราษฎร")
 
     # Declined twice by the same agency, and transferred once: nothing to look at.
     plain = case_in(IN_PROGRESS, by=mol)
     for _time in range(2):
         [referral] = services.refer_case(plain, mol, {agency("MOPH"): "ช่วย"})
         services.decline_referral(referral, moph, "ไม่มีบริการนี้")
-    services.transfer_case(plain, mol, agency("MOI"), "เป็นเรื่องของมหาดไทย")
+    transfer_accepted(plain, mol, "MOI", "เป็นเรื่องของมหาดไทย")
 
     listed = figures.contested_cases(Selection(), EVERYONE)
 

@@ -26,6 +26,8 @@ from referrals.models import (
     ReplyKind,
     ReplyTemplate,
     SafeChannel,
+    Transfer,
+    TransferStatus,
 )
 from tests.factories import MembershipFactory
 
@@ -107,6 +109,19 @@ def case_in(status: str, category: str = "unpaid-wages", by=None, **fields) -> C
     case = fresh(case)
     assert case.status == status
     return case
+
+
+def transfer_accepted(case: Case, by, to: str, reason: str = "เป็นเรื่องของหน่วยงานนี้", taker=None):
+    """The lead of ``case`` passed to agency ``to``: offered by ``by`` and accepted there
+    by ``taker`` (a new supervisor of ``to`` unless given). The case, read again."""
+    services.transfer_case(case, by, agency(to), reason)
+    offer = Transfer.objects.get(case=case, status=TransferStatus.OFFERED)
+    services.accept_transfer(offer, taker or staff(to, Role.SUPERVISOR))
+    return fresh(case)
+
+
+def offered_transfer(case: Case) -> Transfer:
+    return Transfer.objects.get(case=case, status=TransferStatus.OFFERED)
 
 
 def referral_in(

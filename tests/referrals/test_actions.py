@@ -55,7 +55,10 @@ def test_what_the_page_offers_on_a_referral_is_what_the_service_allows():
     helper = staff("MOPH", Role.INTAKE_OFFICER)
     lead = staff("MOL", Role.SUPERVISOR)
     case = fresh(referral.case)
-    assert selectors.available_referral_actions(helper, case, referral) == {"accept", "decline"}
+    assert selectors.available_referral_actions(helper, case, referral) == {
+        "accept",
+        "propose_decline",
+    }
     assert selectors.available_referral_actions(lead, case, referral) == {"cancel"}
     with pytest.raises(WorkflowError):
         services.cancel_referral(referral, helper, "ไม่ต้องการแล้ว")

@@ -19,7 +19,7 @@ from referrals import services
 from referrals.business_time import current_calendar
 from referrals.models import Case, CaseEvent, Deadline, DeadlineKind, EventKind, Priority, Referral
 from tests.referrals.clock import MONDAY, at
-from tests.referrals.factories import agency, fresh, staff, submit
+from tests.referrals.factories import agency, fresh, staff, submit, transfer_accepted
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def transferred(clock, mol) -> Case:
     own) and resolves it on Tuesday 09:00 (7.5 + 0.5 = 8 h from the arrival)."""
     moph = staff("MOPH", Role.SUPERVISOR)
     case = submitted(clock)
-    on(clock, at(2026, 3, 9, 10), services.transfer_case, case, mol, agency("MOPH"), "สุขภาพ")
+    on(clock, at(2026, 3, 9, 10), transfer_accepted, case, mol, "MOPH", "สุขภาพ")
     on(clock, at(2026, 3, 9, 12), services.accept_case, case, moph)
     on(clock, at(2026, 3, 10, 9), services.resolve_case, case, moph, "ได้รับการรักษาแล้ว")
     return case

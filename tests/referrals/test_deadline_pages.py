@@ -758,6 +758,7 @@ def test_a_policy_changed_in_the_admin_gives_new_cases_its_times(admin_client):
             "answer_referral": "16:00:00",
             "resolve": "5 00:00:00",
             "complete_referral": "5 00:00:00",
+            "approve": "04:00:00",
             "reminder_percent": 75,
             "supervisor_percent": 100,
             "cceo_percent": 150,

@@ -31,7 +31,7 @@ from referrals.models import (
     SlaPolicy,
 )
 from tests.referrals.clock import MONDAY, at
-from tests.referrals.factories import agency, fresh, staff, submit
+from tests.referrals.factories import agency, fresh, staff, submit, transfer_accepted
 
 pytestmark = pytest.mark.django_db
 
@@ -461,7 +461,7 @@ def test_a_transfer_gives_the_new_lead_its_own_day_to_acknowledge(clock, boss):
     resolve = running(case, RESOLVE)
     clock.now = at(2026, 3, 9, 15)
 
-    services.transfer_case(case, boss, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+    transfer_accepted(case, boss, "MOPH", "เป็นเรื่องสุขภาพ")
 
     assert Deadline.objects.get(pk=first.pk).met_at == at(2026, 3, 9, 15)
     second = running(case, ACK)
@@ -478,7 +478,7 @@ def test_a_transfer_of_a_case_in_progress_asks_the_new_lead_to_acknowledge_it(cl
     case = accepted_case(clock, boss)
     clock.now = at(2026, 3, 10, 9)
 
-    services.transfer_case(case, boss, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+    transfer_accepted(case, boss, "MOPH", "เป็นเรื่องสุขภาพ")
 
     assert running(case, ACK).due_at == at(2026, 3, 11, 9)
     assert Deadline.objects.filter(case=case, kind=ACK).count() == 2
@@ -611,7 +611,7 @@ def test_a_transfer_forgets_the_former_lead_s_time_to_acknowledge(clock, boss):
     assert hours(fresh(case).acknowledge_seconds) == 1
     clock.now = at(2026, 3, 10, 9)
 
-    services.transfer_case(case, boss, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+    transfer_accepted(case, boss, "MOPH", "เป็นเรื่องสุขภาพ")
 
     transferred = fresh(case)
     assert (transferred.status, transferred.acknowledge_seconds) == (CaseStatus.NEW, None)

@@ -21,6 +21,7 @@ from tests.referrals.factories import (
     resolved_days_ago,
     staff,
     submit,
+    transfer_accepted,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_a_tiny_png_claiming_a_huge_picture_is_refused_without_decoding_it(setti
 def test_after_a_transfer_only_the_new_lead_cancels_referrals():
     mol = staff("MOL", Role.SUPERVISOR)
     referral = referral_in(ReferralStatus.PENDING, to="MOPH", by=mol)
-    services.transfer_case(referral.case, mol, agency("MOI"), "เป็นเรื่องหนี้สิน")
+    transfer_accepted(referral.case, mol, "MOI", "เป็นเรื่องหนี้สิน")
 
     with pytest.raises(NotPermitted):
         services.cancel_referral(referral, staff("MOL", Role.INTAKE_OFFICER), "ไม่ต้องแล้ว")

@@ -23,7 +23,7 @@ from referrals.models import (
 )
 from referrals.services import escalation
 from referrals.services.cases import tell_citizen
-from tests.referrals.factories import agency, fresh, office, staff, submit
+from tests.referrals.factories import agency, fresh, office, staff, submit, transfer_accepted
 from tests.referrals.public_helpers import (
     case_url,
     find,
@@ -120,7 +120,7 @@ def complete_referral(case):
 
 
 def transfer(case):
-    services.transfer_case(fresh(case), lead(case), agency("MOPH"), "เรื่องสุขภาพเป็นหลัก")
+    transfer_accepted(fresh(case), lead(case), "MOPH", "เรื่องสุขภาพเป็นหลัก")
 
 
 def join(case):

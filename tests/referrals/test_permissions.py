@@ -9,7 +9,8 @@ The tables below are the policy, written from that module's docstring:
   officers do so on the cases assigned to them; only its supervisors and CCEOs assign;
 - the lead agency's intake officers, supervisors and CCEOs, and no one else, give a
   caller who proved who they are a new verification secret;
-- the referred agency's staff accept, decline and complete the referral to it;
+- the referred agency's staff accept and complete the referral to it; its supervisors and
+  CCEOs decline it (the others propose a decline: tests/referrals/test_approvals.py);
 - a restricted case is seen only by the officer assigned and by the supervisors and CCEOs
   of the involved agencies;
 - inspectors see no case (their dashboards carry no personal data);
@@ -55,8 +56,8 @@ lead case officer          Y    Y    Y    -      -     -      -       -        -
 lead supervisor            Y    Y    Y    Y      Y     -      -       -        Y       Y    Y   Y
 lead cceo                  Y    Y    Y    Y      Y     -      -       -        Y       Y    Y   Y
 lead agency admin          404  404  404  404    404   404    404     404      404     404  404 404
-referred intake officer    Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
-referred case officer      Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
+referred intake officer    Y    Y    Y    -      -     Y      -       Y        -       Y    Y   -
+referred case officer      Y    Y    Y    -      -     Y      -       Y        -       Y    Y   -
 referred supervisor        Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
 referred cceo              Y    Y    Y    -      -     Y      Y       Y        -       Y    Y   -
 referred agency admin      404  404  404  404    404   404    404     404      404     404  404 404

@@ -30,17 +30,20 @@ from referrals.models import (
     EventKind,
     Referral,
     ReferralStatus,
+    Transfer,
 )
 from tests.referrals.factories import (
     agency,
     case_in,
     fresh,
     new_case_data,
+    offered_transfer,
     office,
     referral_in,
     resolved_days_ago,
     staff,
     submit,
+    transfer_accepted,
 )
 
 pytestmark = pytest.mark.django_db
@@ -318,6 +321,8 @@ def test_a_transfer_hands_the_case_to_the_new_lead_who_triages_it_anew():
     services.assign_case(case, mol_supervisor, mol_officer)
 
     services.transfer_case(case, mol_supervisor, agency("MOPH"), "เป็นเรื่องสิทธิการรักษา")
+    assert fresh(case).lead_agency.code == "MOL", "offered: the lead changes once accepted"
+    services.accept_transfer(offered_transfer(case), moph_intake)
 
     case = fresh(case)
     assert case.status == CaseStatus.NEW
@@ -329,6 +334,7 @@ def test_a_transfer_hands_the_case_to_the_new_lead_who_triages_it_anew():
         services.accept_case(case, mol_intake)
     services.accept_case(case, moph_intake)
     transferred = case.events.get(kind=EventKind.TRANSFERRED)
+    assert transferred.actor == moph_intake
     assert transferred.payload == {"from_agency": "MOL", "to_agency": "MOPH"}
     assert transferred.message == "เป็นเรื่องสิทธิการรักษา"
 
@@ -541,7 +547,7 @@ def test_a_decline_needs_a_reason():
 def test_a_declined_referral_tells_the_lead_agency_why():
     referral = referral_in(ReferralStatus.PENDING)
 
-    services.decline_referral(referral, staff("MOPH"), "ไม่มีโรงพยาบาลในพื้นที่")
+    services.decline_referral(referral, staff("MOPH", Role.SUPERVISOR), "ไม่มีโรงพยาบาลในพื้นที่")
 
     declined = fresh(referral)
     assert declined.status == ReferralStatus.DECLINED
@@ -726,6 +732,7 @@ class Scene:
 
     case: Case
     referral: Referral | None
+    transfer: Transfer | None = None
 
 
 def _png_upload():
@@ -739,6 +746,8 @@ DO = {
     "reject": lambda s, by: services.reject_case(s.case, by, "นอกขอบเขต"),
     "mark duplicate": lambda s, by: services.mark_duplicate(s.case, by, submit()[0]),
     "transfer": lambda s, by: services.transfer_case(s.case, by, agency("MOPH"), "สิทธิรักษา"),
+    "accept transfer": lambda s, by: services.accept_transfer(s.transfer, by),
+    "return transfer": lambda s, by: services.return_transfer(s.transfer, by, "ไม่ใช่เรื่องเรา"),
     "assign": lambda s, by: services.assign_case(s.case, by, staff("MOL")),
     "request information": lambda s, by: services.request_information(s.case, by, "ขอเอกสาร"),
     "receive information": lambda s, by: services.receive_information(s.case, by, "ได้แล้ว"),
@@ -763,7 +772,9 @@ CHANGES = {
     "accept": (S.NEW, None, K.ACCEPTED, True, "MOL"),
     "reject": (S.NEW, None, K.REJECTED, True, "MOL"),
     "mark duplicate": (S.NEW, None, K.MARKED_DUPLICATE, True, "MOL"),
-    "transfer": (S.IN_PROGRESS, None, K.TRANSFERRED, True, "MOL"),
+    "transfer": (S.IN_PROGRESS, None, K.TRANSFER_OFFERED, False, "MOL"),
+    "accept transfer": (S.IN_PROGRESS, "offered", K.TRANSFERRED, True, "MOPH"),
+    "return transfer": (S.IN_PROGRESS, "offered", K.TRANSFER_RETURNED, False, "MOPH"),
     "assign": (S.IN_PROGRESS, None, K.ASSIGNED, False, "MOL"),
     "request information": (S.IN_PROGRESS, None, K.INFORMATION_REQUESTED, True, "MOL"),
     "receive information": (S.WAITING_CITIZEN, None, K.INFORMATION_RECEIVED, True, "MOL"),
@@ -790,7 +801,11 @@ def scene(name: str):
     status, referral_status, _kind, _public, acting_agency = CHANGES[name]
     boss, helper = staff("MOL", Role.SUPERVISOR), staff("MOPH", Role.SUPERVISOR)
     case = case_in(status, by=boss)
-    referral = None
+    referral = transfer = None
+    if referral_status == "offered":  # the lead offered to MOPH, which answers
+        services.transfer_case(case, boss, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+        transfer = offered_transfer(case)
+        return Scene(fresh(case), None, transfer), helper
     if referral_status:
         referral = referral_in(referral_status, case, by=boss, helper=helper)
     return Scene(fresh(case), referral), boss if acting_agency == "MOL" else helper
@@ -825,6 +840,11 @@ def test_every_change_appends_one_event_saying_what_who_and_for_whom(name, media
 def test_every_change_bumps_the_version_of_what_it_changed(name, media):
     s, by = scene(name)
     target = s.referral if name.endswith("referral") else s.case
+    if name.endswith(" transfer"):
+        DO[name](s, by)
+        assert fresh(s.transfer).version == s.transfer.version + 1
+        assert fresh(s.case).version == s.case.version + 1
+        return
 
     DO[name](s, by)
 
@@ -1049,7 +1069,7 @@ def test_a_case_marked_duplicate_leaves_no_referral_open():
 def test_a_transferred_case_rejected_by_its_new_lead_leaves_no_referral_open():
     mol_supervisor, moi_intake = staff("MOL", Role.SUPERVISOR), staff("MOI", Role.INTAKE_OFFICER)
     referral = referral_in(ReferralStatus.PENDING, by=mol_supervisor)
-    services.transfer_case(referral.case, mol_supervisor, agency("MOI"), "เป็นเรื่องหนี้")
+    transfer_accepted(referral.case, mol_supervisor, "MOI", "เป็นเรื่องหนี้", taker=moi_intake)
 
     with contextlib.suppress(TransitionNotAllowed):
         services.reject_case(referral.case, moi_intake, "นอกขอบเขต")
@@ -1063,7 +1083,7 @@ def test_a_transfer_never_leaves_the_new_lead_referred_to_itself():
     referral = referral_in(ReferralStatus.ACCEPTED, by=supervisor)
 
     with contextlib.suppress(TransitionNotAllowed):
-        services.transfer_case(referral.case, supervisor, agency("MOPH"), "เป็นเรื่องสุขภาพ")
+        transfer_accepted(referral.case, supervisor, "MOPH", "เป็นเรื่องสุขภาพ")
 
     case = fresh(referral.case)
     assert not case.referrals.filter(

@@ -193,7 +193,9 @@ def accept(referral, helper, boss):
 
 
 def decline(referral, helper, boss):
-    services.decline_referral(referral, helper, "ไม่มีบริการนี้ในพื้นที่")
+    """Proposed by the officer, approved by a supervisor of their agency."""
+    proposal = services.propose_decline(referral, helper, "ไม่มีบริการนี้ในพื้นที่")
+    services.approve_proposal(proposal, staff(referral.to_agency.code, Role.SUPERVISOR))
     return EventKind.REFERRAL_DECLINED
 
 
