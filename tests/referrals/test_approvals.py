@@ -20,8 +20,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from agencies import permissions
 from agencies.models import Role
-from agencies.permissions import DashboardScope
+from agencies.permissions import Action, DashboardScope
 from portal.dashboards import figures
 from portal.dashboards.filters import Selection
 from referrals import services, tasks
@@ -218,7 +219,10 @@ def test_a_returned_transfer_keeps_the_former_lead_tells_it_why_and_is_contested
     assert [(item.case.reference, item.reasons) for item in listed] == [
         (case.reference, ["returned"])
     ]
-    with pytest.raises(TransitionNotAllowed):
+    # Having returned it, MOPH keeps the history, not the person (PDPA sections 22, 37).
+    assert not permissions.can(moph, Action.VIEW_PERSONAL_DATA, case)
+    assert permissions.can(moph, Action.VIEW, case)
+    with pytest.raises(NotPermitted):
         services.accept_transfer(offer, moph)
 
 

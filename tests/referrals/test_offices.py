@@ -34,7 +34,15 @@ from referrals.services import escalation
 from tests.factories import InspectorFactory
 from tests.matrix import matrix_rows
 from tests.referrals.clock import MONDAY, at
-from tests.referrals.factories import agency, fresh, office, referral_in, staff, submit
+from tests.referrals.factories import (
+    agency,
+    fresh,
+    office,
+    referral_in,
+    staff,
+    submit,
+    transfer_accepted,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +102,7 @@ def test_a_referral_and_a_transfer_go_to_the_office_of_the_cases_province(office
     boss = member("MOL", Role.SUPERVISOR)
     services.accept_case(case, boss)
     referral = referral_in(ReferralStatus.PENDING, fresh(case), to="MOPH", by=boss)
-    services.transfer_case(fresh(case), boss, agency("MOPH"), "เรื่องสุขภาพเป็นหลัก")
+    transfer_accepted(fresh(case), boss, "MOPH", "เรื่องสุขภาพเป็นหลัก")
 
     assert referral.to_office == offices["moph north"]
     assert fresh(case).lead_office == offices["moph north"]

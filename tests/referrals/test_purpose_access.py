@@ -37,7 +37,16 @@ from referrals.services.parts import end_finished_parts
 from tests.api.helpers import api_key, key_client, staff_client
 from tests.factories import InspectorFactory, UserFactory
 from tests.matrix import matrix_rows
-from tests.referrals.factories import CITIZEN, agency, case_in, fresh, referral_in, staff
+from tests.referrals.factories import (
+    CITIZEN,
+    agency,
+    case_in,
+    fresh,
+    offered_transfer,
+    referral_in,
+    staff,
+    transfer_accepted,
+)
 from tests.referrals.public_helpers import pdf
 
 pytestmark = pytest.mark.django_db
@@ -89,10 +98,15 @@ def handed_on():
     """A case MOPH led (health) and transferred to MOL."""
     case = case_in(CaseStatus.IN_PROGRESS, category="unpaid-wages")
     # Led by MOL; make MOPH the lead first, as if it had received it, then hand it back.
+    transfer_accepted(case, staff(LEAD, Role.SUPERVISOR), FORMER, "เรื่องสุขภาพ")
+    return transfer_accepted(fresh(case), staff(FORMER, Role.SUPERVISOR), LEAD, "เรื่องค่าจ้างเป็นหลัก")
+
+
+def returned():
+    """The lead offered to MOPH, which returned it."""
+    case = case_in(CaseStatus.IN_PROGRESS)
     services.transfer_case(case, staff(LEAD, Role.SUPERVISOR), agency(FORMER), "เรื่องสุขภาพ")
-    services.transfer_case(
-        fresh(case), staff(FORMER, Role.SUPERVISOR), agency(LEAD), "เรื่องค่าจ้างเป็นหลัก"
-    )
+    services.return_transfer(offered_transfer(case), staff(FORMER, Role.SUPERVISOR), "เป็นเรื่องค่าจ้าง")
     return fresh(case)
 
 
@@ -109,6 +123,7 @@ ENDINGS = {
     "declined": declined,
     "cancelled": cancelled,
     "handed on": handed_on,
+    "returned": returned,
     "completed long ago": completed_long_ago,
 }
 
@@ -140,6 +155,16 @@ def test_a_part_that_ended_keeps_the_history_not_the_person(ending, row, column,
                 services.add_note(case, user, "โทรแจ้งผู้ร้องแล้ว")
         return
     assert attempt(user, column, case) is (expected == Y)
+
+
+def test_an_agency_offered_the_lead_reads_the_person_while_it_decides():
+    case = case_in(CaseStatus.IN_PROGRESS)
+    services.transfer_case(case, staff(LEAD, Role.SUPERVISOR), agency(FORMER), "เรื่องสุขภาพ")
+    referral_in(ReferralStatus.DECLINED, fresh(case), to="MOE")  # settles the parts again
+
+    assert permissions.can(
+        staff(FORMER, Role.INTAKE_OFFICER), Action.VIEW_PERSONAL_DATA, fresh(case)
+    )
 
 
 @pytest.mark.parametrize("status", [ReferralStatus.PENDING, ReferralStatus.ACCEPTED])
@@ -194,7 +219,7 @@ def test_referred_again_after_a_decline_the_agency_reads_the_person_again():
 def test_a_case_handed_back_gives_the_former_lead_its_part_again():
     case = handed_on()
     boss = staff(LEAD, Role.SUPERVISOR)
-    services.transfer_case(case, boss, agency(FORMER), "กลับไปที่กระทรวงสาธารณสุข")
+    transfer_accepted(case, boss, FORMER, "กลับไปที่กระทรวงสาธารณสุข")
 
     assert permissions.can(staff(FORMER, Role.INTAKE_OFFICER), Action.TRIAGE, fresh(case))
     assert not permissions.can(

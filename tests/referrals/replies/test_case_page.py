@@ -186,8 +186,9 @@ def test_the_case_page_costs_the_same_for_two_replies_as_for_twelve(
     supervisor = staff("MOL", Role.SUPERVISOR)
     admin = staff("MOL", Role.AGENCY_ADMIN)
     # Signing in (what two-factor sign-in asks of the person, too), then the page, with
-    # one query each for a transfer offered and the proposals awaiting approval.
-    with django_assert_max_num_queries(44) as none:
+    # one query each for a transfer offered, the proposals awaiting approval and whether
+    # the agency has another office to pass the case to.
+    with django_assert_max_num_queries(45) as none:
         page_of(client, supervisor, case)
     for kind in (ReplyKind.PUBLIC_NOTE, ReplyKind.OUTCOME):
         reply_template("MOL", kind, title=f"{kind}", by=admin)
