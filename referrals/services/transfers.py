@@ -92,11 +92,12 @@ def transfer_case(
         **_proposer(proposed_by),
     )
     key = f"transfer_offered:e{event.pk}"
-    office = office_for(to_agency, case.province_id)
+    # Taking the lead is the agency's decision: its central office answers the offer; once
+    # accepted, the case goes to its office for the province.
     notify_staff(
         "transfer_offered",
         key,
-        triage_staff(to_agency.pk, office.pk if office else None, restricted=case.is_restricted),
+        triage_staff(to_agency.pk, None, restricted=case.is_restricted),
         case=case,
         agency=to_agency,
         context={"from_agency": case.lead_agency.code},

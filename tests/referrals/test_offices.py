@@ -37,6 +37,7 @@ from tests.referrals.clock import MONDAY, at
 from tests.referrals.factories import (
     agency,
     fresh,
+    offered_transfer,
     office,
     referral_in,
     staff,
@@ -115,28 +116,36 @@ def test_a_referral_and_a_transfer_go_to_the_office_of_the_cases_province(office
 # "ref-accept": answer the referral.
 BY_OFFICE = """
 MOL's Bangkok office leads; MOPH's Bangkok office is asked to help.
-                                  view list accept pass ref-accept
-mol bangkok intake officer         Y    Y    Y      Y    -
-mol bangkok case officer           Y    Y    -      -    -
-mol bangkok supervisor             Y    Y    Y      Y    -
-mol bangkok cceo                   Y    Y    Y      Y    -
-mol north intake officer           404  404  404    404  404
-mol north case officer             404  404  404    404  404
-mol north supervisor               404  404  404    404  404
-mol north cceo                     404  404  404    404  404
-mol central intake officer         Y    Y    Y      Y    -
-mol central case officer           Y    Y    -      -    -
-mol central supervisor             Y    Y    Y      Y    -
-mol central cceo                   Y    Y    Y      Y    -
-moph bangkok intake officer        Y    Y    -      -    Y
-moph bangkok case officer          Y    Y    -      -    Y
-moph bangkok supervisor            Y    Y    -      -    Y
-moph north intake officer          404  404  404    404  404
-moph north supervisor              404  404  404    404  404
-moph central intake officer        Y    Y    -      -    Y
-moph central supervisor            Y    Y    -      -    Y
-moe central supervisor             404  404  404    404  404
-inspector                          404  404  404    404  404
+                                  view list page pii  accept pass ref-accept
+mol bangkok intake officer         Y    Y    Y    Y    Y      Y    -
+mol bangkok case officer           Y    Y    Y    Y    -      -    -
+mol bangkok supervisor             Y    Y    Y    Y    Y      Y    -
+mol bangkok cceo                   Y    Y    Y    Y    Y      Y    -
+mol bangkok agency admin           404  404  404  404  404    404  404
+mol north intake officer           404  404  404  404  404    404  404
+mol north case officer             404  404  404  404  404    404  404
+mol north supervisor               404  404  404  404  404    404  404
+mol north cceo                     404  404  404  404  404    404  404
+mol north agency admin             404  404  404  404  404    404  404
+mol central intake officer         Y    Y    Y    Y    Y      Y    -
+mol central case officer           Y    Y    Y    Y    -      -    -
+mol central supervisor             Y    Y    Y    Y    Y      Y    -
+mol central cceo                   Y    Y    Y    Y    Y      Y    -
+mol central agency admin           404  404  404  404  404    404  404
+moph bangkok intake officer        Y    Y    Y    Y    -      -    Y
+moph bangkok case officer          Y    Y    Y    Y    -      -    Y
+moph bangkok supervisor            Y    Y    Y    Y    -      -    Y
+moph bangkok cceo                  Y    Y    Y    Y    -      -    Y
+moph north intake officer          404  404  404  404  404    404  404
+moph north case officer            404  404  404  404  404    404  404
+moph north supervisor              404  404  404  404  404    404  404
+moph north cceo                    404  404  404  404  404    404  404
+moph central intake officer        Y    Y    Y    Y    -      -    Y
+moph central case officer          Y    Y    Y    Y    -      -    Y
+moph central supervisor            Y    Y    Y    Y    -      -    Y
+moph central cceo                  Y    Y    Y    Y    -      -    Y
+moe central supervisor             404  404  404  404  404    404  404
+inspector                          404  404  404  404  404    404  404
 """
 
 
@@ -165,9 +174,14 @@ def person(row, offices):
     return member(code, role, place)
 
 
-def attempt(user, column, case, referral, offices):
+def attempt(user, column, case, referral, offices, client=None):
     if column == "view":
         return permissions.can(user, Action.VIEW, case)
+    if column == "pii":
+        return permissions.can(user, Action.VIEW_PERSONAL_DATA, case)
+    if column == "page":
+        client.force_login(user)
+        return client.get(f"/staff/cases/{case.reference}/").status_code == 200
     if column == "list":
         return permissions.visible_cases(user, Case.objects.all()).filter(pk=case.pk).exists()
     if column == "accept":
@@ -181,12 +195,12 @@ def attempt(user, column, case, referral, offices):
 
 @pytest.mark.parametrize(("row", "column", "expected"), list(matrix_rows(BY_OFFICE, who)))
 def test_each_member_works_the_cases_of_their_office_or_all_of_the_agencys(
-    scene, row, column, expected
+    scene, row, column, expected, client
 ):
     offices, case, referral = scene
     user = person(row, offices)
-    if column in ("view", "list"):
-        assert attempt(user, column, case, referral, offices) is (expected == "Y")
+    if column in ("view", "list", "page", "pii"):
+        assert attempt(user, column, case, referral, offices, client) is (expected == "Y")
         return
     if expected == "Y":
         attempt(user, column, case, referral, offices)
@@ -441,3 +455,46 @@ def test_passing_from_the_case_page_with_a_bad_choice_says_so_and_changes_nothin
     )
     assert done.status_code == 302
     assert fresh(case).lead_office == offices["mol north"]
+
+
+# --- Approvals by office -------------------------------------------------------------------
+
+
+def test_a_decline_is_approved_by_a_supervisor_of_the_office_asked_or_the_agencys_cceo(offices):
+    case, _ = submit(province=BANGKOK)
+    boss = member("MOL", Role.SUPERVISOR)
+    services.accept_case(case, boss)
+    referral = referral_in(ReferralStatus.PENDING, fresh(case), to="MOPH", by=boss)
+    officer = member("MOPH", Role.CASE_OFFICER, offices["moph bangkok"])
+    proposal = services.propose_decline(referral, officer, "ไม่มีบริการนี้ในพื้นที่")
+    far = member("MOPH", Role.SUPERVISOR, offices["moph north"])
+    near = member("MOPH", Role.SUPERVISOR, offices["moph bangkok"])
+    cceo = member("MOPH", Role.CCEO)
+
+    assert not permissions.can(far, Action.DECIDE_PROPOSAL, fresh(case), proposal)
+    assert permissions.can(near, Action.DECIDE_PROPOSAL, fresh(case), proposal)
+    assert permissions.can(cceo, Action.DECIDE_PROPOSAL, fresh(case), proposal)
+    with pytest.raises((NotPermitted, CaseNotFound)):
+        services.approve_proposal(proposal, far)
+    assert fresh(referral).status == ReferralStatus.PENDING
+
+    services.approve_proposal(fresh(proposal), near)
+    assert fresh(referral).status == ReferralStatus.DECLINED
+
+
+def test_a_transfer_is_offered_by_the_office_and_answered_by_the_other_agencys_centre(offices):
+    case, _ = submit(province=BANGKOK)
+    far = member("MOL", Role.SUPERVISOR, offices["mol north"])
+    near = member("MOL", Role.SUPERVISOR, offices["mol bangkok"])
+    central = member("MOPH", Role.INTAKE_OFFICER)
+    office_member = member("MOPH", Role.INTAKE_OFFICER, offices["moph bangkok"])
+
+    with pytest.raises(CaseNotFound):
+        services.transfer_case(case, far, agency("MOPH"), "เรื่องสุขภาพ")
+    services.transfer_case(fresh(case), near, agency("MOPH"), "เรื่องสุขภาพ")
+
+    assert told("transfer_offered") == {central.pk}
+    assert not permissions.can(office_member, Action.VIEW, fresh(case))
+    services.accept_transfer(offered_transfer(case), central)
+    assert fresh(case).lead_office == offices["moph bangkok"]
+    assert permissions.can(office_member, Action.TRIAGE, fresh(case))
