@@ -57,6 +57,7 @@ def test_only_the_agencys_administrators_reach_its_offices(client, north, who):
     if who == ("MOL", Role.AGENCY_ADMIN):
         assert (listed.status_code, page.status_code, changed.status_code) == (200, 200, 302)
         assert north.name in listed.text
+        assert 'href="/staff/"' not in listed.text  # no queue for one who works no case
         assert list(fresh(north).serves.values_list("code", flat=True)) == [LAMPHUN]
         return
     if user is None:
