@@ -6,7 +6,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.response import Response
@@ -22,6 +21,7 @@ from api.services import IdempotencyMismatch, create_case_once, fingerprint
 from api.views.common import (
     ApiView,
     NewestFirst,
+    action_views,
     etag_of,
     expected_version,
     matches,
@@ -185,25 +185,14 @@ class CaseActionView(ApiView, generics.GenericAPIView):
 
 def case_action_views() -> dict:
     """One view per action of the registry, each with its own input in the schema."""
-    views = {}
-    for name, spec in api_actions.CASE_ACTIONS.items():
-        view = type(
-            f"Case{name.title().replace('_', '')}View",
-            (CaseActionView,),
-            {"action_name": name, "serializer_class": spec.serializer},
-        )
-        views[name] = extend_schema_view(
-            post=extend_schema(
-                tags=["case actions"],
-                operation_id=f"cases_{name}",
-                request=spec.serializer,
-                responses={200: serializers.CaseDetailSerializer, 204: OpenApiResponse(None)},
-                parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
-                description=_("Needs the permission %(permission)s.")
-                % {"permission": actions.CASE[name]},
-            )
-        )(view)
-    return views
+    return action_views(
+        {name: spec.serializer for name, spec in api_actions.CASE_ACTIONS.items()},
+        CaseActionView,
+        kind="case",
+        tag="case actions",
+        responses={200: serializers.CaseDetailSerializer, 204: OpenApiResponse(None)},
+        permissions=actions.CASE,
+    )
 
 
 class TransferAnswerView(ApiView, generics.GenericAPIView):
@@ -231,24 +220,17 @@ class TransferAnswerView(ApiView, generics.GenericAPIView):
 
 
 def transfer_answer_views() -> dict:
-    views = {}
-    for name, (registry_name, spec) in api_actions.TRANSFER_ACTIONS.items():
-        view = type(
-            f"Case{name.title().replace('_', '')}View",
-            (TransferAnswerView,),
-            {"action_name": name, "serializer_class": spec.serializer},
-        )
-        views[name] = extend_schema_view(
-            post=extend_schema(
-                tags=["case actions"],
-                operation_id=f"cases_{name}",
-                request=spec.serializer,
-                responses={200: serializers.CaseDetailSerializer, 204: OpenApiResponse(None)},
-                description=_("Needs the permission %(permission)s.")
-                % {"permission": actions.TRANSFER[registry_name]},
-            )
-        )(view)
-    return views
+    """The answers to a transfer offered (accept it, return it), one view each."""
+    transfer = api_actions.TRANSFER_ACTIONS
+    return action_views(
+        {name: spec.serializer for name, (_registry, spec) in transfer.items()},
+        TransferAnswerView,
+        kind="case",
+        tag="case actions",
+        responses={200: serializers.CaseDetailSerializer, 204: OpenApiResponse(None)},
+        permissions={name: actions.TRANSFER[registry] for name, (registry, _s) in transfer.items()},
+        if_match=False,
+    )
 
 
 @extend_schema(tags=["cases"], responses=serializers.EventSerializer(many=True))

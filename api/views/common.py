@@ -3,6 +3,8 @@
 import hashlib
 import json
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.pagination import CursorPagination
 
 from api.access import CallerThrottle, IsCaller
@@ -53,3 +55,33 @@ def expected_version(request, current_tag, data, version_now) -> int | None:
             raise PreconditionFailed()
         return data.get("version") or version_now
     return data.get("version")
+
+
+def action_views(
+    serializers: dict, base, *, kind: str, tag: str, responses, permissions=None, if_match=True
+) -> dict:
+    """One view per action (name -> its input serializer), each a subclass of ``base`` with
+    its own input in the schema (operation ``<kind>s_<name>``); ``permissions`` (name ->
+    the permission of the registry) says in the schema what each needs, ``if_match``
+    that it takes the If-Match header."""
+    views = {}
+    for name, serializer in serializers.items():
+        view = type(
+            f"{kind.title()}{name.title().replace('_', '')}View",
+            (base,),
+            {"action_name": name, "serializer_class": serializer},
+        )
+        schema = {
+            "tags": [tag],
+            "operation_id": f"{kind}s_{name}",
+            "request": serializer,
+            "responses": responses,
+        }
+        if if_match:
+            schema["parameters"] = [OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)]
+        if permissions is not None:
+            schema["description"] = _("Needs the permission %(permission)s.") % {
+                "permission": permissions[name]
+            }
+        views[name] = extend_schema_view(post=extend_schema(**schema))(view)
+    return views

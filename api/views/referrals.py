@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import exceptions, generics, viewsets
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from api import serializers
 from api.views.common import (
     ApiView,
     NewestFirst,
+    action_views,
     etag_of,
     expected_version,
 )
@@ -83,20 +83,11 @@ class ReferralActionView(ApiView, generics.GenericAPIView):
 
 
 def referral_action_views() -> dict:
-    views = {}
-    for name, spec in api_actions.REFERRAL_ACTIONS.items():
-        view = type(
-            f"Referral{name.title()}View",
-            (ReferralActionView,),
-            {"action_name": name, "serializer_class": spec.serializer},
-        )
-        views[name] = extend_schema_view(
-            post=extend_schema(
-                tags=["referrals"],
-                operation_id=f"referrals_{name}",
-                request=spec.serializer,
-                responses={200: serializers.ReferralSerializer},
-                parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER)],
-            )
-        )(view)
-    return views
+    """One view per action on a referral, each with its own input in the schema."""
+    return action_views(
+        {name: spec.serializer for name, spec in api_actions.REFERRAL_ACTIONS.items()},
+        ReferralActionView,
+        kind="referral",
+        tag="referrals",
+        responses={200: serializers.ReferralSerializer},
+    )
