@@ -46,12 +46,6 @@ from tests.referrals.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def citizen(case) -> CitizenAccess:
     return CitizenAccess(case.pk)
 
