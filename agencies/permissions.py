@@ -201,6 +201,9 @@ class SystemCaller:
     name: str
     can_write: bool = False
     can_see_restricted: bool = False
+    # The channel of the cases it records: "api" for an agency's system, the outside
+    # system's own for a link to 1111 or Traffy Fondue.
+    channel: str = "api"
     is_authenticated = False
     pk = None
 
@@ -484,6 +487,23 @@ def intake_agency_ids(user) -> set[int]:
     if isinstance(user, SystemCaller):
         return {user.agency_id}
     return staff_profile(user).agencies_with(COORDINATORS)
+
+
+def import_agency_ids(user) -> set[int]:
+    """The agencies for which ``user`` imports the complaints the 1111 center forwarded
+    (its exported file): their intake officers, supervisors and CCEOs."""
+    if isinstance(user, SystemCaller):
+        return set()
+    return staff_profile(user).agencies_with(COORDINATORS)
+
+
+def exchange_agency_ids(user) -> set[int]:
+    """The agencies whose links to outside systems (1111, Traffy Fondue) ``user`` watches,
+    and whose failed exchanges they send again: their supervisors and CCEOs (the system
+    administrator configures the links in the Django admin)."""
+    if isinstance(user, SystemCaller):
+        return set()
+    return staff_profile(user).agencies_with(MANAGERS)
 
 
 def may_record_intake(user) -> bool:

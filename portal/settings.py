@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "referrals",
     "api",
     "open311",
+    "integrations",
     "portal",
 ]
 
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "referrals.context_processors.notifications",
+                "integrations.context_processors.exchanges",
             ],
         },
     },
@@ -346,6 +348,14 @@ LOOKUP_HASH_KEY = env.str("LOOKUP_HASH_KEY", default="")
 # Days after resolution during which a case may be reopened.
 CASE_REOPEN_DAYS = env.int("CASE_REOPEN_DAYS", default=30)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
+
+# --- Outside systems (1111, Traffy Fondue) ------------------------------------------------
+
+# A case forwarded between the portal and an outside system more times than this stops
+# being forwarded automatically; the coordinating ministry is told.
+EXCHANGE_MAX_HOPS = env.int("EXCHANGE_MAX_HOPS", default=3)
+# Seconds to wait for an outside system's answer.
+EXCHANGE_TIMEOUT = env.float("EXCHANGE_TIMEOUT", default=20.0)
 STAFF_PAGE_SIZE = 25
 
 # --- Static and uploaded files ----------------------------------------------------------

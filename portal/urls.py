@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/replies/", include("referrals.replies.urls")),
     path("staff/members/", include("agencies.members.urls")),
     path("staff/offices/", include("agencies.offices.urls")),
+    path("staff/exchanges/", include("integrations.urls")),
     path("staff/", include("referrals.staff_urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("plan/", include("strategies.urls")),

@@ -80,6 +80,9 @@ STAFF_KINDS = {
     "citizen_silent": Kind(_("A citizen has not answered our question for a long time")),
     "erasure_due": Kind(_("An erasure request to decide is near or past its deadline")),
     "daily_digest": Kind(_("The daily summary of my agency's deadlines")),
+    "forwarding_stopped": Kind(
+        _("A case forwarded back and forth between outside systems was stopped (coordinator)")
+    ),
 }
 
 

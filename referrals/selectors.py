@@ -250,15 +250,40 @@ def _at_office(cases: QuerySet[Case], agency: Agency, office) -> QuerySet[Case]:
     return cases.filter(led | Q(Exists(referred)))
 
 
+# Other numbers a case is known by (at the 1111 center, on Traffy Fondue ...): each app
+# that links cases to an outside system registers how to find a case by them, and how to
+# list a case's numbers for its page. Registered in the app's ``ready()``.
+_NUMBER_SEARCHES: list = []
+_NUMBER_LISTS: list = []
+
+
+def register_outside_numbers(search, listing) -> None:
+    """``search(text)`` gives a queryset of case ids known there by ``text`` (or None when
+    ``text`` cannot be such a number); ``listing(case)`` the (system, number) pairs of a
+    case."""
+    _NUMBER_SEARCHES.append(search)
+    _NUMBER_LISTS.append(listing)
+
+
+def outside_numbers(case: Case) -> list[tuple[str, str]]:
+    return [pair for listing in _NUMBER_LISTS for pair in listing(case)]
+
+
 def _search(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """A reference, a phone number (any part of it), or part of a name."""
+    """A reference, a phone number (any part of it), part of a name, or the number of the
+    case at an outside system (1111, Traffy Fondue)."""
     text = " ".join(text.split())
     if REFERENCE.match(text.upper()):
         return cases.filter(reference=text.upper())
+    outside = Q()
+    for search in _NUMBER_SEARCHES:
+        ids = search(text)
+        if ids is not None:
+            outside |= Q(pk__in=ids)
     digits = re.sub(r"[\s()+-]", "", text)
     if digits.isdigit() and len(digits) >= 3:
-        return cases.filter(citizen_phone__contains=digits)
-    return cases.filter(citizen_name__icontains=text)
+        return cases.filter(Q(citizen_phone__contains=digits) | outside)
+    return cases.filter(Q(citizen_name__icontains=text) | outside)
 
 
 def case_for(user, reference: str, action: Action = Action.VIEW) -> Case | None:
@@ -302,6 +327,7 @@ def case_page(case: Case) -> dict:
         "events": events,
         "attachments": list(case.attachments.select_related("uploaded_by")),
         "deadlines": list(Deadline.objects.filter(case=case).select_related("referral__to_agency")),
+        "outside_numbers": outside_numbers(case),
     }
 
 

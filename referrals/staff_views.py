@@ -466,6 +466,7 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "events": page["events"],
         "attachments": page["attachments"],
         "deadlines": page["deadlines"],
+        "outside_numbers": page["outside_numbers"],
         "national_id": _decrypted(case, case.national_id_encrypted),
         # The safe word only for those who may read the person's data (the read is
         # recorded above with the page's).

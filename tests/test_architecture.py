@@ -1,4 +1,5 @@
-"""Imports run one way: portal -> open311 -> api -> referrals -> strategies -> agencies.
+"""Imports run one way: portal -> open311 -> integrations -> api -> referrals -> strategies ->
+agencies.
 Nothing imports portal."""
 
 import ast
@@ -7,7 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["agencies", "strategies", "referrals", "api", "open311", "portal"]  # lowest first
+LAYERS = [
+    "agencies",
+    "strategies",
+    "referrals",
+    "api",
+    "integrations",
+    "open311",
+    "portal",
+]  # lowest first
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -121,6 +121,7 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")
     HOTLINE_1111 = "hotline_1111", _("1111 Government Complaint Center")
     API = "api", _("Agency system (API)")
+    TRAFFY = "traffy", _("Traffy Fondue")
 
 
 class Priority(models.TextChoices):
@@ -551,6 +552,8 @@ class EventKind(models.TextChoices):
     PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Proposal withdrawn")
     TRANSFER_OFFERED = "transfer_offered", _("Lead offered to another agency")
     TRANSFER_RETURNED = "transfer_returned", _("Transfer returned to the former lead")
+    OUTSIDE_LINKED = "outside_linked", _("Linked to a case of an outside system")
+    FORWARDING_STOPPED = "forwarding_stopped", _("Forwarding between systems stopped")
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -25,6 +25,7 @@ class Notification(models.Model):
         WEBHOOK = "webhook", _("Agency system (webhook)")
         SMS = "sms", _("SMS")
         LINE = "line", _("LINE")
+        EXCHANGE = "exchange", _("Outside system (1111, Traffy Fondue)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -62,6 +63,9 @@ class Notification(models.Model):
         verbose_name=_("agency"),
     )
     recipient = models.CharField(_("recipient"), max_length=500, blank=True)
+    # Loop guard: the outside system the change came from (blank: the portal). A row
+    # never goes to the system named here, whatever else it is linked to.
+    origin = models.CharField(_("came from"), max_length=20, blank=True, default="", db_default="")
     # One message per event, recipient and channel, whoever queues it and however often.
     idempotency_key = models.CharField(
         max_length=200, unique=True, default=_unique_key, editable=False

@@ -41,9 +41,10 @@ STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111
 
 
 def channels_of(by) -> frozenset:
-    """The channels through which ``by`` records cases: an agency's system its own (the
-    API); an intake officer those where a person took the request (phone, counter, 1111)."""
-    return frozenset({Channel.API}) if isinstance(by, SystemCaller) else STAFF_CHANNELS
+    """The channels through which ``by`` records cases: a system its own (an agency's
+    system the API, the link to 1111 or Traffy Fondue theirs); an intake officer those
+    where a person took the request (phone, counter, 1111)."""
+    return frozenset({by.channel}) if isinstance(by, SystemCaller) else STAFF_CHANNELS
 
 
 MAX_DESCRIPTION = 5000
@@ -99,14 +100,14 @@ class NewCase:
         return cls(**{**{k: v for k, v in data.items() if k in names}, **values})
 
 
-def needs_safe_contact(data: NewCase) -> bool:
+def needs_safe_contact(data: NewCase, by=None) -> bool:
     """Whether the safe way to contact the person must be given: for a restricted kind of
     help (violence, trafficking, witnesses) when a person was asked, on the form or by an
-    intake officer; an agency's system may not know it."""
-    return data.category.is_restricted and data.channel != Channel.API
+    intake officer; another system (``by`` a ``SystemCaller``) may not know it."""
+    return data.category.is_restricted and not isinstance(by, SystemCaller)
 
 
-def _validated(data: NewCase) -> dict:
+def _validated(data: NewCase, by=None) -> dict:
     errors: dict[str, list] = {}
     values: dict = {}
 
@@ -157,7 +158,7 @@ def _validated(data: NewCase) -> dict:
         ]
     if data.safe_channel and data.safe_channel not in SafeChannel.values:
         errors["safe_channel"] = [_("Choose one of the ways offered.")]
-    elif not data.safe_channel and needs_safe_contact(data):
+    elif not data.safe_channel and needs_safe_contact(data, by):
         errors["safe_channel"] = [_("Choose how it is safe for us to contact you.")]
     safe_hours = " ".join((data.safe_hours or "").split())
     if len(safe_hours) > MAX_SAFE_HOURS:
@@ -250,7 +251,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
         raise NotPermitted()
     if by is not None and data.channel not in channels_of(by):
         raise ValidationError({"channel": [_("This channel is not yours to record.")]})
-    clean = _validated(data)
+    clean = _validated(data, by)
     lead = data.category.lead_agency
     secret = identity.new_secret()
     national_id = clean.get("national_id", "")

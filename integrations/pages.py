@@ -1,0 +1,56 @@
+"""The supervisors' page of the links to outside systems: each connection of their agency,
+its last exchange, the failures with their reason, and a button to send a failed message
+again. Anyone who watches no agency's links is told the page does not exist."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from agencies.permissions import exchange_agency_ids
+from integrations import selectors, services
+from integrations.models import Exchange
+
+
+def watcher_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not exchange_agency_ids(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_safe
+@watcher_required
+def exchanges(request):
+    return render(
+        request,
+        "integrations/exchanges.html",
+        {"states": selectors.watched_connections(request.user)},
+    )
+
+
+@require_POST
+@watcher_required
+def retry(request, pk: int):
+    exchange = (
+        Exchange.objects.select_related("notification")
+        .filter(pk=pk, connection__agency__in=exchange_agency_ids(request.user))
+        .first()
+    )
+    if exchange is None:
+        raise Http404
+    try:
+        services.retry(exchange, by=request.user)
+    except services.NothingToRetry:
+        messages.error(request, _("This message is not waiting to be sent again."))
+    else:
+        messages.success(request, _("The message is sent again."))
+    return redirect("integrations:exchanges")

@@ -1,0 +1,51 @@
+"""The registry of outside systems: what each sends out of a linked case's timeline, and
+how. Each system's package registers its adapter when ``load`` imports it."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+# The packages of the systems the portal links to; each calls ``register`` on import.
+PACKAGES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What an adapter reports of a line that went out: the operation it called (for the
+    log) and the state the outside case is in now, in the system's words."""
+
+    operation: str
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class Adapter:
+    system: str
+    # Which lines of a linked case's timeline go out to the system.
+    forwards: Callable
+    # Send one line (the link, the event); returns ``Sent``, raises when it did not go.
+    push: Callable
+    # Which of those lines forward the case to another organisation (a hop).
+    is_forward: Callable = lambda event: False
+    # The name of the operation a line calls, for the log of a failure.
+    operation: Callable = lambda event: event.kind
+
+
+_ADAPTERS: dict[str, Adapter] = {}
+
+
+def register(adapter: Adapter) -> None:
+    _ADAPTERS[adapter.system] = adapter
+
+
+def unregister(system: str) -> None:
+    _ADAPTERS.pop(system, None)
+
+
+def adapter(system: str) -> Adapter | None:
+    return _ADAPTERS.get(system)
+
+
+def load() -> None:
+    for name in PACKAGES:
+        import_module(name)

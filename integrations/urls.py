@@ -1,0 +1,10 @@
+from django.urls import path
+
+from integrations import pages
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("", pages.exchanges, name="exchanges"),
+    path("<int:pk>/retry/", pages.retry, name="retry"),
+]

@@ -1,0 +1,39 @@
+"""What the links to outside systems (the 1111 center, Traffy Fondue) write on a case's
+timeline: that a case there is this one, and that its forwarding between the systems was
+stopped. The ``integrations`` app calls these; it never writes a case itself."""
+
+from django.db import transaction
+
+from agencies.models import Agency, Role
+from referrals.models import Case, EventKind
+from referrals.notifications import notify_staff, staff_of
+from referrals.services._common import record
+
+COORDINATOR_ROLES = frozenset({Role.SUPERVISOR, Role.CCEO})
+
+
+@transaction.atomic
+def link_outside_case(case: Case, by, system: str, number: str) -> None:
+    """Record on the timeline (for the agencies only) that the case ``number`` of the
+    outside ``system`` is this case: the same request, reported there too, so that it is
+    handled once here and news of it goes to both."""
+    record(case, EventKind.OUTSIDE_LINKED, by, system=system, number=number)
+
+
+@transaction.atomic
+def stop_forwarding(case: Case, by, system: str, number: str, hops: int) -> None:
+    """The case was forwarded back and forth with ``system`` ``hops`` times: record that
+    no more forwarding goes out, and tell the coordinating ministry's supervisors and CCEOs,
+    who settle which agency keeps it."""
+    event = record(case, EventKind.FORWARDING_STOPPED, by, system=system, number=number, hops=hops)
+    coordinator = Agency.objects.filter(is_coordinator=True, is_active=True).first()
+    if coordinator is None:
+        return
+    notify_staff(
+        "forwarding_stopped",
+        f"forwarding_stopped:e{event.pk}",
+        staff_of(coordinator.pk, COORDINATOR_ROLES, None),
+        case=case,
+        agency=coordinator,
+        context={"system": system, "number": number, "hops": hops},
+    )
