@@ -8,7 +8,7 @@ from rest_framework import serializers
 from agencies import permissions
 from agencies.models import Agency, District, Office, Province, Subdistrict
 from agencies.permissions import Action
-from referrals import identity
+from referrals import identity, selectors
 from referrals.models import (
     Attachment,
     Case,
@@ -234,14 +234,25 @@ class ReferralSerializer(serializers.ModelSerializer):
         ]
 
 
+class OutsideNumberSerializer(serializers.Serializer):
+    system = serializers.CharField(help_text=_("1111 or Traffy Fondue"))
+    number = serializers.CharField()
+
+
 class CaseDetailSerializer(CaseSerializer):
     referrals = ReferralSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField(
         help_text=_("What the caller may do to the case now (POST .../{action}/).")
     )
+    outside_numbers = serializers.SerializerMethodField(
+        help_text=_(
+            "The numbers of the case at the outside systems it came from or is linked to "
+            "(the 1111 center, Traffy Fondue)."
+        )
+    )
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "referrals", "actions"]
+        fields = [*CaseSerializer.Meta.fields, "referrals", "actions", "outside_numbers"]
 
     def to_representation(self, case):
         shown = super().to_representation(case)
@@ -256,7 +267,12 @@ class CaseDetailSerializer(CaseSerializer):
             referrals = ReferralSerializer(history["referrals"], many=True).data
             for referral in referrals:
                 referral["reason"] = ""
-        return {**shown, "referrals": referrals, "actions": self.get_actions(case)}
+        return {
+            **shown,
+            "referrals": referrals,
+            "actions": self.get_actions(case),
+            "outside_numbers": self.get_outside_numbers(case),
+        }
 
     @extend_schema_field(CitizenDetailSerializer(allow_null=True))
     def get_citizen(self, case):
@@ -265,6 +281,13 @@ class CaseDetailSerializer(CaseSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, case):
         return sorted(self.context.get("actions", ()))
+
+    @extend_schema_field(OutsideNumberSerializer(many=True))
+    def get_outside_numbers(self, case):
+        return [
+            {"system": system, "number": number}
+            for system, number in selectors.outside_numbers(case)
+        ]
 
 
 class NewCaseSerializer(serializers.Serializer):

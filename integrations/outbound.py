@@ -16,6 +16,11 @@ from integrations.models import Connection, Exchange, ExternalCase
 from referrals.models import CaseEvent, Notification
 from referrals.notifications import save_and_dispatch
 
+# Only a case that came from an outside system is ever linked to one (``receive_case``
+# links a new request to an open case that another system brought): the lines of every
+# other case cost no look-up.
+LINKED_CHANNELS = frozenset(services.CHANNELS.values())
+
 
 class LoopRefused(Exception):
     """A change that came from a system was about to go back to it."""
@@ -35,7 +40,7 @@ def origin_of(event: CaseEvent) -> str:
 def on_event(sender, instance: CaseEvent, created: bool, raw: bool = False, **kwargs) -> None:
     """Queue a new line of a linked case for each system it is linked to that wants it,
     in the transaction that wrote it; none for the system it came from."""
-    if not created or raw:
+    if not created or raw or instance.case.channel not in LINKED_CHANNELS:
         return
     links = list(ExternalCase.objects.filter(case_id=instance.case_id, connection__is_enabled=True))
     if not links:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from agencies.permissions import exchange_agency_ids
 from integrations import selectors, services
-from integrations.models import Exchange
+from integrations.models import Connection, Exchange
 
 
 def watcher_required(view):
@@ -53,4 +53,19 @@ def retry(request, pk: int):
         messages.error(request, _("This message is not waiting to be sent again."))
     else:
         messages.success(request, _("The message is sent again."))
+    return redirect("integrations:exchanges")
+
+
+@require_POST
+@watcher_required
+def read_now(request, pk: int):
+    connection = Connection.objects.filter(
+        pk=pk, agency__in=exchange_agency_ids(request.user)
+    ).first()
+    if connection is None:
+        raise Http404
+    if services.read_now(connection, by=request.user):
+        messages.success(request, _("The system is being read now."))
+    else:
+        messages.error(request, _("This link is not read by the portal, or it is off."))
     return redirect("integrations:exchanges")

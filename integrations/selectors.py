@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from agencies import permissions
+from integrations import systems
 from integrations.models import Connection, Exchange, ExternalCase
 from integrations.services import NAMES
 
@@ -36,6 +37,7 @@ class ConnectionState:
     connection: Connection
     failures: list  # the latest failed exchanges, newest first
     recent: list  # the latest exchanges of any kind
+    readable: bool  # read by polling: the page offers to read it now
 
 
 FAILURES_SHOWN = 20
@@ -57,6 +59,12 @@ def watched_connections(user) -> list[ConnectionState]:
                 connection=connection,
                 failures=list(exchanges.filter(ok=False)[:FAILURES_SHOWN]),
                 recent=list(exchanges[:RECENT_SHOWN]),
+                readable=_polled(connection),
             )
         )
     return states
+
+
+def _polled(connection: Connection) -> bool:
+    adapter = systems.adapter(connection.system)
+    return connection.is_enabled and adapter is not None and adapter.read_now is not None

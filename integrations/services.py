@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agencies.models import AgencyApiKey
 from agencies.permissions import SystemCaller
+from integrations import systems
 from integrations.models import Connection, Exchange, ExternalCase, System
 from referrals import identity
 from referrals.models import OPEN_CASE_STATUSES, Case, Channel, Notification
@@ -198,6 +199,17 @@ def log(
         fields["last_success_at"] = now
     Connection.objects.filter(pk=connection.pk).update(**fields)
     return exchange
+
+
+def read_now(connection: Connection, by) -> bool:
+    """Queue a reading of the connection's system at once (after the page's button): False
+    when the system is not read by polling, or the link is off. ``by`` must watch the
+    connection's agency (checked by the page)."""
+    adapter = systems.adapter(connection.system)
+    if adapter is None or adapter.read_now is None or not connection.is_enabled:
+        return False
+    transaction.on_commit(lambda: adapter.read_now(connection))
+    return True
 
 
 class NothingToRetry(Exception):

@@ -29,6 +29,9 @@ class Adapter:
     is_forward: Callable = lambda event: False
     # The name of the operation a line calls, for the log of a failure.
     operation: Callable = lambda event: event.kind
+    # For a system that is read by polling: queue a reading of one connection now (the
+    # supervisors' page offers it after a failed reading). None: the system calls us.
+    read_now: Callable | None = None
 
 
 _ADAPTERS: dict[str, Adapter] = {}

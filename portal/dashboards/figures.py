@@ -26,6 +26,7 @@ from referrals.models import (
     Case,
     CaseEvent,
     CaseStatus,
+    Channel,
     EventKind,
     Rating,
     Referral,
@@ -133,6 +134,9 @@ class Overview:
     # handling a case never reads its person's answers, not even counted and narrowed by
     # filters until one person is left.
     reach: dict | None = None
+    # By the channel the requests came through (``by_channel``); a tuple, so that a
+    # snapshot counted before the table existed still reads (as none).
+    channels: tuple = ()
 
 
 def overview(selection: Selection, scope: DashboardScope, now=None) -> Overview:
@@ -145,7 +149,29 @@ def overview(selection: Selection, scope: DashboardScope, now=None) -> Overview:
         ratings=finish_ratings(ratings_of(selection, scope).aggregate(**rating_figures())),
         **trends(cases),
         reach=who_reaches(selection, scope, figures["received"]) if scope.is_national else None,
+        channels=by_channel(cases, now),
     )
+
+
+def by_channel(cases, now) -> tuple[dict, ...]:
+    """The requests of the selection by the channel they came through (the web form, the
+    phone, a counter, the 1111 center, Traffy Fondue, an agency's system): received, open,
+    resolved and the share resolved in time; every channel listed, in one query."""
+    resolved = Q(status__in=RESOLVED)
+    counted = {
+        row.pop("channel"): finish(row)
+        for row in cases.order_by()
+        .values("channel")
+        .annotate(
+            received=Count("created_at"),
+            open=Count("created_at", filter=Q(status__in=OPEN)),
+            resolved=Count("created_at", filter=resolved),
+            in_time=Count("created_at", filter=resolved & Q(resolved_in_time=True)),
+            timed=Count("created_at", filter=resolved & Q(resolved_in_time__isnull=False)),
+        )
+    }
+    none = finish({"received": 0, "open": 0, "resolved": 0, "in_time": 0, "timed": 0})
+    return tuple({"channel": code, **counted.get(code, none)} for code in Channel.values)
 
 
 def trends(cases) -> dict[str, list[dict]]:

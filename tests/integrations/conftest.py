@@ -11,7 +11,7 @@ def connect(db):
 
     def make(system=System.GCC_1111, code="MOL", **fields):
         return Connection.objects.create(
-            system=system, agency=agency(code), is_enabled=True, **fields
+            system=system, agency=agency(code), **{"is_enabled": True, **fields}
         )
 
     return make
@@ -24,6 +24,7 @@ class Recorder:
     def __init__(self, system):
         self.system = system
         self.received = []
+        self.reads = []  # the connections it was asked to read now
         self.down = None
 
     def push(self, link, event):
@@ -47,6 +48,7 @@ def recorders():
                 forwards=lambda event: event.is_public or event.kind == "note",
                 push=made[system].push,
                 is_forward=lambda event: event.kind == "transferred",
+                read_now=made[system].reads.append,
             )
         )
     yield made

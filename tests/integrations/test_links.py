@@ -11,6 +11,7 @@ from integrations.models import Exchange, ExternalCase, System
 from referrals.models import Case, Channel, EventKind, Notification
 from referrals.notifications import deliver
 from referrals.services.cases import add_note
+from tests.factories import InspectorFactory, UserFactory
 from tests.helpers import signed_in
 from tests.referrals.factories import fresh, new_case_data, staff
 
@@ -166,7 +167,17 @@ NOT_WATCHERS = [
     ("MOL", Role.CASE_OFFICER),
     ("MOL", Role.AGENCY_ADMIN),
     ("MOE", Role.INTAKE_OFFICER),
+    "inspector",
+    "superuser",  # keeps the links in the admin, not on this page
 ]
+
+
+def person(who):
+    if who == "inspector":
+        return InspectorFactory().user
+    if who == "superuser":
+        return UserFactory(is_staff=True, is_superuser=True)
+    return staff(*who)
 
 
 @pytest.fixture
@@ -192,7 +203,7 @@ def test_the_agencys_supervisors_and_cceos_see_its_links_and_failures(client, fa
 
 @pytest.mark.parametrize("who", NOT_WATCHERS, ids=str)
 def test_nobody_else_reaches_the_page_or_the_retry(client, failed_row, who):
-    signed_in(client, staff(*who))
+    signed_in(client, person(who))
     failure = Exchange.objects.get(ok=False)
     assert client.get(EXCHANGES).status_code == 404
     assert client.post(reverse("integrations:retry", args=[failure.pk])).status_code == 404
@@ -227,3 +238,34 @@ def test_a_supervisor_sends_a_failed_message_again(client, failed_row, recorders
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert client.get(EXCHANGES).status_code == 302
+
+
+def test_the_api_gives_a_case_s_numbers_at_the_outside_systems(client, connect):
+    case = receive(connect(System.GCC_1111), "6712-000128").link.case
+    signed_in(client, staff("MOL", Role.INTAKE_OFFICER))
+
+    answer = client.get(reverse("api:case-detail", args=[case.reference]))
+
+    assert answer.json()["outside_numbers"] == [{"system": "1111", "number": "6712-000128"}]
+
+
+def test_a_supervisor_has_a_polled_system_read_at_once(
+    client, connect, recorders, django_capture_on_commit_callbacks
+):
+    link_1111 = connect(System.GCC_1111)
+    off = connect(System.TRAFFY, is_enabled=False)
+    signed_in(client, staff("MOL", Role.SUPERVISOR))
+    assert (
+        reverse("integrations:read_now", args=[link_1111.pk])
+        in client.get(EXCHANGES).content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("integrations:read_now", args=[link_1111.pk]))
+        refused = client.post(reverse("integrations:read_now", args=[off.pk]), follow=True)
+
+    assert recorders[System.GCC_1111].reads == [link_1111]
+    assert recorders[System.TRAFFY].reads == []
+    assert refused.status_code == 200
+    signed_in(client, staff("MOE", Role.SUPERVISOR))
+    assert client.post(reverse("integrations:read_now", args=[link_1111.pk])).status_code == 404

@@ -911,3 +911,21 @@ def test_the_referral_matrix_names_the_agencies_as_readers_know_them(
         assert text in matrix
     for text in not_shown:
         assert text not in matrix
+
+
+def test_the_overview_counts_requests_by_the_way_they_came_in(client):
+    make_case(NOW, channel="hotline_1111")
+    make_case(NOW, status=RESOLVED, channel="hotline_1111", resolved_in_time=True)
+    make_case(NOW, channel="traffy")
+    make_case(NOW)  # the web form
+
+    rows = {row["channel"]: row for row in figures.overview(Selection(), EVERYONE).channels}
+
+    assert [rows[c]["received"] for c in ("hotline_1111", "traffy", "web", "api")] == [2, 1, 1, 0]
+    assert (rows["hotline_1111"]["open"], rows["hotline_1111"]["resolved"]) == (1, 1)
+    assert rows["hotline_1111"]["in_time_share"] == 100.0
+    assert rows["api"]["in_time_share"] is None
+    client.force_login(InspectorFactory().user)
+    page = client.get("/dashboards/").content.decode()
+    assert 'id="data-channels"' in page
+    assert "Traffy Fondue" in page and "1111" in page

@@ -2,10 +2,11 @@
 
 from django.utils.translation import gettext as _
 
-from portal.dashboards.tables import DATE, MONTH, SCORE, TEXT, Column, Table
+from portal.dashboards.tables import DATE, MONTH, PERCENT, SCORE, TEXT, Column, Table
 from portal.dashboards.views.columns import with_hours
 from portal.dashboards.views.reach import reach_notes, reach_tables
 from portal.dashboards.views.reading import dashboard, read, render_page
+from referrals.models import Channel
 
 
 @dashboard
@@ -81,13 +82,27 @@ def overview(request, scope, selection, form):
         chart="bar",
         chart_columns=("received", "resolved"),
     )
+    channels = Table(
+        "channels",
+        _("Requests by the way they came in"),
+        [
+            Column("channel", _("Received by"), TEXT),
+            Column("received", _("Requests received")),
+            Column("open", _("Open")),
+            Column("resolved", _("Resolved")),
+            Column("in_time_share", _("Resolved within the deadline (percent)"), PERCENT),
+        ],
+        [{**row, "channel": Channel(row["channel"]).label} for row in summary.channels],
+        chart="bar",
+        chart_columns=("received",),
+    )
     reach = reach_tables(summary.reach) if summary.reach is not None else []
     return render_page(
         request,
         "dashboards/overview.html",
         "overview",
         (scope, selection, form),
-        [headline, satisfaction, months, weeks, *reach],
+        [headline, channels, satisfaction, months, weeks, *reach],
         found,
         cases=cases,
         ratings=ratings,
