@@ -10,6 +10,12 @@ SECRETS = ("password", "webhook_secret")
 class ConnectionForm(forms.ModelForm):
     """The secrets are written, never shown: left empty, the one kept stays."""
 
+    endpoint = forms.URLField(
+        label=_("address of the service"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Left empty for 1111 when its complaints come as files only."),
+    )
     password = forms.CharField(
         label=_("password"), required=False, widget=forms.PasswordInput(render_value=False)
     )

@@ -73,10 +73,11 @@ REFERRAL_DECKS = {
 }
 CHANNEL_DECK = _deck(
     {
-        Channel.WEB: 45,
+        Channel.WEB: 40,
         Channel.PHONE: 15,
         Channel.WALK_IN: 15,
         Channel.HOTLINE_1111: 20,
+        Channel.TRAFFY: 5,
         Channel.API: 5,
     }
 )
