@@ -10,6 +10,8 @@ documented JSON wrapper, and serves the issues' photos.
         traffy.failing = 503      # answers with that HTTP status until set back to None
         traffy.slow = 2.0         # answers that many seconds late
         traffy.malformed = True   # answers text that is not JSON
+        traffy.warning = b"<b>Warning</b>"  # printed before each JSON answer
+        traffy.expired_status = 401         # the HTTP status of an expired token's refusal
         traffy.photos["a.jpg"] = (b"...", "image/jpeg")   # at traffy.photo_url("a.jpg")
         traffy.fetched            # the names of the photos read
 
@@ -45,6 +47,8 @@ class TraffyDouble:
         self.failing: int | None = None
         self.slow = 0.0
         self.malformed = False
+        self.warning = b""  # printed before the JSON, as Traffy's PHP may (ADR-003)
+        self.expired_status = 200  # 401: an expired token refused by HTTP status too
         self._lock = threading.Lock()
 
     def __enter__(self):
@@ -119,7 +123,10 @@ class TraffyDouble:
             if self.malformed:
                 return 200, b"<br /><b>Fatal error</b>: out of memory", "text/html"
             status, answer = self._answer(method, name, headers, body, self.calls[-1]["query"])
-            return status, json.dumps(answer, ensure_ascii=False).encode(), "application/json"
+            if answer.get("message") == EXPIRED:
+                status = self.expired_status
+            content = self.warning + json.dumps(answer, ensure_ascii=False).encode()
+            return status, content, "application/json"
 
     def _answer(self, method, name, headers, body, query):
         wrapper = {"exec_time": "0.010s", "credit_balance": 995, "api_log_session_id": "1"}
