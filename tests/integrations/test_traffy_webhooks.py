@@ -2,29 +2,21 @@
 where Traffy says it is, with its photos checked like any upload; a call not signed with
 the connection's secret, a second copy, or a body that is not an issue changes nothing."""
 
-import io
 import json
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from agencies.models import Role
 from integrations.models import Exchange, ExternalCase, System, ValueMapping
 from integrations.traffy.webhooks import signature
 from referrals.models import Attachment, Case, Category, Channel, EventKind
 from tests.helpers import signed_in
-from tests.integrations.traffy_double import call_webhook, thai
+from tests.integrations.traffy_double import call_webhook, jpeg, thai
 from tests.referrals.factories import fresh, staff
 
 pytestmark = pytest.mark.django_db
-
-
-def jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 80, 20)).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 def new_issue(traffy, ticket="2026-ABCDEF", **changes):

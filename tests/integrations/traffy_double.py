@@ -19,6 +19,7 @@ A token is good until ``expire_tokens``; then a call with it is answered like th
 does: ``{"status": "fail", "message": "This token has expired | ..."}`` (docs/error-codes.md).
 """
 
+import io
 import json
 import threading
 import time
@@ -29,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from PIL import Image
 
 from integrations.traffy.webhooks import signature
 
@@ -176,6 +178,13 @@ class TraffyDouble:
         if name == "update-issue" and not body.get("state_name"):
             return 200, {**wrapper, "status": "fail", "message": "state is not specified"}
         return 200, {**wrapper, "status": "success", "message": "", "results": []}
+
+
+def jpeg() -> bytes:
+    """A small photo, as a phone would send it."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 80, 20)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def thai(message: str) -> str:
