@@ -12,8 +12,9 @@ from django.utils import translation
 
 from agencies.models import Agency
 from integrations import systems
-from integrations.models import ExternalCase, System, ValueMapping
+from integrations.models import ExternalCase, System
 from integrations.traffy.client import TraffyClient, TraffyError
+from integrations.traffy.issues import organisation_of
 from referrals import news
 from referrals.models import CaseEvent, EventKind
 
@@ -89,17 +90,10 @@ def _agency(code: str) -> Agency | None:
 
 
 def _organisation(event: CaseEvent) -> int:
-    """The Traffy organisation of the agency asked to help or now leading, from the
-    agencies' list of Traffy's values (kept in the admin)."""
+    """The Traffy organisation of the agency asked to help or now leading."""
     code = news.agency_code(event)
-    org = (
-        ValueMapping.objects.filter(
-            system=System.TRAFFY, kind=ValueMapping.Kind.AGENCY, agency__code=code
-        )
-        .values_list("code", flat=True)
-        .first()
-    )
-    if org is None or not org.isdigit():
+    org = organisation_of(code)
+    if not org.isdigit():
         raise TraffyError(f"no Traffy Fondue organisation is set for the agency {code}")
     return int(org)
 

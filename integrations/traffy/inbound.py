@@ -121,7 +121,7 @@ def receive_message(connection: Connection, payload: dict, delivery: str = "") -
             if stars is None:
                 stars = _stars_on_traffy(connection, ticket)
             return _rate(connection, link, delivery, stars, text)
-        own = connection.credential("org_id")
+        own = issues.organisation_of(connection.agency.code)
         if own and str(payload.get("sender_org_id") or "") == own:
             return Outcome.IGNORED
         if not text:

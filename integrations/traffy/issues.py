@@ -128,6 +128,19 @@ def category_for(issue: Issue) -> Category:
     )
 
 
+def organisation_of(agency_code: str) -> str:
+    """The number of the agency's organisation on Traffy (blank when none is set), from
+    Traffy's list of organisations kept in the admin."""
+    return (
+        ValueMapping.objects.filter(
+            system=System.TRAFFY, kind=ValueMapping.Kind.AGENCY, agency__code=agency_code
+        )
+        .values_list("code", flat=True)
+        .first()
+        or ""
+    )
+
+
 def place_for(issue: Issue) -> Place:
     place = place_of(issue.place_names)
     if place is None:

@@ -1,7 +1,7 @@
 import pytest
 
 from integrations import systems
-from integrations.models import Connection, System
+from integrations.models import Connection, System, ValueMapping
 from tests.referrals.factories import agency
 
 
@@ -65,11 +65,13 @@ def traffy(connect, settings, media, own_cache):
     settings.EXCHANGE_TIMEOUT = 0.5
     with TraffyDouble(user="mol-exchange", password="s3cret") as double:
         connection = connect(System.TRAFFY, endpoint=double.url, username="mol-exchange")
-        connection.credentials = {
-            "password": "s3cret",
-            "webhook_secret": "hook-secret",
-            "org_id": "151",
-        }
+        connection.credentials = {"password": "s3cret", "webhook_secret": "hook-secret"}
         connection.save()
+        ValueMapping.objects.create(
+            system=System.TRAFFY,
+            kind=ValueMapping.Kind.AGENCY,
+            code="151",
+            agency=connection.agency,
+        )
         double.connection = connection
         yield double
