@@ -135,9 +135,9 @@ class TraffyClient:
             with self.http.stream("GET", url, headers={"Accept": "*/*"}) as response:
                 if response.status_code != 200:
                     raise TraffyError(f"photo: HTTP {response.status_code}")
-                content = b""
+                content = bytearray()
                 for chunk in response.iter_bytes():
-                    content += chunk
+                    content.extend(chunk)
                     if len(content) > PHOTO_LIMIT:
                         raise TraffyError("photo: larger than the portal takes")
         except httpx.TimeoutException as error:
@@ -145,7 +145,7 @@ class TraffyClient:
         except httpx.HTTPError as error:
             raise TraffyError(f"photo: {type(error).__name__}: {error}") from error
         name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "photo"
-        return Photo(name=name[-100:], content=content)
+        return Photo(name=name[-100:], content=bytes(content))
 
     # --- The token and the wrapping of every answer --------------------------------
 
