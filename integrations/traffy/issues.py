@@ -59,10 +59,10 @@ def read_issue(payload: dict) -> Issue:
         errors.update(error.message_dict)
         ticket = ""
     point = {}
-    for name, limit in (("latitude", 90), ("longitude", 180)):
-        point[name] = _coordinate(payload.get(name), limit)
+    for name in ("latitude", "longitude"):  # their range is the intake's to check
+        point[name] = _coordinate(payload.get(name))
         if point[name] is None:
-            errors[name] = [_("The point of the issue is missing or is not a place on Earth.")]
+            errors[name] = [_("The point of the issue is missing or is not a number.")]
     photos = payload.get("photo") or []
     if isinstance(photos, str):  # the query answers give one address, the webhooks a list
         photos = [photos]
@@ -97,14 +97,14 @@ def read_issue(payload: dict) -> Issue:
     )
 
 
-def _coordinate(value, limit: int) -> Decimal | None:
+def _coordinate(value) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        number = Decimal(str(value).strip()).quantize(COORDINATE)
-    except InvalidOperation:
+        number = Decimal(str(value).strip())
+        return number.quantize(COORDINATE) if number.is_finite() else None
+    except InvalidOperation:  # not a number, or too large to keep six decimals
         return None
-    return number if number.is_finite() and -limit <= number <= limit else None
 
 
 def category_for(issue: Issue) -> Category:
