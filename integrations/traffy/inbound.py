@@ -53,8 +53,7 @@ def receive_issue(connection: Connection, payload: dict, delivery: str = "") -> 
         issue = issues.read_issue(payload)
         delivery = delivery or f"issue:{issue.ticket_id}"
         if ExternalCase.objects.filter(system=System.TRAFFY, external_id=issue.ticket_id).exists():
-            with transaction.atomic():
-                _first(connection, delivery)
+            _first(connection, delivery)
             return Outcome.DUPLICATE
         category = issues.category_for(issue)
         place = issues.place_for(issue)
