@@ -63,7 +63,8 @@ DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
 # Then the REST API and Open311 at a million cases (bench/api.py); API_BENCH_ARGS.
 API_BENCH_ARGS ?= $(BENCH_ARGS)
 # Then a staff sign-in, hash, POST and landing page (bench/sign_in.py, own SQLite database),
-# and last what checking an uploaded picture or PDF costs (bench/uploads.py; no database).
+# what checking an uploaded picture or PDF costs (bench/uploads.py; no database), and last
+# a burst of 1,000 Traffy Fondue webhooks (bench/traffy_burst.py, own database).
 bench: $(STAMP)
 	$(BIN)/python bench/staff_pages.py $(BENCH_ARGS)
 	$(BIN)/python bench/public_submit.py $(PUBLIC_BENCH_ARGS)
@@ -73,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py $(API_BENCH_ARGS)
 	$(BIN)/python bench/sign_in.py
 	$(BIN)/python bench/uploads.py
+	$(BIN)/python bench/traffy_burst.py
 
 # Extract translatable strings into locale/th and compile them (needs Debian's gettext).
 messages: $(STAMP)

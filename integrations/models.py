@@ -205,3 +205,30 @@ class ValueMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.code} {self.label}".strip()
+
+
+class WebhookDelivery(models.Model):
+    """A call of an outside system's webhook already handled, by the delivery's own id (or
+    one made of what it carries): a system sends a call again when our answer did not
+    reach it, and the second copy must change nothing. Unique per connection."""
+
+    connection = models.ForeignKey(
+        Connection,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("connection"),
+    )
+    delivery_id = models.CharField(_("delivery"), max_length=200)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook call received")
+        verbose_name_plural = _("webhook calls received")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "delivery_id"], name="one_delivery_per_connection"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.delivery_id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 # The packages of the systems the portal links to; each calls ``register`` on import.
-PACKAGES: tuple[str, ...] = ()
+PACKAGES: tuple[str, ...] = ("integrations.traffy.adapter",)
 
 
 @dataclass(frozen=True)

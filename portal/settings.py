@@ -250,6 +250,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.anonymise_expired_cases",
         "schedule": crontab(hour=2, minute=41),
     },
+    # Traffy Fondue's issues that no webhook brought, read back from its API.
+    "catch-up-traffy": {
+        "task": "integrations.traffy.tasks.catch_up_traffy",
+        "schedule": 600.0,
+        "options": {"expires": 600.0},
+    },
+    "forget-traffy-deliveries": {
+        "task": "integrations.traffy.tasks.forget_traffy_deliveries",
+        "schedule": crontab(hour=4, minute=23),
+    },
 }
 # A request that queues a task while the broker is down gives up quickly: the outbox
 # row is already saved, and the periodic sender delivers it later.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("stats/", public_stats, name="public_stats"),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),
+    path("exchanges/traffy/", include("integrations.traffy.urls")),
     path("line/", include("referrals.line.urls")),
     path("", include("referrals.public.urls")),
     # The admin signs in through the portal's sign-in and its limits, not a second door.

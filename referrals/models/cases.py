@@ -216,6 +216,13 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("subdistrict"),
     )
+    # Where the problem is, when the channel gives a point (Traffy Fondue's GPS, WGS84).
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     description = models.TextField(_("description"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     priority = models.CharField(
@@ -554,6 +561,7 @@ class EventKind(models.TextChoices):
     TRANSFER_RETURNED = "transfer_returned", _("Transfer returned to the former lead")
     OUTSIDE_LINKED = "outside_linked", _("Linked to a case of an outside system")
     FORWARDING_STOPPED = "forwarding_stopped", _("Forwarding between systems stopped")
+    OUTSIDE_NEWS = "outside_news", _("News from an outside system")
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -50,8 +50,14 @@ class Rating(models.Model):
     case = models.OneToOneField(
         Case, on_delete=models.CASCADE, related_name="rating", verbose_name=_("case")
     )
-    usefulness = models.PositiveSmallIntegerField(_("how useful the help was"), validators=SCORE)
-    clarity = models.PositiveSmallIntegerField(_("how clearly it was explained"), validators=SCORE)
+    # Not asked where the person rated on an outside system that takes one score (Traffy
+    # Fondue's stars): that score is the overall satisfaction.
+    usefulness = models.PositiveSmallIntegerField(
+        _("how useful the help was"), null=True, blank=True, validators=SCORE
+    )
+    clarity = models.PositiveSmallIntegerField(
+        _("how clearly it was explained"), null=True, blank=True, validators=SCORE
+    )
     satisfaction = models.PositiveSmallIntegerField(_("overall satisfaction"), validators=SCORE)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("rated"), default=timezone.now)
@@ -61,8 +67,8 @@ class Rating(models.Model):
         verbose_name_plural = _("ratings")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(usefulness__range=(1, 5))
-                & models.Q(clarity__range=(1, 5))
+                condition=(models.Q(usefulness__isnull=True) | models.Q(usefulness__range=(1, 5)))
+                & (models.Q(clarity__isnull=True) | models.Q(clarity__range=(1, 5)))
                 & models.Q(satisfaction__range=(1, 5)),
                 name="rating_scores_1_to_5",
             )

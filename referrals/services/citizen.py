@@ -187,7 +187,8 @@ def withdraw_case(case: Case, citizen: CitizenAccess, reason: str = "", expected
     return case
 
 
-def _score(value, field: str) -> int:
+def valid_score(value, field: str) -> int:
+    """A score from 1 to 5; anything else is refused with a message on ``field``."""
     try:
         score = int(value)
     except (TypeError, ValueError):
@@ -215,7 +216,7 @@ def rate_case(
         ("satisfaction", satisfaction),
     ):
         try:
-            scores[field] = _score(value, field)
+            scores[field] = valid_score(value, field)
         except ValidationError as error:
             errors.update(error.message_dict)
     comment = (comment or "").strip()

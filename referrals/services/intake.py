@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +39,10 @@ from referrals.services.channels import language_of, unreachable
 from referrals.services.equal_access import EqualAccess
 
 STAFF_CHANNELS = frozenset({Channel.PHONE, Channel.WALK_IN, Channel.HOTLINE_1111})
+# Channels whose system keeps the person's contact and answers them itself (Traffy Fondue
+# sends its reporters the agencies' comments): a request from there may come without a
+# phone number.
+CONTACT_KEPT_ELSEWHERE = frozenset({Channel.TRAFFY})
 
 
 def channels_of(by) -> frozenset:
@@ -87,6 +92,9 @@ class NewCase:
     notify_sms: bool = False
     notify_line: bool = False
     files: list = field(default_factory=list)
+    # The point of the problem, when the channel gives one (Traffy Fondue's GPS).
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
     # The optional questions on who reaches the portal, kept for statistics alone and only
     # with their consent (see ``services.equal_access``).
     equal_access: EqualAccess = field(default_factory=EqualAccess)
@@ -127,7 +135,10 @@ def _validated(data: NewCase, by=None) -> dict:
     email = (data.citizen_email or "").strip()
     if email:
         check("citizen_email", _valid_email, email)
-    check("citizen_phone", identity.normalise_phone, data.citizen_phone)
+    if (data.citizen_phone or "").strip() or data.channel not in CONTACT_KEPT_ELSEWHERE:
+        check("citizen_phone", identity.normalise_phone, data.citizen_phone)
+    else:
+        values["citizen_phone"] = ""
     if data.national_id.strip():
         check("national_id", identity.normalise_national_id, data.national_id)
     description = (data.description or "").strip()
@@ -145,6 +156,10 @@ def _validated(data: NewCase, by=None) -> dict:
         data.district is None or data.subdistrict.district_id != data.district.pk
     ):
         errors["subdistrict"] = [_("This subdistrict is not in the chosen district.")]
+    for coordinate, limit in (("latitude", 90), ("longitude", 180)):
+        value = getattr(data, coordinate)
+        if value is not None and not -limit <= value <= limit:
+            errors[coordinate] = [_("This is not a point on Earth.")]
     if data.channel not in Channel.values:
         errors["channel"] = [_("Unknown channel.")]
     if data.priority not in Priority.values:
@@ -273,6 +288,8 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 province=data.province,
                 district=data.district,
                 subdistrict=data.subdistrict,
+                latitude=data.latitude,
+                longitude=data.longitude,
                 description=clean["description"],
                 channel=data.channel,
                 priority=Priority.URGENT if data.in_danger_now else data.priority,
@@ -358,17 +375,18 @@ def _link_possible_duplicates(case: Case) -> None:
             .values_list("pk", flat=True)[:MAX_DUPLICATE_LINKS]
         ):
             found[pk] = PossibleDuplicate.Reason.NATIONAL_ID
-    for pk in (
-        Case.objects.filter(
-            citizen_phone=case.citizen_phone,
-            category_id=case.category_id,
-            created_at__gte=case.created_at - DUPLICATE_WINDOW,
-        )
-        .exclude(pk=case.pk)
-        .order_by("-created_at")
-        .values_list("pk", flat=True)[:MAX_DUPLICATE_LINKS]
-    ):
-        found.setdefault(pk, PossibleDuplicate.Reason.PHONE_CATEGORY)
+    if case.citizen_phone:  # no phone (a Traffy Fondue reporter) is nobody's phone
+        for pk in (
+            Case.objects.filter(
+                citizen_phone=case.citizen_phone,
+                category_id=case.category_id,
+                created_at__gte=case.created_at - DUPLICATE_WINDOW,
+            )
+            .exclude(pk=case.pk)
+            .order_by("-created_at")
+            .values_list("pk", flat=True)[:MAX_DUPLICATE_LINKS]
+        ):
+            found.setdefault(pk, PossibleDuplicate.Reason.PHONE_CATEGORY)
     PossibleDuplicate.objects.bulk_create(
         PossibleDuplicate(case=case, earlier_id=pk, reason=reason, created_at=case.created_at)
         for pk, reason in list(found.items())[:MAX_DUPLICATE_LINKS]

@@ -1,13 +1,17 @@
 """What the links to outside systems (the 1111 center, Traffy Fondue) write on a case's
-timeline: that a case there is this one, and that its forwarding between the systems was
-stopped. The ``integrations`` app calls these; it never writes a case itself."""
+timeline: that a case there is this one, that its forwarding between the systems was
+stopped, what happened to it there, and the person's rating given there. The
+``integrations`` app calls these; it never writes a case itself."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Role
-from referrals.models import Case, EventKind
+from referrals.errors import TransitionNotAllowed
+from referrals.models import Case, EventKind, Rating
 from referrals.notifications import notify_staff, staff_of
-from referrals.services._common import record
+from referrals.services._common import lock_case, record
+from referrals.services.citizen import MAX_TEXT, valid_score
 
 COORDINATOR_ROLES = frozenset({Role.SUPERVISOR, Role.CCEO})
 
@@ -37,3 +41,47 @@ def stop_forwarding(case: Case, by, system: str, number: str, hops: int) -> None
         agency=coordinator,
         context={"system": system, "number": number, "hops": hops},
     )
+
+
+@transaction.atomic
+def note_outside_news(
+    case: Case, by, system: str, number: str, message: str, *, state: str = "", sender: str = ""
+) -> None:
+    """Record (for the agencies only) what happened to the case ``number`` on the outside
+    ``system``: a change of its state there, or a message written there, by ``sender``."""
+    record(
+        case,
+        EventKind.OUTSIDE_NEWS,
+        by,
+        message=(message or "").strip()[:MAX_TEXT],
+        system=system,
+        number=number,
+        state=state,
+        sender=sender,
+    )
+
+
+@transaction.atomic
+def rate_from_outside(case: Case, by, system: str, number: str, score, comment: str = "") -> Rating:
+    """The person's rating of the help, given on the outside ``system`` that knows them:
+    its one score (1 to 5) is the overall satisfaction; the questions it does not ask stay
+    empty. Once per case, like a rating on the tracking page."""
+    satisfaction = valid_score(score, "star")
+    case = lock_case(case)
+    if case.anonymised_at is not None:
+        raise TransitionNotAllowed(_("The personal data of this request is already erased."))
+    if Rating.objects.filter(case=case).exists():
+        raise TransitionNotAllowed(_("The help for this request has already been rated."))
+    comment = (comment or "").strip()[:MAX_TEXT]
+    rating = Rating.objects.create(case=case, satisfaction=satisfaction, comment=comment)
+    record(
+        case,
+        EventKind.RATED,
+        by,
+        by_citizen=True,
+        public=True,
+        satisfaction=satisfaction,
+        system=system,
+        number=number,
+    )
+    return rating

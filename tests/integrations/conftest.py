@@ -1,7 +1,7 @@
 import pytest
 
 from integrations import systems
-from integrations.models import Connection, System
+from integrations.models import Connection, System, ValueMapping
 from tests.referrals.factories import agency
 
 
@@ -56,3 +56,24 @@ def recorders():
         systems.unregister(system)
         if adapter is not None:
             systems.register(adapter)
+
+
+@pytest.fixture
+def traffy(connect, settings, media, own_cache):
+    """A fake Traffy Fondue on loopback, and the Ministry of Labour's connection to it
+    (organisation 151 there), with a short wait for answers."""
+    from tests.integrations.traffy_double import TraffyDouble
+
+    settings.EXCHANGE_TIMEOUT = 0.5
+    with TraffyDouble(user="mol-exchange", password="s3cret") as double:
+        connection = connect(System.TRAFFY, endpoint=double.url, username="mol-exchange")
+        connection.credentials = {"password": "s3cret", "webhook_secret": "hook-secret"}
+        connection.save()
+        ValueMapping.objects.create(
+            system=System.TRAFFY,
+            kind=ValueMapping.Kind.AGENCY,
+            code="151",
+            agency=connection.agency,
+        )
+        double.connection = connection
+        yield double
