@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 # The packages of the systems the portal links to; each calls ``register`` on import.
-PACKAGES: tuple[str, ...] = ()
+PACKAGES: tuple[str, ...] = ("integrations.gcc1111.adapter",)
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ class Adapter:
     is_forward: Callable = lambda event: False
     # The name of the operation a line calls, for the log of a failure.
     operation: Callable = lambda event: event.kind
+    # Whether a link's connection takes lines at all (1111's file-only connections do not).
+    sends_to: Callable = lambda link: True
+    # What a new link of the system starts here (1111: the deadline to report back).
+    linked: Callable = lambda link: None
 
 
 _ADAPTERS: dict[str, Adapter] = {}

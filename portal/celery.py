@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The 1111 link's tasks live in its own package, beside its client.
+app.autodiscover_tasks(["integrations.gcc1111"])

@@ -1,13 +1,15 @@
 """What the links to outside systems (the 1111 center, Traffy Fondue) write on a case's
 timeline: that a case there is this one, and that its forwarding between the systems was
-stopped. The ``integrations`` app calls these; it never writes a case itself."""
+stopped; and the deadline a link brings (report back to 1111). The ``integrations`` app
+calls these; it never writes a case itself."""
 
 from django.db import transaction
 
 from agencies.models import Agency, Role
 from referrals.models import Case, EventKind
 from referrals.notifications import notify_staff, staff_of
-from referrals.services._common import record
+from referrals.services import deadlines
+from referrals.services._common import lock_case, record
 
 COORDINATOR_ROLES = frozenset({Role.SUPERVISOR, Role.CCEO})
 
@@ -37,3 +39,10 @@ def stop_forwarding(case: Case, by, system: str, number: str, hops: int) -> None
         agency=coordinator,
         context={"system": system, "number": number, "hops": hops},
     )
+
+
+@transaction.atomic
+def expect_report_back(case: Case) -> None:
+    """The case is one the 1111 center forwarded: start its deadline to report back
+    (``deadlines.start_report_back``); once per case, however often it is linked."""
+    deadlines.start_report_back(lock_case(case))

@@ -2,6 +2,7 @@ import pytest
 
 from integrations import systems
 from integrations.models import Connection, System
+from tests.integrations.soap_double import double, soap_link  # noqa: F401 (fixtures)
 from tests.referrals.factories import agency
 
 
