@@ -18,8 +18,8 @@ from integrations.models import ExternalCase
 from referrals import services as workflow
 from referrals.models import Case, Notification
 from referrals.notifications import STALLED_AFTER, deliver, deliver_pending, give_up_stalled
-from tests.integrations.soap_double import complaint
 from tests import processes
+from tests.integrations.soap_double import complaint
 from tests.referrals.factories import at_once, fresh, staff
 
 pytestmark = [
