@@ -61,7 +61,7 @@ class ConnectionAdmin(admin.ModelAdmin):
                 continue
             self.message_user(
                 request,
-                _("%(connection)s: %(added)d new values, %(read)d read.")
+                _("%(connection)s: values read: %(read)d, of which new: %(added)d.")
                 % {
                     "connection": connection,
                     "added": sum(result.added for result in synced.values()),

@@ -46,7 +46,7 @@ def on_event(sender, instance: CaseEvent, created: bool, raw: bool = False, **kw
         adapter = systems.adapter(link.system)
         if adapter is None or link.system == origin or not adapter.forwards(instance):
             continue
-        if not adapter.sends_to(link):
+        if not adapter.sends_to(link):  # a link that takes nothing (1111 by files only)
             continue
         if adapter.is_forward(instance) and not services.count_hop(link):
             continue

@@ -127,18 +127,10 @@ def _save(connection: Connection, page: list[dict], polled: Polled) -> None:
         complaint = complaint_of(item)
         changed = soap.when(str(item.get("updated_date") or item.get("created_date") or ""))
         polled.read += 1
-        if not complaint.number or changed is None:
-            polled.refused += 1
-            services.log(
-                connection,
-                Exchange.Direction.IN,
-                "case",
-                number=complaint.number,
-                error=_("A complaint without its number or the time it changed."),
-            )
-            continue
-        newest = changed if newest is None else max(newest, changed)
         try:
+            if not complaint.number or changed is None:
+                raise ValidationError(_("A complaint without its number or the time it changed."))
+            newest = changed if newest is None else max(newest, changed)
             received = services.receive_case(
                 connection, complaint.number, to_new_case(complaint), state=complaint.state
             )

@@ -89,7 +89,7 @@ def test_an_administrator_reads_the_lists_from_the_admin(soap_link, double, clie
 
     assert answer.status_code == 200
     assert len(values(Kind.PROVINCE)) == 2
-    assert "8 new values, 9 read." in answer.content.decode()
+    assert "values read: 9, of which new: 8." in answer.content.decode()
 
 
 def test_a_complaint_reads_through_the_mapped_values(soap_link, double):
