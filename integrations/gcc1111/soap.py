@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
-from zeep import Client, Settings
+from zeep import Client
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
@@ -58,7 +58,8 @@ class TokenExpired(CoreServiceError):
 def when(text: str) -> datetime | None:
     """A time as 1111 writes it (Thai time, no offset); None when it is not one."""
     try:
-        return datetime.strptime((text or "").strip()[:19], TIME_FORMAT).replace(tzinfo=BANGKOK)
+        stamp = (text or "").strip().replace("T", " ")[:19]
+        return datetime.strptime(stamp, TIME_FORMAT).replace(tzinfo=BANGKOK)
     except ValueError:
         return None
 
@@ -97,18 +98,16 @@ class CoreService:
         self.username = connection.username
         self.password = connection.credential("password")
         timeout = settings.EXCHANGE_TIMEOUT
-        transport = Transport(timeout=timeout, operation_timeout=timeout)
-        self._transport = transport
+        self._transport = Transport(timeout=timeout, operation_timeout=timeout)
         self._services = {}
-        self._clients = {
-            name: Client(str(WSDL / f"{name}.wsdl"), transport=transport, settings=Settings())
-            for name in ("Officer", "ManageCenter", "ListOfValues")
-        }
         self.token = ""
 
     def _service(self, name: str):
+        """The proxy of one .asmx (Officer, ManageCenter, ListOfValues), from its WSDL file
+        here, at the connection's address."""
         if name not in self._services:
-            self._services[name] = self._clients[name].create_service(
+            client = Client(str(WSDL / f"{name}.wsdl"), transport=self._transport)
+            self._services[name] = client.create_service(
                 f"{{{NAMESPACE}}}{name}Soap", f"{self.endpoint}/{name}.asmx"
             )
         return self._services[name]

@@ -7,15 +7,18 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 
+from agencies.models import Role
 from integrations.gcc1111 import poller, soap
 from integrations.gcc1111.complaints import to_new_case
 from integrations.gcc1111.tasks import poll_1111
 from integrations.models import Exchange, ExternalCase, System, ValueMapping
 from referrals.models import Case, Category, Channel
+from tests.helpers import signed_in
 from tests.integrations.soap_double import complaint
-from tests.referrals.factories import fresh
+from tests.referrals.factories import fresh, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +202,15 @@ def test_the_beat_task_polls_every_connection_with_an_address_and_only_those(
     schedule = settings.CELERY_BEAT_SCHEDULE["poll-1111"]
     assert schedule["task"] == poll_1111.name
     assert schedule["schedule"] == 60.0 * settings.GCC_1111_POLL_MINUTES
+
+
+def test_the_supervisors_see_a_refused_complaint_by_its_number_and_reason(
+    soap_link, double, client
+):
+    double.cases = [complaint("6712-000391", type_id="0399")]
+    poller.poll(soap_link)
+    signed_in(client, staff("MOL", Role.SUPERVISOR))
+
+    page = client.get(reverse("integrations:exchanges")).content.decode()
+
+    assert "6712-000391" in page and "0399" in page
