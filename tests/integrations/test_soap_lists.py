@@ -6,12 +6,14 @@ them."""
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from zeep import Client
 
-from integrations.gcc1111 import poller
+from integrations.gcc1111 import poller, soap
 from integrations.models import Exchange, ExternalCase, System, ValueMapping
 from referrals.models import Category
 from tests.helpers import signed_in
-from tests.integrations.soap_double import complaint
+from tests.integrations.soap_double import PASSWORD, complaint
+from tests.referrals.factories import fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,40 @@ def test_a_complaint_reads_through_the_mapped_values(soap_link, double):
 
     case = ExternalCase.objects.get(external_id="6712-000601").case
     assert (case.category.code, case.province_id) == ("unpaid-wages", "50")
+
+
+def test_an_administrator_sets_the_cursor_back_to_read_again(soap_link, client, superuser):
+    signed_in(client, superuser, language="en")
+    page = reverse("admin:integrations_connection_change", args=[soap_link.pk])
+
+    answer = client.post(
+        page,
+        {
+            "system": soap_link.system,
+            "agency": soap_link.agency_id,
+            "endpoint": soap_link.endpoint,
+            "username": soap_link.username,
+            "is_enabled": "on",
+            "read_up_to_0": "2026-11-30",
+            "read_up_to_1": "08:00:00",
+        },
+    )
+
+    assert answer.status_code == 302
+    connection = fresh(soap_link)
+    assert soap.written(connection.read_up_to) == "2026-11-30 08:00:00"
+    assert connection.credential("password") == PASSWORD  # left empty: kept
+
+
+OPERATIONS = {
+    "Officer": {"GetToken", "ReleaseToken", "AddOperating", "SetOrgSummaryResult"},
+    "ManageCenter": {"GetCases"},
+    "ListOfValues": {"GetCaseType", "GetCaseStatus", "GetOrganization", "GetProvinces"},
+}
+
+
+def test_the_double_serves_the_wsdl_the_client_is_built_on(double):
+    for name, operations in OPERATIONS.items():
+        port = Client(f"{double.url}/{name}.asmx?WSDL").wsdl.services[name].ports[f"{name}Soap"]
+        assert set(port.binding.all()) == operations
+        assert port.binding_options["address"] == f"{double.url}/{name}.asmx"
