@@ -124,7 +124,7 @@ LADDERS = {
     },
 }
 # Steps counted in calendar days rather than business time: PDPA section 30, and the
-# Prime Minister's Office's rule that an agency tells 1111 the outcome within 15 days.
+# report back to 1111 (its days are days, whatever the agencies' working week).
 CALENDAR_KINDS = frozenset({DeadlineKind.DECIDE_ERASURE, DeadlineKind.REPORT_BACK})
 
 
