@@ -1,7 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from integrations.gcc1111 import lists
+from integrations.gcc1111.poller import polled_connections
+from integrations.gcc1111.soap import CoreServiceError
 from integrations.models import Connection, Exchange, ExternalCase, ValueMapping
 
 SECRETS = ("password", "webhook_secret")
@@ -28,7 +31,13 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = ["system", "agency", "endpoint", "username", "is_enabled"]
+        fields = ["system", "agency", "endpoint", "username", "is_enabled", "read_up_to"]
+        help_texts = {
+            "read_up_to": _(
+                "Set it earlier to read again what changed since then, such as the "
+                "complaints refused before their values were mapped."
+            )
+        }
 
     def save(self, commit=True):
         connection = super().save(commit=False)
@@ -45,7 +54,26 @@ class ConnectionAdmin(admin.ModelAdmin):
     form = ConnectionForm
     list_display = ["__str__", "endpoint", "is_enabled", "last_exchange_at", "last_success_at"]
     list_filter = ["system", "is_enabled"]
-    readonly_fields = ["read_up_to", "last_exchange_at", "last_success_at", "last_error", "key"]
+    readonly_fields = ["last_exchange_at", "last_success_at", "last_error", "key"]
+    actions = ["read_1111_lists"]
+
+    @admin.action(description=_("Read the lists of values of 1111"))
+    def read_1111_lists(self, request, queryset):
+        for connection in queryset.filter(pk__in=polled_connections()):
+            try:
+                synced = lists.sync_lists(connection)
+            except CoreServiceError as error:
+                self.message_user(request, f"{connection}: {error}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("%(connection)s: values read: %(read)d, of which new: %(added)d.")
+                % {
+                    "connection": connection,
+                    "added": sum(result.added for result in synced.values()),
+                    "read": sum(result.read for result in synced.values()),
+                },
+            )
 
 
 @admin.register(ExternalCase)
@@ -54,7 +82,15 @@ class ExternalCaseAdmin(admin.ModelAdmin):
     list_filter = ["system"]
     search_fields = ["external_id", "case__reference"]
     raw_id_fields = ["case"]
-    readonly_fields = ["system", "external_id", "connection", "case", "created_at", "updated_at"]
+    readonly_fields = [
+        "system",
+        "external_id",
+        "service_id",
+        "connection",
+        "case",
+        "created_at",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -89,6 +89,9 @@ class ExternalCase(models.Model):
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="external_links", verbose_name=_("case")
     )
+    # The key the system's service knows the case by, when it is not its number (1111's
+    # CoreService: the case_id its operations take, beside the case_code people read).
+    service_id = models.CharField(_("key in its service"), max_length=100, blank=True)
     # The last state seen in each direction, in the system's own words.
     state_in = models.CharField(_("last state received"), max_length=50, blank=True)
     state_out = models.CharField(_("last state sent"), max_length=50, blank=True)

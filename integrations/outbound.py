@@ -51,6 +51,8 @@ def on_event(sender, instance: CaseEvent, created: bool, raw: bool = False, **kw
         adapter = systems.adapter(link.system)
         if adapter is None or link.system == origin or not adapter.forwards(instance):
             continue
+        if not adapter.sends_to(link):  # a link that takes nothing (1111 by files only)
+            continue
         if adapter.is_forward(instance) and not services.count_hop(link):
             continue
         rows.append(

@@ -95,6 +95,9 @@ def receive_case(connection: Connection, number: str, data: NewCase, state: str 
             case=case,
             state_in=state,
         )
+        adapter = systems.adapter(connection.system)
+        if adapter is not None:
+            adapter.linked(link)
         log(connection, Exchange.Direction.IN, "case", number=number, case=case)
     return Received(link, created=same is None, linked=same is not None)
 

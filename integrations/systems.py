@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 # The packages of the systems the portal links to; each calls ``register`` on import.
-PACKAGES: tuple[str, ...] = ("integrations.traffy.adapter",)
+PACKAGES: tuple[str, ...] = ("integrations.gcc1111.adapter", "integrations.traffy.adapter")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,10 @@ class Adapter:
     # For a system that is read by polling: queue a reading of one connection now (the
     # supervisors' page offers it after a failed reading). None: the system calls us.
     read_now: Callable | None = None
+    # Whether a link's connection takes lines at all (1111's file-only connections do not).
+    sends_to: Callable = lambda link: True
+    # What a new link of the system starts here (1111: the deadline to report back).
+    linked: Callable = lambda link: None
 
 
 _ADAPTERS: dict[str, Adapter] = {}

@@ -9,5 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The links to outside systems keep their periodic work in their own packages.
-app.autodiscover_tasks(["integrations.traffy"])
+# The links to outside systems keep their tasks in their own packages.
+app.autodiscover_tasks(["integrations.gcc1111", "integrations.traffy"])

@@ -205,6 +205,8 @@ CELERY_TIMEZONE = "Asia/Bangkok"
 # The dashboards' figures are served from snapshots at most this old (and refreshed by
 # beat every half of it), so that a page at a million cases answers without waiting.
 DASHBOARD_SNAPSHOT_MINUTES = env.int("DASHBOARD_SNAPSHOT_MINUTES", default=10)
+# The complaints the 1111 center forwards are read from its CoreService this often.
+GCC_1111_POLL_MINUTES = env.int("GCC_1111_POLL_MINUTES", default=5)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -245,6 +247,12 @@ CELERY_BEAT_SCHEDULE = {
     "end-finished-parts": {
         "task": "referrals.tasks.end_finished_parts",
         "schedule": crontab(hour=2, minute=11),
+    },
+    "poll-1111": {
+        "task": "integrations.gcc1111.tasks.poll_1111",
+        "schedule": 60.0 * max(GCC_1111_POLL_MINUTES, 1),
+        # A poll that waited longer than its period is replaced by the next one.
+        "options": {"expires": 60.0 * max(GCC_1111_POLL_MINUTES, 1)},
     },
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
@@ -366,6 +374,10 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 EXCHANGE_MAX_HOPS = env.int("EXCHANGE_MAX_HOPS", default=3)
 # Seconds to wait for an outside system's answer.
 EXCHANGE_TIMEOUT = env.float("EXCHANGE_TIMEOUT", default=20.0)
+# The 1111 center's CoreService: read this many complaints a call (every
+# GCC_1111_POLL_MINUTES); an agency tells 1111 the outcome within this many calendar days.
+GCC_1111_PAGE_SIZE = env.int("GCC_1111_PAGE_SIZE", default=50)
+GCC_1111_REPORT_DAYS = env.int("GCC_1111_REPORT_DAYS", default=15)
 STAFF_PAGE_SIZE = 25
 
 # --- Static and uploaded files ----------------------------------------------------------

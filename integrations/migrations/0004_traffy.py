@@ -33,7 +33,7 @@ def unmap_any_type(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0001_initial'),
+        ('integrations', '0003_soap'),
     ]
 
     operations = [

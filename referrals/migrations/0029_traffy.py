@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0027_outside_systems'),
+        ('referrals', '0028_report_back'),
     ]
 
     operations = [

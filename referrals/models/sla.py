@@ -100,6 +100,7 @@ class DeadlineKind(models.TextChoices):
     CITIZEN_ANSWER = "citizen_answer", _("Answer from the citizen")
     CONFIRMATION = "confirmation", _("Confirmation by the citizen")
     DECIDE_ERASURE = "decide_erasure", _("Decide the erasure request")
+    REPORT_BACK = "report_back", _("Report back to 1111")
 
 
 class EscalationLevel(models.IntegerChoices):
@@ -122,8 +123,9 @@ LADDERS = {
         EscalationLevel.CCEO: _("Deadline passed: those who decide told"),
     },
 }
-# Steps counted in calendar days rather than business time (PDPA section 30).
-CALENDAR_KINDS = frozenset({DeadlineKind.DECIDE_ERASURE})
+# Steps counted in calendar days rather than business time: PDPA section 30, and the
+# report back to 1111 (its days are days, whatever the agencies' working week).
+CALENDAR_KINDS = frozenset({DeadlineKind.DECIDE_ERASURE, DeadlineKind.REPORT_BACK})
 
 
 class Deadline(models.Model):

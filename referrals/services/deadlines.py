@@ -57,6 +57,10 @@ RUNS_WHILE = {
     DeadlineKind.CITIZEN_ANSWER: {CaseStatus.WAITING_CITIZEN},
     DeadlineKind.CONFIRMATION: {CaseStatus.RESOLVED},
 }
+# The deadlines only some cases have, started by a service of their own; each runs while
+# the case is in one of these statuses. A case linked to 1111 reports back to it by the
+# time its outcome is known (the adapter sends 1111 the summary when the case is resolved).
+STARTED_APART = {DeadlineKind.REPORT_BACK: OPEN}
 # A referral's deadlines, each running while the referral is in this status.
 REFERRAL_RUNS_WHILE = {
     DeadlineKind.ANSWER_REFERRAL: ReferralStatus.PENDING,
@@ -110,7 +114,7 @@ def follow(case: Case, now=None, new: bool = False) -> None:
             keep = referral is not None and referral.status == REFERRAL_RUNS_WHILE[deadline.kind]
             running_kinds.add((deadline.referral_id, deadline.kind))
         else:
-            keep = case.status in RUNS_WHILE[deadline.kind]
+            keep = case.status in (RUNS_WHILE.get(deadline.kind) or STARTED_APART[deadline.kind])
             running_kinds.add(deadline.kind)
         if not keep:
             _meet(deadline, now, calendar)
@@ -141,6 +145,20 @@ def start_erasure(case: Case, now=None) -> Deadline:
     days from now, with reminders after ERASURE_REMINDER_DAYS."""
     now = now or timezone.now()
     return _start(case, DeadlineKind.DECIDE_ERASURE, None, now, None, current_calendar())
+
+
+def start_report_back(case: Case, now=None) -> None:
+    """The deadline to tell 1111 the outcome of the case it forwarded: GCC_1111_REPORT_DAYS
+    calendar days, with the SLA's reminder and escalations; met when the case is resolved
+    (or otherwise leaves the open statuses). Started once: a second link changes nothing."""
+    now = now or timezone.now()
+    if (
+        case.status not in OPEN
+        or Deadline.objects.filter(case=case, kind=DeadlineKind.REPORT_BACK).exists()
+    ):
+        return
+    _start(case, DeadlineKind.REPORT_BACK, None, now, policy_for(case), current_calendar())
+    follow(case, now)
 
 
 def meet_erasure(case: Case, now=None) -> None:
@@ -184,6 +202,7 @@ SETTLED_BUDGET = {
     DeadlineKind.CITIZEN_ANSWER: lambda: settings.CITIZEN_SILENCE_WORKING_DAYS * WORKING_DAY,
     DeadlineKind.CONFIRMATION: lambda: settings.CASE_CONFIRMATION_WORKING_DAYS * WORKING_DAY,
     DeadlineKind.DECIDE_ERASURE: lambda: timedelta(days=settings.ERASURE_DECISION_DAYS),
+    DeadlineKind.REPORT_BACK: lambda: timedelta(days=settings.GCC_1111_REPORT_DAYS),
 }
 
 

@@ -1,7 +1,8 @@
 """What the links to outside systems (the 1111 center, Traffy Fondue) write on a case's
 timeline: that a case there is this one, that its forwarding between the systems was
-stopped, what happened to it there, and the person's rating given there. The
-``integrations`` app calls these; it never writes a case itself."""
+stopped, what happened to it there, the person's rating given there, and the deadline a
+link brings (report back to 1111). The ``integrations`` app calls these; it never writes a
+case itself."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from agencies.models import Agency, Role
 from referrals.errors import TransitionNotAllowed
 from referrals.models import Case, EventKind, Rating
 from referrals.notifications import notify_staff, staff_of
+from referrals.services import deadlines
 from referrals.services._common import lock_case, record
 from referrals.services.citizen import MAX_TEXT, valid_score
 
@@ -85,3 +87,10 @@ def rate_from_outside(case: Case, by, system: str, number: str, score, comment: 
         number=number,
     )
     return rating
+
+
+@transaction.atomic
+def expect_report_back(case: Case) -> None:
+    """The case is one the 1111 center forwarded: start its deadline to report back
+    (``deadlines.start_report_back``); once per case, however often it is linked."""
+    deadlines.start_report_back(lock_case(case))

@@ -2,6 +2,7 @@ import pytest
 
 from integrations import systems
 from integrations.models import Connection, System, ValueMapping
+from tests.integrations.soap_double import double, soap_link  # noqa: F401 (fixtures)
 from tests.referrals.factories import agency
 
 
@@ -65,8 +66,8 @@ def traffy(connect, settings, media, own_cache):
     from tests.integrations.traffy_double import TraffyDouble
 
     settings.EXCHANGE_TIMEOUT = 0.5
-    with TraffyDouble(user="mol-exchange", password="s3cret") as double:
-        connection = connect(System.TRAFFY, endpoint=double.url, username="mol-exchange")
+    with TraffyDouble(user="mol-exchange", password="s3cret") as fake:
+        connection = connect(System.TRAFFY, endpoint=fake.url, username="mol-exchange")
         connection.credentials = {"password": "s3cret", "webhook_secret": "hook-secret"}
         connection.save()
         ValueMapping.objects.create(
@@ -75,5 +76,5 @@ def traffy(connect, settings, media, own_cache):
             code="151",
             agency=connection.agency,
         )
-        double.connection = connection
-        yield double
+        fake.connection = connection
+        yield fake
