@@ -58,7 +58,7 @@ def test_reading_again_adds_nothing_keeps_what_was_mapped_and_renames(soap_link,
     call_command("sync_1111_lists")
 
     types = values(Kind.CATEGORY)
-    assert len(types) == 2 and ValueMapping.objects.count() == 9
+    assert len(types) == 2 and ValueMapping.objects.filter(system=System.GCC_1111).count() == 9
     assert types["0304"].label == "ค่าจ้างและค่าชดเชย" and types["0304"].category == wages
 
 
