@@ -246,6 +246,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.end_finished_parts",
         "schedule": crontab(hour=2, minute=11),
     },
+    "resume-imports": {"task": "integrations.tasks.resume_imports", "schedule": 60.0},
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
         "schedule": crontab(hour=2, minute=41),
@@ -356,6 +357,11 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 EXCHANGE_MAX_HOPS = env.int("EXCHANGE_MAX_HOPS", default=3)
 # Seconds to wait for an outside system's answer.
 EXCHANGE_TIMEOUT = env.float("EXCHANGE_TIMEOUT", default=20.0)
+# The largest file of 1111 complaints an agency may import at once (100,000 rows of CSV
+# are about 30 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=40) * 1024 * 1024
+# An import whose rows have not moved for this long is continued by the periodic job.
+IMPORT_STALLED_SECONDS = env.int("IMPORT_STALLED_SECONDS", default=300)
 STAFF_PAGE_SIZE = 25
 
 # --- Static and uploaded files ----------------------------------------------------------
