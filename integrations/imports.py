@@ -79,10 +79,10 @@ def start_import(upload, agency: Agency, by=None, language: str = "") -> ImportR
     return run
 
 
-def import_rows(run_id: int) -> bool:
-    """Read the rows of the run not yet read, a chunk at a time; whether the run is
-    finished. Run twice at once, the second waits for no one: it leaves each chunk to
-    whoever holds it and goes on after it."""
+def import_rows(run_id: int, chunks: int | None = None) -> bool:
+    """Read the rows of the run not yet read, a chunk at a time (at most ``chunks`` of
+    them if given); whether the run is finished. Run twice at once, the second waits for
+    no one: it stops when another holds the run, and goes on after what it read."""
     run = ImportRun.objects.select_related("connection__agency", "connection__key").get(pk=run_id)
     if run.status == ImportRun.Status.FINISHED:
         return True
@@ -91,13 +91,15 @@ def import_rows(run_id: int) -> bool:
     rows = sheet.rows(skip=run.done)
     position = run.done
     with translation.override(run.language):
-        while True:
+        while chunks is None or chunks > 0:
             read = _read_chunk(run, rows, position)
             if read is None:
                 return False
             position, finished = read
             if finished:
                 return True
+            chunks = None if chunks is None else chunks - 1
+    return False
 
 
 def _read_chunk(run: ImportRun, rows, position: int) -> tuple[int, bool] | None:
