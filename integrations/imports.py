@@ -60,8 +60,7 @@ def start_import(upload, agency: Agency, by=None, language: str = "") -> ImportR
         )
     name = upload.name.rsplit("/", 1)[-1][-255:]
     content = upload.read()
-    # Read through once now, so that a file broken halfway is refused before anything.
-    total = files.open_sheet(content, name).count()
+    total = files.complaints_in(content, name)
     run = ImportRun(
         agency=agency,
         connection=connection_for(agency),

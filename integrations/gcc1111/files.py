@@ -217,12 +217,14 @@ class Sheet:
         return sum(1 for _row in self.rows())
 
 
-def open_sheet(content: bytes, file_name: str) -> Sheet:
-    """The file opened, with at least one complaint; else a ValidationError."""
-    sheet = Sheet(content, file_name)
-    if next(sheet.rows(), None) is None:
+def complaints_in(content: bytes, file_name: str) -> int:
+    """How many complaints the file holds, read through once, so that a file broken
+    halfway is refused before anything is saved; a ValidationError when it is not a file
+    of complaints or holds none."""
+    count = Sheet(content, file_name).count()
+    if not count:
         raise refused(_("The file has a header row but no complaint under it."))
-    return sheet
+    return count
 
 
 def _text(value) -> str:
