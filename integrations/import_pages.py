@@ -21,7 +21,7 @@ from agencies.models import Agency
 from agencies.permissions import import_agency_ids
 from agencies.thai_dates import ThaiDateField
 from integrations import imports, selectors, tasks
-from integrations.gcc1111 import files
+from integrations.gcc1111 import downloads, files
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class StatusFileForm(forms.Form):
 
 
 def _attachment(content: bytes, kind: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=files.CONTENT_TYPES[kind])
+    response = HttpResponse(content, content_type=downloads.CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
 
@@ -121,7 +121,7 @@ def _queue(run_id: int) -> None:
 def template(request, kind: str):
     if kind not in dict(FORMATS):
         raise Http404
-    return _attachment(files.template(kind), kind, "1111-template")
+    return _attachment(downloads.template(kind), kind, "1111-template")
 
 
 @require_safe
@@ -148,7 +148,7 @@ def run_problems(request, pk: int):
         raise Http404
     rows = run.problems.order_by("row").values_list("row", "number", "reason")
     header = [_("Row"), _("Complaint number"), _("Reason")]
-    return _attachment(files.csv_bytes(header, list(rows)), files.CSV, f"1111-import-{run.pk}")
+    return _attachment(downloads.csv_bytes(header, list(rows)), files.CSV, f"1111-import-{run.pk}")
 
 
 @require_safe
@@ -164,12 +164,6 @@ def status_file(request):
         day, kind = form.cleaned_data["day"], form.cleaned_data["format"]
         agency = form.cleaned_data["agency"]
         links = selectors.status_changes(request.user, agency.pk, day)
-        header = [column.header for column in files.STATUS_COLUMNS]
-        rows = files.status_rows(links)
-        content = (
-            files.csv_bytes(header, rows)
-            if kind == files.CSV
-            else files.xlsx_bytes(header, rows, "1111")
-        )
-        return _attachment(content, kind, f"1111-status-{agency.code}-{day:%Y%m%d}")
+        name = f"1111-status-{agency.code}-{day:%Y%m%d}"
+        return _attachment(downloads.status_file(links, kind), kind, name)
     return render(request, "integrations/status_file.html", {"form": form})

@@ -1,6 +1,6 @@
 """The file of complaints the 1111 center exports (CSV or XLSX, one complaint a row under a
-header row of Thai column names), and the status file that goes back to it in the same
-format: how a file is read, how a row becomes a ``Complaint``, and how a file is written.
+header row of Thai column names), whose format the status file back to it follows too:
+its columns, how a file is read, and how a row becomes a ``Complaint``.
 
 1111 publishes no specification of its export; the columns are those of its complaint
 form. The header names are the file's format, the same whatever the reader's language:
@@ -19,13 +19,12 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from agencies.thai_dates import BUDDHIST_ERA_OFFSET
 from integrations.gcc1111.complaints import Complaint
 from integrations.selectors import OUTSIDE_NUMBER
-from referrals.models import CaseStatus
 
 
 @dataclass(frozen=True)
@@ -81,18 +80,6 @@ FIELD_COLUMNS = {
     "district": DISTRICT,
     "subdistrict": SUBDISTRICT,
     "description": DESCRIPTION,
-}
-
-# Our statuses in 1111's words (its list of states of a complaint), for the status file.
-STATE_WORDS = {
-    CaseStatus.NEW: "รับเรื่อง",
-    CaseStatus.IN_PROGRESS: "อยู่ระหว่างดำเนินการ",
-    CaseStatus.WAITING_CITIZEN: "รอข้อมูลเพิ่มเติมจากผู้ร้อง",
-    CaseStatus.RESOLVED: "ดำเนินการแล้วเสร็จ",
-    CaseStatus.CLOSED: "ยุติเรื่อง",
-    CaseStatus.REJECTED: "ไม่อยู่ในอำนาจหน้าที่",
-    CaseStatus.DUPLICATE: "เรื่องซ้ำ",
-    CaseStatus.WITHDRAWN: "ผู้ร้องขอยุติเรื่อง",
 }
 
 MAX_STATE = 50  # ExternalCase.state_in
@@ -317,38 +304,6 @@ def complaint(values: dict) -> Complaint:
     )
 
 
-def file_date(value) -> str:
-    """A date (or moment, in Bangkok) as Thai offices write it: 31/12/2567 14:05."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-        return f"{value:%d/%m}/{value.year + BUDDHIST_ERA_OFFSET} {value:%H:%M}"
-    return f"{value:%d/%m}/{value.year + BUDDHIST_ERA_OFFSET}"
-
-
-def status_rows(links) -> list[list[str]]:
-    """The status file's rows: each linked case's number there, when it came, what and
-    where it is about, its status in 1111's words, the answer given, and when it moved.
-    1111 holds the person's details already: the file does not carry them again."""
-    rows = []
-    for link in links:
-        case = link.case
-        by_column = {
-            NUMBER: link.external_id,
-            RECEIVED: file_date(timezone.localdate(case.created_at)),
-            TYPE: case.category.name_th,
-            PROVINCE: case.province.name_th,
-            DISTRICT: case.district.name_th if case.district else "",
-            SUBDISTRICT: case.subdistrict.name_th if case.subdistrict else "",
-            STATE: STATE_WORDS[case.status],
-            RESULT: case.public_answer,
-            UPDATED: file_date(link.changed_at),
-        }
-        rows.append([by_column.get(column, "") for column in STATUS_COLUMNS])
-    return rows
-
-
 def reason(error: ValidationError) -> str:
     """Why a row was refused, each message after the name of its column."""
     if not hasattr(error, "error_dict"):
@@ -359,52 +314,3 @@ def reason(error: ValidationError) -> str:
         for message in messages:
             parts.append(f"{column.header}: {message}" if column else message)
     return " · ".join(parts)
-
-
-# A cell starting with one of these is a formula to a spreadsheet program: text from a
-# case (a name, an answer) must stay text in the files we hand out.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return f"'{value}"
-    return value
-
-
-def csv_bytes(header: list[str], rows: list[list]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel reads the Thai text."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(header: list[str], rows: list[list], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
-            14, len(name) + 4
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-CONTENT_TYPES = {
-    CSV: "text/csv; charset=utf-8",
-    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def template(kind: str) -> bytes:
-    """The empty file to fill: the header row alone."""
-    header = [column.header for column in IMPORT_COLUMNS]
-    return csv_bytes(header, []) if kind == CSV else xlsx_bytes(header, [], "1111")
