@@ -124,12 +124,17 @@ def template(request, kind: str):
     return _attachment(downloads.template(kind), kind, "1111-template")
 
 
+def _run_or_404(user, pk: int):
+    run = selectors.import_run_for(user, pk)
+    if run is None:
+        raise Http404
+    return run
+
+
 @require_safe
 @importer_required
 def run_page(request, pk: int):
-    run = selectors.import_run_for(request.user, pk)
-    if run is None:
-        raise Http404
+    run = _run_or_404(request.user, pk)
     page = Paginator(run.problems.order_by("row"), PROBLEMS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -143,9 +148,7 @@ def run_page(request, pk: int):
 @importer_required
 def run_problems(request, pk: int):
     """The refused rows of an import as CSV: its row, its number, the reason."""
-    run = selectors.import_run_for(request.user, pk)
-    if run is None:
-        raise Http404
+    run = _run_or_404(request.user, pk)
     rows = run.problems.order_by("row").values_list("row", "number", "reason")
     header = [_("Row"), _("Complaint number"), _("Reason")]
     return _attachment(downloads.csv_bytes(header, list(rows)), files.CSV, f"1111-import-{run.pk}")

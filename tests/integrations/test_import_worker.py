@@ -14,7 +14,7 @@ from integrations import imports, tasks
 from integrations.models import ExternalCase, ImportRun
 from referrals.models import Case
 from tests.integrations.exports import csv_file, numbered
-from tests.processes import celery_process, wait_until
+from tests.processes import celery_process, filesystem_broker, wait_until
 from tests.referrals.factories import agency
 
 pytestmark = [
@@ -40,17 +40,10 @@ def test_a_killed_worker_leaves_whole_chunks_and_the_next_run_finishes_without_d
     tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "var" / "media"  # the worker's, under its VAR_DIR
-    queue_dir = tmp_path / "var" / "celery-broker" / "queue"
-    (queue_dir.parent / "control").mkdir(parents=True)
-    queue_dir.mkdir()
-    options = {
-        "data_folder_in": str(queue_dir),
-        "data_folder_out": str(queue_dir),
-        "control_folder": str(queue_dir.parent / "control"),
-    }
+    url, options = filesystem_broker(tmp_path)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     run = imports.start_import(csv_file(numbered(ROWS)), agency("MOL"))
-    with Connection("filesystem://", transport_options=options) as connection:
+    with Connection(url, transport_options=options) as connection:
         tasks.import_file.apply_async([run.pk], connection=connection, queue=queue)
     log = tmp_path / "worker.log"
 
@@ -61,7 +54,7 @@ def test_a_killed_worker_leaves_whole_chunks_and_the_next_run_finishes_without_d
         "--without-mingle",
         "-Q",
         queue,
-        broker_url="filesystem://",
+        broker_url=url,
         var_dir=tmp_path / "var",
         log=log,
     ) as worker:
