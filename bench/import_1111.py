@@ -136,12 +136,14 @@ def timed_import(content: bytes, name: str) -> dict:
     }
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, close: bool = True) -> None:
     import environ
     import psycopg2
-    from django.db import connections
 
-    connections.close_all()
+    if close:
+        from django.db import connections
+
+        connections.close_all()
     config = environ.Env.db_url_config(url)
     server = {k.lower(): config[k] for k in ("HOST", "PORT", "USER", "PASSWORD") if config[k]}
     connection = psycopg2.connect(dbname="postgres", **server)
@@ -166,6 +168,9 @@ def main() -> None:
         "MEDIA_ROOT": str(scratch / "media"),
     }
     os.environ.update(env)
+    # A fresh database every run: complaints left by an earlier run would be "already
+    # imported" the first time.
+    drop_database(args.database_url, close=False)
     data.ensure_database(args.database_url)
     try:
         data.manage(env, "migrate", "--noinput", "--verbosity", "0")

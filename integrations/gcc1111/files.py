@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from agencies.thai_dates import BUDDHIST_ERA_OFFSET
 from integrations.gcc1111.complaints import Complaint
+from integrations.models import ExternalCase
 from integrations.selectors import OUTSIDE_NUMBER
 
 
@@ -82,7 +83,7 @@ FIELD_COLUMNS = {
     "description": DESCRIPTION,
 }
 
-MAX_STATE = 50  # ExternalCase.state_in
+MAX_STATE = ExternalCase._meta.get_field("state_in").max_length
 XLSX = "xlsx"
 CSV = "csv"
 # Thai Windows (and the Excel of most Thai offices) saves CSV as Windows-874.
