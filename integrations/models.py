@@ -2,7 +2,9 @@
 lists use, and the log of every exchange."""
 
 import json
+import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -235,3 +237,96 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.delivery_id
+
+
+def import_path(run, filename: str) -> str:
+    # A random stored name: the uploader's file name never reaches the file system.
+    extension = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    return f"imports/1111/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class ImportRun(models.Model):
+    """One file of complaints that 1111 exported, imported for an agency: read in chunks by
+    a worker, each chunk and its counts saved in one transaction, so that the page shows
+    how far it is and a worker that stops leaves it where the next one continues."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Importing")
+        FINISHED = "finished", _("Finished")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="imports", verbose_name=_("agency")
+    )
+    connection = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="imports", verbose_name=_("connection")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    # Removed once every row is read: the complaints are cases by then.
+    file = models.FileField(_("file"), upload_to=import_path, blank=True)
+    # The language of the person who imported it: the reasons of refused rows are in it.
+    language = models.CharField(_("language"), max_length=10, default="th")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"))
+    done = models.PositiveIntegerField(_("rows read"), default=0)
+    created = models.PositiveIntegerField(_("new cases"), default=0)
+    linked = models.PositiveIntegerField(_("linked to a case"), default=0)
+    unchanged = models.PositiveIntegerField(_("already imported"), default=0)
+    failed = models.PositiveIntegerField(_("refused rows"), default=0)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The last chunk saved: a run that is not finished and has not moved for a while is
+    # continued by the periodic job (its worker stopped, or the broker lost its task).
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("import of a 1111 file")
+        verbose_name_plural = _("imports of 1111 files")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "-created_at"], name="import_agency_created"),
+            models.Index(
+                fields=["updated_at"],
+                condition=~models.Q(status="finished"),
+                name="import_unfinished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.agency.code})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else self.done * 100 // self.total_rows
+
+
+class ImportProblem(models.Model):
+    """A row of an imported file that did not become a case, and why (in the language of
+    the person who imported it). Row numbers are the spreadsheet's: the header is row 1."""
+
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="problems", verbose_name=_("import")
+    )
+    row = models.PositiveIntegerField(_("row"))
+    number = models.CharField(_("complaint number"), max_length=100, blank=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("refused row")
+        verbose_name_plural = _("refused rows")
+        ordering = ["run", "row"]
+        constraints = [models.UniqueConstraint(fields=["run", "row"], name="one_problem_per_row")]
+
+    def __str__(self) -> str:
+        return f"{self.row}: {self.reason}"

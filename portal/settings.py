@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         # A poll that waited longer than its period is replaced by the next one.
         "options": {"expires": 60.0 * max(GCC_1111_POLL_MINUTES, 1)},
     },
+    "resume-imports": {"task": "integrations.tasks.resume_imports", "schedule": 60.0},
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
         "schedule": crontab(hour=2, minute=41),
@@ -378,6 +379,11 @@ EXCHANGE_TIMEOUT = env.float("EXCHANGE_TIMEOUT", default=20.0)
 # GCC_1111_POLL_MINUTES); an agency tells 1111 the outcome within this many calendar days.
 GCC_1111_PAGE_SIZE = env.int("GCC_1111_PAGE_SIZE", default=50)
 GCC_1111_REPORT_DAYS = env.int("GCC_1111_REPORT_DAYS", default=15)
+# The largest file of 1111 complaints an agency may import at once (100,000 rows of CSV
+# are about 30 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=40) * 1024 * 1024
+# An import whose rows have not moved for this long is continued by the periodic job.
+IMPORT_STALLED_SECONDS = env.int("IMPORT_STALLED_SECONDS", default=300)
 STAFF_PAGE_SIZE = 25
 
 # --- Static and uploaded files ----------------------------------------------------------

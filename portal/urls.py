@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/members/", include("agencies.members.urls")),
     path("staff/offices/", include("agencies.offices.urls")),
     path("staff/exchanges/", include("integrations.urls")),
+    path("staff/imports/1111/", include("integrations.import_urls")),
     path("staff/", include("referrals.staff_urls")),
     path("dashboards/", include("portal.dashboards.urls")),
     path("plan/", include("strategies.urls")),

@@ -60,3 +60,17 @@ def wait_until(condition, timeout: float = 30, what: str = "condition", log: Pat
         time.sleep(0.2)
     detail = log.read_text()[-3000:] if log and log.exists() else ""
     raise AssertionError(f"timed out waiting for {what}\n{detail}")
+
+
+def filesystem_broker(tmp_path: Path) -> tuple[str, dict]:
+    """The embedded broker in folders of the test's own: (URL, transport options)."""
+    queue = tmp_path / "var" / "celery-broker" / "queue"
+    queue.mkdir(parents=True)
+    control = queue.parent / "control"
+    control.mkdir()
+    options = {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "control_folder": str(control),
+    }
+    return "filesystem://", options

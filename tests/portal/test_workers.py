@@ -12,22 +12,9 @@ from django_celery_beat.models import PeriodicTask
 from kombu import Connection
 
 from portal.tasks import clear_expired_sessions
-from tests.processes import celery_process, wait_until
+from tests.processes import celery_process, filesystem_broker, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def filesystem_broker(tmp_path):
-    queue = tmp_path / "var" / "celery-broker" / "queue"
-    queue.mkdir(parents=True)
-    control = queue.parent / "control"
-    control.mkdir()
-    options = {
-        "data_folder_in": str(queue),
-        "data_folder_out": str(queue),
-        "control_folder": str(control),
-    }
-    return "filesystem://", options
 
 
 def redis_broker(tmp_path):
