@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from integrations.models import Connection
 from integrations.traffy import catch_up
 
 
@@ -13,3 +14,11 @@ def catch_up_traffy() -> int:
 @shared_task(name="integrations.traffy.tasks.forget_traffy_deliveries")
 def forget_traffy_deliveries() -> int:
     return catch_up.forget_old_deliveries()
+
+
+@shared_task
+def catch_up_one_traffy(connection_id: int) -> int:
+    """One connection's issues that no webhook brought, read at once (the supervisors'
+    page)."""
+    connection = Connection.objects.filter(pk=connection_id, is_enabled=True).first()
+    return catch_up.catch_up(connection) if connection is not None else 0
