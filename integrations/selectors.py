@@ -13,7 +13,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from agencies import permissions
 from integrations import systems
 from integrations.models import Connection, Exchange, ExternalCase, ImportRun, System
-from integrations.services import NAMES
+from integrations.services import CHANNELS, NAMES
 from referrals.models import CaseEvent, EventKind
 
 # A number at 1111 or on Traffy Fondue: letters, digits and dashes, without spaces.
@@ -29,6 +29,8 @@ def cases_numbered(text: str) -> QuerySet | None:
 
 
 def numbers_of(case) -> list[tuple[str, str]]:
+    if case.channel not in CHANNELS.values():  # only such a case is ever linked
+        return []
     return [
         (NAMES[system], number)
         for system, number in ExternalCase.objects.filter(case=case)
