@@ -7,7 +7,8 @@ It keeps what a test looks at: the tokens it gave and took back, the complaints 
 and every call in order. It can be told to fail the next calls (``fail``): answer late
 (``timeout``), answer 500 (``500``), a SOAP fault (``fault``), something that is not XML
 (``garbage``), JSON that is not (``bad-json``), or forget its tokens first (``expire``);
-and to hold an AddOperating unanswered until released (``hold``), to kill a worker then.
+and to hold a call unanswered until released (``hold``), to kill a worker or race a
+second poller then.
 """
 
 import json
@@ -81,11 +82,10 @@ class CoreServiceDouble:
         self.summaries: list[dict] = []
         self.lists = {name: list(values) for name, values in LISTS.items()}
         self.late_seconds = late_seconds
-        self.slow_seconds = 0.0  # every GetCases answers this late (two pollers at once)
         self._failures: list[list] = []  # [mode, operation or None, calls to answer first]
         self._lock = threading.Lock()
-        self.holding = False
-        self.held = threading.Event()  # an AddOperating arrived and is held
+        self.holding = ""
+        self.held = threading.Event()  # a call of the operation held has arrived
         self.release = threading.Event()
         self.server = None
 
@@ -104,8 +104,9 @@ class CoreServiceDouble:
         with self._lock:
             self.tokens.clear()
 
-    def hold(self) -> None:
-        self.holding = True
+    def hold(self, operation: str = "AddOperating") -> None:
+        """Keep the next calls of ``operation`` unanswered until ``release`` is set."""
+        self.holding = operation
 
     def called(self, operation: str) -> list[dict]:
         return [params for name, params in self.calls if name == operation]
@@ -145,8 +146,13 @@ class CoreServiceDouble:
                 self.tokens.discard(token)
                 self.released.append(token)
             return json.dumps({"result": "OK"})
+        if operation == "AddOperating":  # recorded as it arrives, held or not
+            with self._lock:
+                self.operations.append(params)
+        if operation == self.holding:
+            self.held.set()
+            self.release.wait(30)
         if operation == "GetCases":
-            time.sleep(self.slow_seconds)
             since = params.get("last_get_date_time") or ""
             changed = sorted(
                 (c for c in self.cases if c["updated_date"] >= since),
@@ -155,11 +161,6 @@ class CoreServiceDouble:
             skip, take = int(params.get("skip") or 0), int(params.get("take") or 0)
             return json.dumps(changed[skip : skip + take], ensure_ascii=False)
         if operation == "AddOperating":
-            with self._lock:
-                self.operations.append(params)
-            if self.holding:
-                self.held.set()
-                self.release.wait(30)
             return json.dumps({"operating_id": uuid.uuid4().hex.upper()})
         if operation == "SetOrgSummaryResult":
             with self._lock:
@@ -258,9 +259,9 @@ def _fault(message: str) -> str:
 
 @pytest.fixture
 def double(settings):
-    """The CoreService double, running; the portal waits half a second for its answers."""
-    settings.EXCHANGE_TIMEOUT = 0.5
-    with CoreServiceDouble(late_seconds=1.5).running() as running:
+    """The CoreService double, running; the portal waits two seconds for its answers."""
+    settings.EXCHANGE_TIMEOUT = 2.0
+    with CoreServiceDouble(late_seconds=3.0).running() as running:
         yield running
 
 

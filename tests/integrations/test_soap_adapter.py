@@ -128,7 +128,7 @@ def test_an_organisation_not_mapped_is_a_failure_that_names_it_and_is_tried_agai
 
 
 @pytest.mark.parametrize(
-    ("mode", "reason"), [("500", "HTTP 500"), ("timeout", "no answer within 0.5 s")]
+    ("mode", "reason"), [("500", "HTTP 500"), ("timeout", "no answer within 2 s")]
 )
 def test_a_step_1111_does_not_take_is_logged_and_goes_on_the_next_try(
     soap_link, double, mode, reason

@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Role
@@ -42,19 +44,43 @@ print("sent" if deliver(int(sys.argv[1])) else "not sent", flush=True)
 """
 
 
-def test_two_pollers_at_once_read_each_complaint_once(soap_link, double, settings):
+def test_a_second_poller_finds_the_connection_held_and_stops(soap_link, double, settings):
     settings.GCC_1111_PAGE_SIZE = 2
     double.cases = [complaint(f"6712-0007{i:02d}", f"2026-12-01 09:{i:02d}:00") for i in range(5)]
-    double.slow_seconds = 0.3  # the first runner holds the connection while 1111 answers
+    double.hold("GetCases")  # the first poller holds the connection while 1111 answers
+    outcomes = {}
 
-    first, second = at_once(lambda: poller.poll(soap_link), lambda: poller.poll(soap_link))
+    def first():
+        try:
+            outcomes["first"] = poller.poll(soap_link)
+        finally:
+            connection.close()
 
-    assert not isinstance(first, Exception) and not isinstance(second, Exception)
-    assert sorted([first.busy, second.busy]) == [False, True]
-    assert first.created + second.created == 5
+    thread = threading.Thread(target=first)
+    thread.start()
+    processes.wait_until(double.held.is_set, what="the first poller reading")
+    second = poller.poll(soap_link)
+    double.release.set()
+    thread.join(30)
+
+    assert second.busy and second.read == 0
+    assert not outcomes["first"].busy and outcomes["first"].created == 5
     assert Case.objects.count() == 5 and ExternalCase.objects.count() == 5
-    assert len(double.called("GetToken")) == 1  # the one that stopped never asked for one
+    assert len(double.called("GetToken")) == 1  # the second never asked for one
     assert soap.written(fresh(soap_link).read_up_to) == "2026-12-01 09:04:00"
+
+
+def test_two_pollers_released_together_read_each_complaint_once(soap_link, double, settings):
+    settings.GCC_1111_PAGE_SIZE = 2
+    double.cases = [complaint(f"6712-0007{i:02d}", f"2026-12-01 10:{i:02d}:00") for i in range(5)]
+
+    outcomes = at_once(lambda: poller.poll(soap_link), lambda: poller.poll(soap_link))
+
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes)
+    assert sum(outcome.created for outcome in outcomes) == 5
+    assert sorted(ExternalCase.objects.values_list("external_id", flat=True)) == [
+        item["case_code"] for item in double.cases
+    ]
 
 
 def one_step_to_send(soap_link, double) -> Notification:
