@@ -9,6 +9,7 @@ from datetime import datetime
 from django.utils import timezone
 from openpyxl import Workbook
 
+from agencies.spreadsheets import as_text
 from agencies.thai_dates import BUDDHIST_ERA_OFFSET
 from integrations.gcc1111.files import (
     CSV,
@@ -72,24 +73,13 @@ def _status_rows(links) -> list[list[str]]:
     return rows
 
 
-# A cell starting with one of these is a formula to a spreadsheet program: text from a
-# case (a name, an answer) must stay text in the files we hand out.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return f"'{value}"
-    return value
-
-
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel reads the Thai text."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    writer.writerows([as_text(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -99,7 +89,7 @@ def xlsx_bytes(header: list[str], rows: list[list], title: str) -> bytes:
     sheet.title = title[:31]
     sheet.append(header)
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([as_text(value) for value in row])
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
             14, len(name) + 4

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from agencies.spreadsheets import as_text
 from agencies.thai_dates import BUDDHIST_ERA_OFFSET, in_thai
 from portal.templatetags.portal import thai_date, thai_month
 
@@ -82,9 +83,6 @@ def hours(seconds) -> float | None:
     return None if seconds is None else round(seconds / SECONDS_PER_HOUR, 1)
 
 
-# A text starting with one of these is a formula to a spreadsheet program (and openpyxl
-# writes it as one): names typed by agency administrators must stay text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Dates in a spreadsheet are dates (they sort and filter as dates), shown in Thai with the
 # Buddhist Era year (Excel's ``bbbb``), in English with the Christian one.
 CELL_FORMATS = {
@@ -112,8 +110,8 @@ class About:
 def export_value(column: Column, value, missing: str = ""):
     if value is None:
         return "" if column.kind == TEXT else missing
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
+    if isinstance(value, str):
+        return as_text(value)
     if column.kind == DATE and isinstance(value, date | datetime):
         return thai_date(value, with_time=False)
     if column.kind == MONTH and isinstance(value, date | datetime):
