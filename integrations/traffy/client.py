@@ -8,7 +8,9 @@ shortly before the expiry Traffy gives; a call refused for an expired or unknown
 gets one new token and is tried once more.
 """
 
+import functools
 import json
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +51,7 @@ class TraffyClient:
         self.base = connection.endpoint.rstrip("/")
         self.http = httpx.Client(
             timeout=settings.EXCHANGE_TIMEOUT,
+            verify=_tls(),
             headers={"User-Agent": "referral-portal", "Accept": "application/json"},
         )
 
@@ -191,6 +194,13 @@ class TraffyClient:
             raise TraffyError(f"{name}: {_no_answer()}") from error
         except httpx.HTTPError as error:
             raise TraffyError(f"{name}: {type(error).__name__}: {error}") from error
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every client of the process: reading the certificate
+    authorities takes longer than a call to Traffy on a good day."""
+    return httpx.create_ssl_context()
 
 
 def _no_answer() -> str:
