@@ -4,10 +4,8 @@ progress and refused rows, and the status file that goes back to 1111 each day. 
 else is told the pages do not exist."""
 
 import logging
-from functools import wraps
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -17,6 +15,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agencies.decorators import agency_page
 from agencies.models import Agency
 from agencies.permissions import import_agency_ids
 from agencies.thai_dates import ThaiDateField
@@ -29,15 +28,7 @@ PROBLEMS_PER_PAGE = 50
 FORMATS = [(files.CSV, "CSV"), (files.XLSX, "XLSX (Excel)")]
 
 
-def importer_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not import_agency_ids(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
+importer_required = agency_page(import_agency_ids)
 
 
 class AgencyChoice(forms.ModelChoiceField):

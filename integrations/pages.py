@@ -2,29 +2,18 @@
 its last exchange, the failures with their reason, and a button to send a failed message
 again. Anyone who watches no agency's links is told the page does not exist."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from agencies.decorators import agency_page
 from agencies.permissions import exchange_agency_ids
 from integrations import selectors, services
 from integrations.models import Connection, Exchange
 
-
-def watcher_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not exchange_agency_ids(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
+watcher_required = agency_page(exchange_agency_ids)
 
 
 @require_safe

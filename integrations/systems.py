@@ -1,9 +1,12 @@
 """The registry of outside systems: what each sends out of a linked case's timeline, and
 how. Each system's package registers its adapter when ``load`` imports it."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+
+logger = logging.getLogger(__name__)
 
 # The packages of the systems the portal links to; each calls ``register`` on import.
 PACKAGES: tuple[str, ...] = ("integrations.gcc1111.adapter", "integrations.traffy.adapter")
@@ -36,6 +39,19 @@ class Adapter:
     sends_to: Callable = lambda link: True
     # What a new link of the system starts here (1111: the deadline to report back).
     linked: Callable = lambda link: None
+
+
+def reading_by(task) -> Callable:
+    """A ``read_now`` that queues ``task`` (a Celery task of one connection's id); with the
+    broker down, the system's periodic run reads the connection anyway."""
+
+    def read_now(connection) -> None:
+        try:
+            task.delay(connection.pk)
+        except Exception:
+            logger.warning("Reading of connection %s left to the periodic run", connection.pk)
+
+    return read_now
 
 
 _ADAPTERS: dict[str, Adapter] = {}

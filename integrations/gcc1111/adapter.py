@@ -5,14 +5,13 @@ the case is resolved or found out of scope, the outcome told to the person
 that come as files only) is told nothing. A case linked to 1111 has a deadline to report
 back to it."""
 
-import logging
-
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from integrations import systems
 from integrations.gcc1111 import soap
+from integrations.gcc1111.tasks import poll_one_1111
 from integrations.models import ExternalCase, System, ValueMapping
 from referrals.models import CaseEvent, EventKind
 from referrals.services import outside
@@ -132,20 +131,6 @@ def push(link: ExternalCase, event: CaseEvent) -> systems.Sent:
     return systems.Sent(operation=operation(event), state=state)
 
 
-logger = logging.getLogger(__name__)
-
-
-def read_now(connection) -> None:
-    """Queue a reading of the connection at once; with the broker down, the periodic run
-    reads it anyway."""
-    from integrations.gcc1111.tasks import poll_one_1111
-
-    try:
-        poll_one_1111.delay(connection.pk)
-    except Exception:
-        logger.warning("Reading of connection %s left to the periodic run", connection.pk)
-
-
 systems.register(
     systems.Adapter(
         system=System.GCC_1111,
@@ -153,7 +138,7 @@ systems.register(
         push=push,
         is_forward=is_forward,
         operation=operation,
-        read_now=read_now,
+        read_now=systems.reading_by(poll_one_1111),
         sends_to=sends_to,
         linked=linked,
     )

@@ -8,8 +8,6 @@ Every call names the issue by its Traffy number and gives our case's reference a
 ``client_ticket_id``, so that Traffy's staff find the case here.
 """
 
-import logging
-
 from django.utils import translation
 
 from agencies.models import Agency
@@ -17,6 +15,7 @@ from integrations import systems
 from integrations.models import ExternalCase, System
 from integrations.traffy.client import TraffyClient, TraffyError
 from integrations.traffy.issues import organisation_of
+from integrations.traffy.tasks import catch_up_one_traffy
 from referrals import news
 from referrals.models import CaseEvent, EventKind
 
@@ -100,20 +99,6 @@ def _organisation(event: CaseEvent) -> int:
     return int(org)
 
 
-logger = logging.getLogger(__name__)
-
-
-def read_now(connection) -> None:
-    """Queue a reading of the connection at once; with the broker down, the periodic run
-    reads it anyway."""
-    from integrations.traffy.tasks import catch_up_one_traffy
-
-    try:
-        catch_up_one_traffy.delay(connection.pk)
-    except Exception:
-        logger.warning("Reading of connection %s left to the periodic run", connection.pk)
-
-
 systems.register(
     systems.Adapter(
         system=System.TRAFFY,
@@ -121,6 +106,6 @@ systems.register(
         push=push,
         is_forward=is_forward,
         operation=operation,
-        read_now=read_now,
+        read_now=systems.reading_by(catch_up_one_traffy),
     )
 )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -20,9 +21,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--agency", required=True, help="The agency's code, e.g. MOL.")
-        parser.add_argument("--language", default=settings.LANGUAGE_CODE)
+        parser.add_argument(
+            "--language", default="", help="th or en (default: the active language, Thai)."
+        )
 
     def handle(self, *args, file: Path, agency: str, language: str, **options):
+        # Everything the command says, and the reasons of refused rows, in ``--language``.
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
+        with translation.override(language):
+            self._import(file, agency, language)
+
+    def _import(self, file: Path, agency: str, language: str) -> None:
         found = Agency.objects.filter(code=agency.upper()).first()
         if found is None:
             raise CommandError(_("There is no agency with the code %(code)s.") % {"code": agency})

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from portal.dashboards.tables import DATE, MONTH, PERCENT, SCORE, TEXT, Column, Table
+from portal.dashboards.tables import DATE, MONTH, SCORE, TEXT, Column, Table
 from portal.dashboards.views.columns import with_hours
 from portal.dashboards.views.reach import reach_notes, reach_tables
 from portal.dashboards.views.reading import dashboard, read, render_page
@@ -85,12 +85,11 @@ def overview(request, scope, selection, form):
     channels = Table(
         "channels",
         _("Requests by the way they came in"),
+        # Three columns, so that the overview fits a phone without scrolling.
         [
             Column("channel", _("Received by"), TEXT),
             Column("received", _("Requests received")),
-            Column("open", _("Open")),
             Column("resolved", _("Resolved")),
-            Column("in_time_share", _("Resolved within the deadline (percent)"), PERCENT),
         ],
         [{**row, "channel": Channel(row["channel"]).label} for row in summary.channels],
         chart="bar",
