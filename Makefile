@@ -30,12 +30,14 @@ run: $(STAMP)
 	@echo "Portal: http://$(PORTAL_ADDR)/  (stop with Ctrl-C)"
 	PATH="$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
-# The whole suite. PostgreSQL and Redis are used when they answer (skipped tests say so);
-# REQUIRE_SERVICES=1 turns a missing service into a failure.
+# The whole suite, one pytest process per core (TEST_PROCESSES=0: in this process alone).
+# PostgreSQL and Redis are used when they answer (skipped tests say so); REQUIRE_SERVICES=1
+# turns a missing service into a failure.
+TEST_PROCESSES ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

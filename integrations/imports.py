@@ -146,7 +146,7 @@ def _receive(connection: Connection, chunk: list, run: ImportRun):
             system=System.GCC_1111, external_id__in=[number for number in numbers if number]
         )
     }
-    counts, problems = Counter(), []
+    counts, problems, memo = Counter(), [], {}
     for row, values in chunk:
         try:
             complaint = files.complaint(values)
@@ -156,7 +156,7 @@ def _receive(connection: Connection, chunk: list, run: ImportRun):
                 counts["unchanged"] += 1
                 continue
             received = services.receive_case(
-                connection, complaint.number, to_new_case(complaint), complaint.state
+                connection, complaint.number, to_new_case(complaint, memo), complaint.state
             )
         except ValidationError as error:
             problems.append(

@@ -82,12 +82,14 @@ def receive_case(connection: Connection, number: str, data: NewCase, state: str 
             note_state_in(existing, state)
             return Received(existing, created=False, linked=False)
         by = caller(connection)
+        adapter = systems.adapter(connection.system)
         same = _same_request(connection.system, data)
         if same is not None:
             outside.link_outside_case(same, by, NAMES[connection.system], number)
             case = same
         else:
-            case, _secret = create_case(data, by=by)
+            also = adapter.new_case_deadlines if adapter is not None else ()
+            case, _secret = create_case(data, by=by, deadlines_also=also)
         link = ExternalCase.objects.create(
             system=connection.system,
             external_id=number,
@@ -95,8 +97,7 @@ def receive_case(connection: Connection, number: str, data: NewCase, state: str 
             case=case,
             state_in=state,
         )
-        adapter = systems.adapter(connection.system)
-        if adapter is not None:
+        if adapter is not None and same is not None:
             adapter.linked(link)
         log(connection, Exchange.Direction.IN, "case", number=number, case=case)
     return Received(link, created=same is None, linked=same is not None)
@@ -227,4 +228,4 @@ def retry(exchange: Exchange, by) -> None:
     notification = exchange.notification
     if notification is None or not send_again(Notification.objects.filter(pk=notification.pk)):
         raise NothingToRetry()
-    transaction.on_commit(lambda: dispatch([notification.pk]))
+    transaction.on_commit(lambda: dispatch([(notification.pk, notification.channel)]))

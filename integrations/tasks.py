@@ -1,6 +1,10 @@
 from celery import shared_task
 
 from integrations import imports
+from referrals import notifications
+
+# The Celery queue of the exchanges with outside systems (settings.CELERY_TASK_QUEUES).
+EXCHANGES = "exchanges"
 
 
 @shared_task
@@ -16,3 +20,10 @@ def resume_imports() -> int:
     for run_id in runs:
         imports.import_rows(run_id)
     return len(runs)
+
+
+@shared_task
+def send_pending_exchanges() -> int:
+    """Every minute: send the lines for outside systems that a broker or worker outage
+    left in the outbox, on the exchanges' own workers."""
+    return notifications.deliver_pending(queue=EXCHANGES)

@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from agencies.replica import replica_reads
 from api.authentication import caller_for, key_from, raw_key
 from api.services import note_use
 from open311 import documents, formats, parsing, selectors
@@ -103,9 +104,10 @@ def service_definition(request, fmt, service_code):
 def service_requests(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
-    found = selectors.public_requests(parsing.request_filters(request.GET))
-    moments = documents.Moments()
-    document = [documents.service_request(row, moments) for row in found]
+    with replica_reads():  # a public list: a moment old is as good
+        found = selectors.public_requests(parsing.request_filters(request.GET))
+        moments = documents.Moments()
+        document = [documents.service_request(row, moments) for row in found]
     return formats.respond(fmt, "service_requests", document)
 
 

@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -147,6 +148,17 @@ else:
     )
     # Short OLTP queries on big tables: JIT compilation costs more than it saves.
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+# A PostgreSQL streaming replica of the primary, for the reads that can be a moment old:
+# the dashboards, /stats/ and the API's lists (see portal/replica.py).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "OPTIONS": DATABASES["default"].get("OPTIONS", {}),
+        # Tests never make a database of their own for it: it is the primary's copy.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["agencies.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------
@@ -202,6 +214,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Bangkok"
+# Named queues, so that each kind of work can have workers of its own ("Deploying at
+# scale" in README.md): messages to people, the deadline sweep and other timed steps of
+# cases, the dashboards' counting, the exchanges with outside systems (whose calls may
+# wait EXCHANGE_TIMEOUT seconds), the imports of files (minutes each), and housekeeping.
+# A worker started without -Q takes them all, as `make run` does.
+CELERY_QUEUE_NAMES = ("notifications", "deadlines", "dashboards", "exchanges", "imports", "celery")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUE_NAMES]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "referrals.tasks.deliver_notification": {"queue": "notifications"},
+    "referrals.tasks.deliver_notifications": {"queue": "notifications"},
+    "referrals.tasks.deliver_pending_notifications": {"queue": "notifications"},
+    "referrals.tasks.give_up_stalled_notifications": {"queue": "notifications"},
+    "referrals.tasks.send_daily_digest": {"queue": "notifications"},
+    "referrals.tasks.sweep_deadlines": {"queue": "deadlines"},
+    "referrals.tasks.escalate_overdue_approvals": {"queue": "deadlines"},
+    "referrals.tasks.end_finished_parts": {"queue": "deadlines"},
+    "portal.tasks.refresh_dashboards": {"queue": "dashboards"},
+    "portal.tasks.recount_dashboards": {"queue": "dashboards"},
+    "integrations.gcc1111.tasks.*": {"queue": "exchanges"},
+    "integrations.traffy.tasks.*": {"queue": "exchanges"},
+    "integrations.tasks.import_file": {"queue": "imports"},
+    "integrations.tasks.resume_imports": {"queue": "imports"},
+    "integrations.tasks.send_pending_exchanges": {"queue": "exchanges"},
+}
 # The dashboards' figures are served from snapshots at most this old (and refreshed by
 # beat every half of it), so that a page at a million cases answers without waiting.
 DASHBOARD_SNAPSHOT_MINUTES = env.int("DASHBOARD_SNAPSHOT_MINUTES", default=10)
@@ -255,6 +292,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 60.0 * max(GCC_1111_POLL_MINUTES, 1)},
     },
     "resume-imports": {"task": "integrations.tasks.resume_imports", "schedule": 60.0},
+    "send-pending-exchanges": {
+        "task": "integrations.tasks.send_pending_exchanges",
+        "schedule": 60.0,
+    },
     "anonymise-expired-cases": {
         "task": "referrals.tasks.anonymise_expired_cases",
         "schedule": crontab(hour=2, minute=41),
@@ -324,6 +365,8 @@ LOGIN_FAILURES_PER_ADDRESS = env.str("LOGIN_FAILURES_PER_ADDRESS", default="30/1
 STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
 STAFF_SESSION_HOURS = env.int("STAFF_SESSION_HOURS", default=12)
 SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 3600
+# Django's sessions in the database, saved with fewer statements (see portal/sessions.py).
+SESSION_ENGINE = "portal.sessions"
 # An invitation or password-reset link sent to a member works once, for this many days.
 # The portal has no other password-reset link, so Django's own limit is this one.
 MEMBER_INVITATION_DAYS = env.int("MEMBER_INVITATION_DAYS", default=7)

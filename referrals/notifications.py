@@ -126,12 +126,29 @@ def triage_staff(agency_id: int, office_id: int | None, restricted: bool = False
 
 Sender = Callable[[Notification], None]
 _SENDERS: dict[str, Sender] = {}
+_QUEUES: dict[str, str] = {}
+# The Celery queue of the workers that send messages (settings.CELERY_TASK_QUEUES).
+QUEUE = "notifications"
 
 
-def register_channel(channel: str, send: Sender) -> None:
+def register_channel(channel: str, send: Sender, queue: str = QUEUE) -> None:
     """Make ``send`` the way rows of ``channel`` leave the outbox. It raises when the
-    message did not go (the row is then retried, ``MAX_ATTEMPTS`` times in all)."""
+    message did not go (the row is then retried, ``MAX_ATTEMPTS`` times in all). A
+    channel whose sending may wait long (an outside system) names a queue of its own, so
+    that its workers are not those that send people their messages."""
     _SENDERS[channel] = send
+    _QUEUES[channel] = queue
+
+
+def queue_of(channel: str) -> str:
+    """The Celery queue whose workers send the rows of ``channel``."""
+    return _QUEUES.get(channel, QUEUE)
+
+
+def _routed(queue: str) -> dict:
+    """The options that send a task to ``queue``: none for the usual one, which
+    CELERY_TASK_ROUTES names (and a test may route elsewhere)."""
+    return {} if queue == QUEUE else {"queue": queue}
 
 
 def sender(channel: str) -> Sender:
@@ -276,7 +293,7 @@ def save_and_dispatch(rows: list, count: bool = False) -> int:
         unique_fields=["idempotency_key"],
         update_fields=["idempotency_key"],
     )
-    waiting = [r.pk for r in rows if r.status == S.PENDING and r.pk is not None]
+    waiting = [(r.pk, r.channel) for r in rows if r.status == S.PENDING and r.pk is not None]
     if waiting:
         transaction.on_commit(lambda: dispatch(waiting))
     return len(rows) if count else 0
@@ -367,21 +384,27 @@ def queue_member_email(kind: str, to: str, key: str, context: dict, link: str) -
 DISPATCH_CHUNK = 50
 
 
-def dispatch(ids: list[int]) -> None:
-    """Hand rows to the workers: one task per message for a few, chunks of DISPATCH_CHUNK
-    for a sweep's thousands (one publish per chunk, not per message)."""
+def dispatch(rows: list[tuple[int, str]]) -> None:
+    """Hand rows (id, channel) to the workers of their channel's queue: one task per
+    message for a few, chunks of DISPATCH_CHUNK for a sweep's thousands (one publish per
+    chunk, not per message)."""
     from referrals.tasks import deliver_notification, deliver_notifications
 
+    by_queue: dict[str, list[int]] = {}
+    for pk, channel in rows:
+        by_queue.setdefault(queue_of(channel), []).append(pk)
     try:
-        if len(ids) <= DISPATCH_CHUNK // 5:
-            for pk in ids:
-                deliver_notification.delay(pk)
-        else:
-            for start in range(0, len(ids), DISPATCH_CHUNK):
-                deliver_notifications.delay(ids[start : start + DISPATCH_CHUNK])
+        for queue, ids in by_queue.items():
+            if len(ids) <= DISPATCH_CHUNK // 5:
+                for pk in ids:
+                    deliver_notification.apply_async((pk,), **_routed(queue))
+            else:
+                for start in range(0, len(ids), DISPATCH_CHUNK):
+                    chunk = ids[start : start + DISPATCH_CHUNK]
+                    deliver_notifications.apply_async((chunk,), **_routed(queue))
     except Exception:
         # The broker is down: the rows wait in the outbox for the periodic sender.
-        logger.warning("%s notifications left for the periodic sender", len(ids))
+        logger.warning("%s notifications left for the periodic sender", len(rows))
 
 
 # --- Delivering ------------------------------------------------------------------------------
@@ -496,7 +519,9 @@ def _failed(notification: Notification, error: Exception) -> None:
 
         try:
             deliver_notification.apply_async(
-                (notification.pk,), countdown=retry_delay(notification.attempts).total_seconds()
+                (notification.pk,),
+                countdown=retry_delay(notification.attempts).total_seconds(),
+                **_routed(queue_of(notification.channel)),
             )
         except Exception:
             logger.warning("Retry of notification %s left to the periodic sender", notification.pk)
@@ -638,13 +663,21 @@ register_channel(C.EMAIL, send_email)
 register_channel(C.WEBHOOK, _post_webhook)
 
 
-def deliver_pending(older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
+def deliver_pending(
+    older_than: timedelta = timedelta(seconds=30), limit: int = 500, queue: str | None = None
+) -> int:
     """Send what the after-commit task did not (broker down, worker lost, retry due); how
-    many were sent. Rows younger than ``older_than`` are left to their own task."""
+    many were sent. Rows younger than ``older_than`` are left to their own task. ``queue``:
+    only the rows of the channels that queue's workers send (``register_channel``), so
+    that each queue's workers catch up on their own (None: every channel)."""
     now = timezone.now()
+    pending = Notification.objects.filter(status=S.PENDING, created_at__lt=now - older_than)
+    if queue == QUEUE:
+        pending = pending.exclude(channel__in=[c for c, q in _QUEUES.items() if q != queue])
+    elif queue is not None:
+        pending = pending.filter(channel__in=[c for c, q in _QUEUES.items() if q == queue])
     ids = list(
-        Notification.objects.filter(status=S.PENDING, created_at__lt=now - older_than)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        pending.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -18,8 +18,9 @@ def deliver_notifications(notification_ids: list[int]) -> int:
 
 @shared_task
 def deliver_pending_notifications() -> int:
-    """Every minute: send what a broker or worker outage left in the outbox."""
-    return notifications.deliver_pending()
+    """Every minute: send what a broker or worker outage left in the outbox (the messages
+    to people and agencies; the exchanges with outside systems have their own)."""
+    return notifications.deliver_pending(queue=notifications.QUEUE)
 
 
 @shared_task

@@ -3,15 +3,17 @@
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
+WORKERS = [name for name in SERVICES if name.startswith("worker-")]
 
 
-def test_web_worker_beat_postgresql_and_redis_with_health_checks():
-    assert {"web", "worker", "beat", "db", "redis"} <= set(SERVICES)
-    for name in ("web", "worker", "db", "redis"):
+def test_web_workers_beat_postgresql_and_redis_with_health_checks():
+    assert {"web", "beat", "db", "redis"} <= set(SERVICES)
+    for name in ("web", *WORKERS, "db", "redis"):
         assert "healthcheck" in SERVICES[name], name
     assert "gunicorn" in SERVICES["web"]["command"]
     assert SERVICES["web"]["healthcheck"]["test"][-1].count("/healthz") == 1
@@ -23,8 +25,18 @@ def test_postgresql_keeps_its_data_in_a_volume_and_beat_runs_once():
     assert SERVICES["beat"]["deploy"]["replicas"] == 1
 
 
+def test_each_queue_has_workers_of_its_own_and_only_those():
+    consumed = {}
+    for name in WORKERS:
+        command = SERVICES[name]["command"]
+        assert command[:4] == ["celery", "-A", "portal", "worker"], name
+        consumed[name] = command[command.index("-Q") + 1].split(",")
+    queues = [queue for names in consumed.values() for queue in names]
+    assert sorted(queues) == sorted(settings.CELERY_QUEUE_NAMES)  # each once, none left out
+
+
 def test_portal_containers_use_postgresql_and_redis_and_wait_for_migrations():
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         environment = SERVICES[name]["environment"]
         assert environment["DATABASE_URL"].startswith("postgres://")
         assert environment["REDIS_URL"].startswith("redis://")

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import Action
+from agencies.replica import replica_reads
 from api import actions as api_actions
 from api import serializers
 from api.errors import Conflict
@@ -79,7 +80,9 @@ class CaseViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # The caller and their key were checked on the primary; the list may lag a moment.
+        with replica_reads():
+            return super().list(request, *args, **kwargs)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "listed": self.action == "list"}

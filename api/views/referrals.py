@@ -9,6 +9,7 @@ from rest_framework import exceptions, generics, viewsets
 from rest_framework.response import Response
 
 from agencies import permissions
+from agencies.replica import replica_reads
 from api import actions as api_actions
 from api import serializers
 from api.views.common import (
@@ -36,7 +37,9 @@ class ReferralViewSet(ApiView, viewsets.ReadOnlyModelViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # The caller and their key were checked on the primary; the list may lag a moment.
+        with replica_reads():
+            return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         working = permissions.working_agency_ids(self.request.user)

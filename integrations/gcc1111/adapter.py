@@ -13,7 +13,7 @@ from integrations import systems
 from integrations.gcc1111 import soap
 from integrations.gcc1111.tasks import poll_one_1111
 from integrations.models import ExternalCase, System, ValueMapping
-from referrals.models import CaseEvent, EventKind
+from referrals.models import CaseEvent, DeadlineKind, EventKind
 from referrals.services import outside
 
 # AddOperating's type of operation: a report of the work on a complaint taken up (14), or
@@ -141,5 +141,6 @@ systems.register(
         read_now=systems.reading_by(poll_one_1111),
         sends_to=sends_to,
         linked=linked,
+        new_case_deadlines=(DeadlineKind.REPORT_BACK,),
     )
 )

@@ -53,18 +53,27 @@ def category_for(complaint_type: str) -> Category | None:
     )
 
 
-def to_new_case(complaint: Complaint) -> NewCase:
+def to_new_case(complaint: Complaint, memo: dict | None = None) -> NewCase:
     """The request a complaint is. Raises ValidationError naming each field 1111 gave that
     means nothing here (an unknown type or province); what is missing or malformed in
-    the rest is refused by ``create_case`` like any request."""
+    the rest is refused by ``create_case`` like any request. ``memo``: a dict kept by a
+    reader of many complaints at once (a chunk of a file), so that each type and place
+    is looked up once."""
+    memo = {} if memo is None else memo
     errors = {}
-    category = category_for(complaint.complaint_type)
+    kind = ("category", complaint.complaint_type)
+    if kind not in memo:
+        memo[kind] = category_for(complaint.complaint_type)
+    category = memo[kind]
     if category is None:
         errors["category"] = [
             _("Unknown type of complaint “%(value)s”: ask an administrator to map it.")
             % {"value": complaint.complaint_type or "—"}
         ]
-    where = place(System.GCC_1111, complaint.province, complaint.district, complaint.subdistrict)
+    names = ("place", complaint.province, complaint.district, complaint.subdistrict)
+    if names not in memo:
+        memo[names] = place(System.GCC_1111, *names[1:])
+    where = memo[names]
     if where.province is None:
         errors["province"] = [
             _("Unknown province “%(value)s”.") % {"value": complaint.province or "—"}

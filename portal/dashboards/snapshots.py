@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.models import BinaryField, Case, Q, When
 from django.http import QueryDict
 from django.utils import timezone
@@ -202,10 +202,13 @@ def refresh(page: str, scope: DashboardScope, selection: Selection) -> Figures:
     """Compute a view from the cases and keep it; a failure to keep it (a read-only
     replica, two readers at once) still answers with the figures."""
     started, computed_at = time.monotonic(), timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
+    # Counted where the cases are read: the replica for a reader or a worker whose reads
+    # may come from it (agencies/replica.py), else the primary.
+    counted_on = router.db_for_read(DashboardSnapshot)
+    with transaction.atomic(using=counted_on):
+        if connections[counted_on].vendor == "postgresql":
             # Medians sort every duration of the period: in memory rather than on disk.
-            with connection.cursor() as cursor:
+            with connections[counted_on].cursor() as cursor:
                 cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         data = PAGES[page](selection, scope)
     seconds = time.monotonic() - started

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -193,7 +194,11 @@ def _submit(request, form):
         # names the ways that will reach them).
         new_case.notify_email = False
     try:
-        case, secret = services.create_case(new_case)
+        # The case and the browser's session that shows its secret and may follow it, in
+        # one commit: neither is kept without the other.
+        with transaction.atomic():
+            case, secret = services.create_case(new_case)
+            _keep_in_session(request, case, secret)
     except ValidationError as error:
         add_errors(form, error)
         return None
@@ -206,8 +211,12 @@ def _submit(request, form):
             )
             % {"questions": new_case.equal_access.dropped_names()},
         )
-    # A new session for a new request (no fixation); the secret kept in it encrypted, for
-    # the answer page only, and dropped after browser.ANSWER_PAGE_SECONDS.
+    return case
+
+
+def _keep_in_session(request, case, secret: str) -> None:
+    """A new session for a new request (no fixation), saved now; the secret kept in it
+    encrypted, for the answer page only, and dropped after browser.ANSWER_PAGE_SECONDS."""
     if request.session.session_key:
         request.session.cycle_key()
     submitted = request.session.get(browser.SUBMITTED_KEY, {})
@@ -220,7 +229,7 @@ def _submit(request, form):
             token: case.reference,
         }
     browser.remember_tracked(request, case)
-    return case
+    request.session.save()
 
 
 @require_safe

@@ -84,24 +84,21 @@ def policy_for(case: Case) -> SlaPolicy:
     )
 
 
-def follow(case: Case, now=None, new: bool = False) -> None:
-    """Open, pause, resume, meet or recompute the case's deadlines to match its state.
-
-    ``new``: the case was just created, so it has no deadline or referral to read yet.
-    """
+def follow(case: Case, now=None) -> None:
+    """Open, pause, resume, meet or recompute the case's deadlines to match its state
+    (a new case's first ones: ``first_deadlines``)."""
     now = now or timezone.now()
     calendar = current_calendar()
     policy = policy_for(case)
-    open_deadlines, referrals = [], {}
-    if not new:
-        open_deadlines = list(
-            Deadline.objects.filter(case=case, met_at__isnull=True)
-            .exclude(kind=DeadlineKind.DECIDE_ERASURE)
-            .select_related("referral")
-        )
-        if case.status in OPEN:
-            running = REFERRAL_RUNS_WHILE.values()
-            referrals = {r.pk: r for r in case.referrals.filter(status__in=running)}
+    referrals = {}
+    open_deadlines = list(
+        Deadline.objects.filter(case=case, met_at__isnull=True)
+        .exclude(kind=DeadlineKind.DECIDE_ERASURE)
+        .select_related("referral")
+    )
+    if case.status in OPEN:
+        running = REFERRAL_RUNS_WHILE.values()
+        referrals = {r.pk: r for r in case.referrals.filter(status__in=running)}
     waiting = case.status == CaseStatus.WAITING_CITIZEN
     if case.status in OPEN and case.resolve_seconds is not None:
         # Reopened: it is not resolved any more; its next resolution is measured afresh.
@@ -138,6 +135,20 @@ def follow(case: Case, now=None, new: bool = False) -> None:
             if referral.status == status and (referral.pk, kind) not in running_kinds:
                 still_open.append(_start(case, kind, referral, now, policy, calendar))
     _copy_due_times(case, still_open, ended_referrals)
+
+
+def first_deadlines(case: Case, now, also: tuple[str, ...] = ()) -> list[Deadline]:
+    """The deadlines of a case not saved yet: those of its first status, and ``also``
+    (deadlines started apart, such as 1111's report-back), unsaved, with the case's due
+    time set on it. The caller saves the case, then the deadlines in one statement
+    (``Deadline.objects.bulk_create``), rather than update the case after them."""
+    calendar = current_calendar()
+    policy = policy_for(case)
+    kinds = [kind for kind, statuses in RUNS_WHILE.items() if case.status in statuses]
+    kinds += [kind for kind in also if case.status in STARTED_APART[kind]]
+    made = [_new(case, kind, None, now, policy, calendar) for kind in kinds]
+    case.due_at, case.due_warning_at = _due_of(made)
+    return made
 
 
 def start_erasure(case: Case, now=None) -> Deadline:
@@ -231,6 +242,12 @@ def _offsets(deadline: Deadline, policy: SlaPolicy) -> list[timedelta | None]:
 
 
 def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadline:
+    deadline = _new(case, kind, referral, now, policy, calendar, paused)
+    deadline.save()
+    return deadline
+
+
+def _new(case, kind, referral, now, policy, calendar, paused=False) -> Deadline:
     deadline = Deadline(
         case=case,
         referral=referral,
@@ -240,7 +257,6 @@ def _start(case, kind, referral, now, policy, calendar, paused=False) -> Deadlin
         counting_since=None if paused else now,
     )
     _set_points(deadline, policy, calendar)
-    deadline.save()
     return deadline
 
 
@@ -356,18 +372,24 @@ def next_point(deadline: Deadline):
     return min(upcoming) if upcoming else None
 
 
-def _copy_due_times(case: Case, still_open: list[Deadline], ended_referrals: set) -> None:
-    """The case's own earliest running deadline, and each pending referral's, on their
-    rows for the queue (an update that leaves their version alone)."""
+def _due_of(running: list[Deadline]) -> tuple:
+    """The case's due time and warning time in the queue: those of its earliest running
+    deadline of the agencies' own work (none: None, None)."""
     own = sorted(
         (
             d
-            for d in still_open
+            for d in running
             if d.referral_id is None and d.due_at is not None and d.kind in AGENCY_WORK
         ),
         key=lambda d: d.due_at,
     )
-    due = (own[0].due_at, own[0].reminder_at) if own else (None, None)
+    return (own[0].due_at, own[0].reminder_at) if own else (None, None)
+
+
+def _copy_due_times(case: Case, still_open: list[Deadline], ended_referrals: set) -> None:
+    """The case's own earliest running deadline, and each pending referral's, on their
+    rows for the queue (an update that leaves their version alone)."""
+    due = _due_of(still_open)
     if (case.due_at, case.due_warning_at) != due:
         case.due_at, case.due_warning_at = due
         Case.objects.filter(pk=case.pk).update(due_at=due[0], due_warning_at=due[1])

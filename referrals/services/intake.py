@@ -21,6 +21,7 @@ from referrals.models import (
     Case,
     Category,
     Channel,
+    Deadline,
     EventKind,
     PossibleDuplicate,
     Priority,
@@ -247,7 +248,7 @@ def _free_reference(now) -> str:
             return reference
 
 
-def create_case(data: NewCase, by=None) -> tuple[Case, str]:
+def create_case(data: NewCase, by=None, deadlines_also: tuple[str, ...] = ()) -> tuple[Case, str]:
     """Save a new case, routed to the category's lead agency and its office in the province.
 
     Returns the case and its verification secret, which is shown once (never sent) and
@@ -259,8 +260,9 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
     (``data.equal_access.dropped()`` names those that were not, for the caller to say so);
     an answer that is not one of those offered is refused like any field. Earlier
     cases of the same person are linked as possible duplicates for the triage officer.
-    Raises ValidationError with a message per field; nothing is saved then, not even the
-    files.
+    ``deadlines_also``: deadlines started apart that the case has from the start (1111's
+    report-back for a complaint it forwarded). Raises ValidationError with a message per
+    field; nothing is saved then, not even the files.
     """
     if by is not None and not permissions.may_create_case(by):
         raise NotPermitted()
@@ -274,7 +276,7 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
     stored = []
     try:
         with transaction.atomic():
-            case = Case.objects.create(
+            case = Case(
                 reference=_free_reference(now),
                 secret_hash=identity.secret_hash(secret),
                 citizen_name=clean["citizen_name"],
@@ -313,9 +315,12 @@ def create_case(data: NewCase, by=None) -> tuple[Case, str]:
                 created_by_key_id=by.key_id if isinstance(by, SystemCaller) else None,
                 created_at=now,
             )
+            # Its deadlines first, so that the case is saved with its due time in one row.
+            first = deadlines.first_deadlines(case, now, also=deadlines_also)
+            case.save(force_insert=True)
+            Deadline.objects.bulk_create(first)
             equal_access.store(case, data.equal_access, now)
             permissions.grant_case_access(case, lead)
-            deadlines.follow(case, now, new=True)
             event = record(
                 case,
                 EventKind.CREATED,

@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from agencies.models import Role
@@ -69,6 +71,28 @@ def test_a_number_twice_in_one_file_is_one_case():
 
     assert outcome(run) == (3, 2, 0, 1, 0)
     assert Case.objects.count() == 2
+
+
+# A new case and its link, the log of the exchange, savepoints included (``create_case``
+# alone: tests/referrals/test_intake_cost.py); the types and places are read once a chunk.
+STATEMENTS_A_NEW_ROW = 22
+STATEMENTS_A_CHUNK = 12
+
+
+def test_each_new_row_costs_the_same_few_statements_however_many_rows_there_are():
+    by = staff("MOL", Role.INTAKE_OFFICER)
+    run_of(csv_file(numbered(1)), by=by)  # the connection to 1111 made
+    costs = {}
+    for start, count in ((2, 10), (12, 40)):
+        run = imports.start_import(csv_file(numbered(count, start)), agency("MOL"), by=by)
+        with CaptureQueriesContext(connection) as captured:
+            tasks.import_file(run.pk)
+        costs[count] = len(captured.captured_queries)
+
+    assert Case.objects.count() == 51
+    assert costs[10] <= 10 * STATEMENTS_A_NEW_ROW + STATEMENTS_A_CHUNK, costs
+    assert costs[40] <= 40 * STATEMENTS_A_NEW_ROW + STATEMENTS_A_CHUNK, costs
+    assert (costs[40] - costs[10]) / 30 <= STATEMENTS_A_NEW_ROW, costs
 
 
 def test_a_new_state_from_1111_is_noted_on_the_link_on_a_second_import():

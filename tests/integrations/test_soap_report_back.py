@@ -60,6 +60,17 @@ def test_it_is_started_once_and_only_for_1111(connect):
     assert not Deadline.objects.filter(case=from_traffy, kind=REPORT).exists()
 
 
+def test_a_case_from_traffy_that_1111_also_forwards_must_report_back_to_1111(connect):
+    from_traffy = linked_case(connect(System.TRAFFY, code="MOL"), "2024-ABCD52")
+    assert not Deadline.objects.filter(case=from_traffy, kind=REPORT).exists()
+
+    also_1111 = linked_case(connect(System.GCC_1111), "6712-000502")
+
+    assert also_1111 == from_traffy  # the same person and help: linked, not duplicated
+    deadline = report_back(from_traffy)
+    assert deadline.due_at == deadline.started_at + timedelta(days=15)
+
+
 def test_it_runs_while_the_citizen_is_asked_and_is_met_when_the_case_is_resolved(connect):
     case = linked_case(connect(System.GCC_1111))
     supervisor = staff("MOL", Role.SUPERVISOR)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from agencies.permissions import DashboardScope, dashboard_scope
+from agencies.replica import reads_from_replica
 from portal import tasks
 from portal.dashboards import snapshots
 from portal.dashboards.filters import Selection
@@ -54,8 +55,9 @@ def _reader(view):
 
 
 def dashboard(view):
-    """A dashboard page, read (GET) by a reader of a dashboard scope."""
-    return require_safe(_reader(view))
+    """A dashboard page, read (GET) by a reader of a dashboard scope; its figures may come
+    from the replica (the reader and their scope were checked on the primary)."""
+    return require_safe(_reader(reads_from_replica(view)))
 
 
 def _agency_ids(scope: DashboardScope) -> list[int] | None:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from agencies.collation import sorted_by_name
+from agencies.replica import reads_from_replica
 from portal.dashboards import public, snapshots
 from portal.dashboards.filters import Selection, current_fiscal_year, fiscal_year_choices
 from portal.dashboards.suppression import SIGNS, SMALL_CELL, sign_notes
@@ -33,6 +34,7 @@ def _published(level: str, name: str, row: dict) -> dict:
 
 
 @require_safe
+@reads_from_replica
 def public_stats(request):
     """National, per-agency and provincial figures of a fiscal year for anyone, without
     signing in; a figure resting on fewer than five cases is withheld, each kind with its
