@@ -14,6 +14,7 @@ from portal.celery import app
 from referrals import notifications
 from referrals.models import Notification
 from tests.processes import filesystem_broker
+from tests.referrals.real_services import forget_broker_connections
 
 ROUTED = {
     "referrals.tasks.deliver_notification": "notifications",
@@ -55,16 +56,17 @@ def test_every_task_and_every_periodic_task_has_a_declared_queue():
 
 
 @pytest.fixture
-def broker_folder(tmp_path):
+def broker_folder(tmp_path, settings):
     """This process publishes to an embedded broker in the test's folder; the messages
-    are files named after their queue."""
+    are files named after their queue. Celery reads the broker from the Django settings
+    when it opens a connection: the settings change, and the pools it opened before are
+    dropped, before and after (as tests/referrals/real_services.py does)."""
     url, options = filesystem_broker(tmp_path)
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url, app.conf.broker_transport_options = url, options
-    app._pool = app.amqp._producer_pool = None
+    settings.CELERY_BROKER_URL = url
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    forget_broker_connections()
     yield tmp_path / "var" / "celery-broker" / "queue"
-    app.conf.broker_url, app.conf.broker_transport_options = saved
-    app._pool = app.amqp._producer_pool = None
+    forget_broker_connections()
 
 
 def published(folder) -> list[tuple[str, str, str]]:
