@@ -83,13 +83,14 @@ def receive_case(connection: Connection, number: str, data: NewCase, state: str 
             return Received(existing, created=False, linked=False)
         by = caller(connection)
         adapter = systems.adapter(connection.system)
+        kinds = adapter.deadlines if adapter is not None else ()
         same = _same_request(connection.system, data)
         if same is not None:
             outside.link_outside_case(same, by, NAMES[connection.system], number)
+            outside.expect_deadlines(same, kinds)
             case = same
         else:
-            also = adapter.new_case_deadlines if adapter is not None else ()
-            case, _secret = create_case(data, by=by, deadlines_also=also)
+            case, _secret = create_case(data, by=by, deadlines_also=kinds)
         link = ExternalCase.objects.create(
             system=connection.system,
             external_id=number,
@@ -97,8 +98,6 @@ def receive_case(connection: Connection, number: str, data: NewCase, state: str 
             case=case,
             state_in=state,
         )
-        if adapter is not None and same is not None:
-            adapter.linked(link)
         log(connection, Exchange.Direction.IN, "case", number=number, case=case)
     return Received(link, created=same is None, linked=same is not None)
 

@@ -37,10 +37,8 @@ class Adapter:
     read_now: Callable | None = None
     # Whether a link's connection takes lines at all (1111's file-only connections do not).
     sends_to: Callable = lambda link: True
-    # What a link of the system to a case already here starts (1111: the deadline to
-    # report back), and the deadlines a case it brings has from the start (the same).
-    linked: Callable = lambda link: None
-    new_case_deadlines: tuple[str, ...] = ()
+    # The deadlines a case the system brings or links has (1111: to report back to it).
+    deadlines: tuple[str, ...] = ()
 
 
 def reading_by(task) -> Callable:

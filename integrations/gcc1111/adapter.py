@@ -14,7 +14,6 @@ from integrations.gcc1111 import soap
 from integrations.gcc1111.tasks import poll_one_1111
 from integrations.models import ExternalCase, System, ValueMapping
 from referrals.models import CaseEvent, DeadlineKind, EventKind
-from referrals.services import outside
 
 # AddOperating's type of operation: a report of the work on a complaint taken up (14), or
 # of the finding that it is not the agency's to take up (15).
@@ -65,10 +64,6 @@ def operation(event: CaseEvent) -> str:
 
 def sends_to(link: ExternalCase) -> bool:
     return bool(link.connection.endpoint)
-
-
-def linked(link: ExternalCase) -> None:
-    outside.expect_report_back(link.case)
 
 
 def passed_to(event: CaseEvent) -> Agency:
@@ -140,7 +135,6 @@ systems.register(
         operation=operation,
         read_now=systems.reading_by(poll_one_1111),
         sends_to=sends_to,
-        linked=linked,
-        new_case_deadlines=(DeadlineKind.REPORT_BACK,),
+        deadlines=(DeadlineKind.REPORT_BACK,),
     )
 )

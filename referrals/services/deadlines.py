@@ -158,17 +158,18 @@ def start_erasure(case: Case, now=None) -> Deadline:
     return _start(case, DeadlineKind.DECIDE_ERASURE, None, now, None, current_calendar())
 
 
-def start_report_back(case: Case, now=None) -> None:
-    """The deadline to tell 1111 the outcome of the case it forwarded: GCC_1111_REPORT_DAYS
-    calendar days, with the SLA's reminder and escalations; met when the case is resolved
-    (or otherwise leaves the open statuses). Started once: a second link changes nothing."""
+def start_apart(case: Case, kind: str, now=None) -> None:
+    """Start one of the deadlines a service starts apart (``STARTED_APART``) on a case
+    already saved, such as the deadline to tell 1111 the outcome of the case it forwarded
+    (GCC_1111_REPORT_DAYS calendar days, with the SLA's reminder and escalations; met when
+    the case leaves the open statuses). Started once: a second call changes nothing."""
     now = now or timezone.now()
     if (
-        case.status not in OPEN
-        or Deadline.objects.filter(case=case, kind=DeadlineKind.REPORT_BACK).exists()
+        case.status not in STARTED_APART[kind]
+        or Deadline.objects.filter(case=case, kind=kind).exists()
     ):
         return
-    _start(case, DeadlineKind.REPORT_BACK, None, now, policy_for(case), current_calendar())
+    _start(case, kind, None, now, policy_for(case), current_calendar())
     follow(case, now)
 
 

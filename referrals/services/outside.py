@@ -90,7 +90,9 @@ def rate_from_outside(case: Case, by, system: str, number: str, score, comment: 
 
 
 @transaction.atomic
-def expect_report_back(case: Case) -> None:
-    """The case is one the 1111 center forwarded: start its deadline to report back
-    (``deadlines.start_report_back``); once per case, however often it is linked."""
-    deadlines.start_report_back(lock_case(case))
+def expect_deadlines(case: Case, kinds: tuple[str, ...]) -> None:
+    """An outside system linked the case: start the deadlines a case it brings has (1111's
+    report-back; ``deadlines.start_apart``), once per case however often it is linked."""
+    locked = lock_case(case)
+    for kind in kinds:
+        deadlines.start_apart(locked, kind)

@@ -51,7 +51,7 @@ def test_the_number_of_days_is_a_setting(connect, settings):
 
 def test_it_is_started_once_and_only_for_1111(connect):
     case = linked_case(connect(System.GCC_1111))
-    outside.expect_report_back(case)
+    outside.expect_deadlines(case, (REPORT,))
     assert Deadline.objects.filter(case=case, kind=REPORT).count() == 1
 
     traffy = connect(System.TRAFFY, code="MOPH")
