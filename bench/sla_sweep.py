@@ -159,7 +159,9 @@ def queued_tasks(client) -> dict:
     import base64
 
     by_task, ids = {}, 0
-    for key in client.scan_iter(match="celery*"):
+    # Every list of the benchmark's own database: one per queue the tasks are routed to
+    # (settings.CELERY_QUEUE_NAMES), and per priority step.
+    for key in client.scan_iter():
         if client.type(key) != b"list":
             continue
         for raw in client.lrange(key, 0, -1):

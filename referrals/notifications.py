@@ -35,7 +35,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from agencies import permissions
+from agencies import bulk, permissions
 from agencies.models import Agency
 from referrals import identity, news
 from referrals.models import (
@@ -169,6 +169,21 @@ def is_mobile(phone: str) -> bool:
     return len(phone) == 10 and phone.startswith(_MOBILE) and phone.isdigit()
 
 
+# The fields of a case that say where its citizen hears of it (a caller loading many
+# cases for ``citizen_addresses`` loads these, with the case's ``line_links``).
+ADDRESS_FIELDS = (
+    "anonymised_at",
+    "notify_email",
+    "notify_sms",
+    "notify_line",
+    "safe_channel",
+    "citizen_email",
+    "citizen_email_confirmed_at",
+    "citizen_phone",
+    "language",
+)
+
+
 def citizen_addresses(case: Case) -> list[tuple[str, str]]:
     """Where the citizen of ``case`` hears of it, as (channel, recipient): each channel
     they chose that can reach them. Email needs an address they confirmed, SMS a mobile
@@ -196,21 +211,31 @@ def citizen_addresses(case: Case) -> list[tuple[str, str]]:
     return found
 
 
-def citizen_rows(kind: str, key: str, case: Case, context: dict | None = None) -> list:
+def citizen_messages(kind: str, key: str, case: Case, context: dict | None = None) -> list:
     """The outbox rows telling the citizen of ``case`` about an event (``key`` names it),
-    one per channel that reaches them, in the case's language. Not saved."""
+    one per channel that reaches them, in the case's language: as the fields of each row
+    (``save_messages``), not saved."""
     return [
-        Notification(
-            kind=kind,
-            case=case,
-            channel=channel,
-            recipient=recipient,
-            language=case.language,
-            context=context or {},
-            idempotency_key=f"{key}:{channel}:{recipient}",
-        )
+        {
+            "kind": kind,
+            "case": case,
+            "user": None,
+            "agency": None,
+            "channel": channel,
+            "recipient": recipient,
+            "language": case.language,
+            "context": context or {},
+            "status": S.PENDING,
+            "sent_at": None,
+            "idempotency_key": f"{key}:{channel}:{recipient}",
+        }
         for channel, recipient in citizen_addresses(case)
     ]
+
+
+def citizen_rows(kind: str, key: str, case: Case, context: dict | None = None) -> list:
+    """``citizen_messages`` as unsaved ``Notification`` rows."""
+    return [Notification(**fields) for fields in citizen_messages(kind, key, case, context)]
 
 
 def notify_citizen(kind: str, key: str, case: Case, context: dict | None = None) -> None:
@@ -227,73 +252,85 @@ def preferences_of(users) -> dict[int, NotificationPreferences]:
     }
 
 
-def staff_rows(
+def staff_messages(
     kind: str, key: str, users, *, case=None, agency=None, context=None, preferences=None
 ) -> list:
     """The outbox rows for ``users``: one in the portal each, and one by email for those
-    who have an address and did not turn this kind off. Not saved. ``preferences`` (from
-    ``preferences_of``) saves a query per call when the caller has them."""
+    who have an address and did not turn this kind off; as the fields of each row
+    (``save_messages``), not saved. ``preferences`` (from ``preferences_of``) saves a
+    query per call when the caller has them."""
     now = timezone.now()
     if preferences is None:
         preferences = preferences_of(users)
+    by_email = STAFF_KINDS[kind].by_email
     rows = []
     for user in users:
         preference = preferences.get(user.pk)
-        language = preference.language if preference else settings.LANGUAGE_CODE
         common = {
             "kind": kind,
             "case": case,
             "user": user,
             "agency": agency,
-            "language": language,
+            "language": preference.language if preference else settings.LANGUAGE_CODE,
             "context": context or {},
         }
         rows.append(
-            Notification(
+            {
                 **common,
-                channel=C.IN_PORTAL,
-                status=S.SENT,
-                sent_at=now,
-                idempotency_key=f"{key}:portal:{user.pk}",
-            )
+                "channel": C.IN_PORTAL,
+                "recipient": "",
+                "status": S.SENT,
+                "sent_at": now,
+                "idempotency_key": f"{key}:portal:{user.pk}",
+            }
         )
         wants = kind not in (preference.email_off if preference else [])
-        if user.email and wants and STAFF_KINDS[kind].by_email:
+        if user.email and wants and by_email:
             rows.append(
-                Notification(
+                {
                     **common,
-                    channel=C.EMAIL,
-                    recipient=user.email,
-                    idempotency_key=f"{key}:email:{user.pk}",
-                )
+                    "channel": C.EMAIL,
+                    "recipient": user.email,
+                    "status": S.PENDING,
+                    "sent_at": None,
+                    "idempotency_key": f"{key}:email:{user.pk}",
+                }
             )
     return rows
 
 
+def staff_rows(kind: str, key: str, users, **options) -> list:
+    """``staff_messages`` as unsaved ``Notification`` rows."""
+    return [Notification(**fields) for fields in staff_messages(kind, key, users, **options)]
+
+
 def save_and_dispatch(rows: list, count: bool = False) -> int:
-    """Write the rows whose key is new (a second call for the same event writes nothing)
-    and send the ones that wait after the caller's transaction commits. With ``count``,
-    return how many were new (one more query); else 0."""
+    """``save_messages`` of unsaved ``Notification`` rows."""
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    return save_messages([{f.attname: getattr(r, f.attname) for f in fields} for r in rows], count)
+
+
+def save_messages(rows: list[dict], count: bool = False) -> int:
+    """Write the rows (the fields of each, as ``staff_messages`` gives them) whose key is
+    new, in one statement (a second call for the same event writes nothing), and send the
+    ones that wait after the caller's transaction commits. With ``count``, return how
+    many were new (one more query); else 0."""
     if not rows:
         return 0
     if count:
-        keys = [r.idempotency_key for r in rows]
+        keys = [r["idempotency_key"] for r in rows]
         known = set(
             Notification.objects.filter(idempotency_key__in=keys).values_list(
                 "idempotency_key", flat=True
             )
         )
-        rows = [r for r in rows if r.idempotency_key not in known]
-    # The unique key refuses a second copy, whoever writes it and whenever. A key already
-    # there is "updated" to itself, a no-op that lets the statement return every row's id,
-    # so the sending needs no second look-up (a row already sent is skipped by deliver).
-    Notification.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["idempotency_key"],
-        update_fields=["idempotency_key"],
+        rows = [r for r in rows if r["idempotency_key"] not in known]
+    # The unique key refuses a second copy, whoever writes it and whenever; the row
+    # already there is returned in its place, so the sending needs no second look-up.
+    written = bulk.insert(
+        Notification, rows, unique="idempotency_key", returning=("id", "channel", "status")
     )
-    waiting = [(r.pk, r.channel) for r in rows if r.status == S.PENDING and r.pk is not None]
+    waiting = [(pk, channel) for pk, channel, status in written if status == S.PENDING]
     if waiting:
         transaction.on_commit(lambda: dispatch(waiting))
     return len(rows) if count else 0

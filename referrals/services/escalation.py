@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, F, Q, Value, When
+from django.db.models import Count, F, Q, Value, When, prefetch_related_objects
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from agencies import permissions
+from agencies import bulk, permissions
 from agencies.models import Agency, Role
 from referrals.business_time import current_calendar
 from referrals.models import (
@@ -35,12 +35,13 @@ from referrals.models import (
     ReferralStatus,
 )
 from referrals.notifications import (
-    citizen_rows,
+    ADDRESS_FIELDS,
+    citizen_messages,
     notify_staff,
     preferences_of,
-    save_and_dispatch,
+    save_messages,
+    staff_messages,
     staff_of,
-    staff_rows,
 )
 from referrals.services.cases import close_unconfirmed
 from referrals.services.deadlines import points
@@ -55,6 +56,26 @@ EVENT_FOR_LEVEL = {
     EscalationLevel.SUPERVISOR: EventKind.DEADLINE_ESCALATED,
     EscalationLevel.CCEO: EventKind.DEADLINE_ESCALATED,
 }
+
+
+# What a sweep reads of a deadline, its case, the officer assigned and its referral
+# (a case has some fifty fields: loading them all for thousands of deadlines costs more
+# than the sweep's writing).
+SWEPT_FIELDS = (
+    "kind",
+    "level_reached",
+    "due_at",
+    "reminder_at",
+    "supervisor_at",
+    "cceo_at",
+    "case__lead_agency_id",
+    "case__lead_office_id",
+    "case__is_restricted",
+    *(f"case__{name}" for name in ADDRESS_FIELDS),
+    "case__assigned_to__email",
+    "referral__to_agency_id",
+    "referral__to_office_id",
+)
 
 
 class Recipients:
@@ -188,13 +209,19 @@ def _sweep_batch(now, batch: int) -> int:
         return 0
     deadlines = list(
         Deadline.objects.filter(pk__in=ids)
-        .select_related("case", "case__assigned_to", "case__category", "case__province", "referral")
-        .prefetch_related("case__line_links")
+        .select_related("case", "case__assigned_to", "referral")
+        .only(*SWEPT_FIELDS)
+    )
+    # Where citizens hear, for the deadlines that may remind them alone.
+    prefetch_related_objects(
+        [d.case for d in deadlines if d.kind == DeadlineKind.CITIZEN_ANSWER], "line_links"
     )
     agency_ids = {d.case.lead_agency_id for d in deadlines} | {
         d.referral.to_agency_id for d in deadlines if d.referral_id
     }
     recipients = Recipients(agency_ids)
+    # The rows of the batch as their fields, written in one statement per table
+    # (agencies.bulk): thousands of model instances would cost more than the writing.
     events, rows, unconfirmed = [], [], []
     for deadline in deadlines:
         for level, at in points(deadline):
@@ -210,44 +237,35 @@ def _sweep_batch(now, batch: int) -> int:
                 "due": deadline.due_at.isoformat() if deadline.due_at else None,
             }
             if deadline.kind == DeadlineKind.CITIZEN_ANSWER and level == EscalationLevel.REMINDER:
-                agency_id, told = (
-                    deadline.case.lead_agency_id,
-                    _remind_citizen(deadline.case, key, details),
-                )
+                agency_id = deadline.case.lead_agency_id
+                told = citizen_messages("citizen_waiting", key, deadline.case, details)
                 rows += told
             else:
-                agency_id, people = _responsible(deadline, level, recipients)
-                told = people
-                rows += staff_rows(
+                agency_id, told = _responsible(deadline, level, recipients)
+                rows += staff_messages(
                     _staff_kind(deadline, level),
                     key,
-                    people,
+                    told,
                     case=deadline.case,
                     context=details,
                     preferences=recipients.preferences,
                 )
             events.append(
-                CaseEvent(
-                    case=deadline.case,
-                    referral=deadline.referral,
-                    kind=EVENT_FOR_LEVEL[level],
-                    actor_agency_id=agency_id,
-                    payload={**details, "level": int(level), "told": len(told)},
-                    created_at=now,
-                )
+                {
+                    "case_id": deadline.case_id,
+                    "referral_id": deadline.referral_id,
+                    "kind": EVENT_FOR_LEVEL[level],
+                    "actor_agency_id": agency_id,
+                    "payload": {**details, "level": int(level), "told": len(told)},
+                    "created_at": now,
+                }
             )
     _record_levels(ids, now)
-    CaseEvent.objects.bulk_create(events)
-    save_and_dispatch(rows)
+    bulk.insert(CaseEvent, events)
+    save_messages(rows)
     if unconfirmed:
         close_unconfirmed(unconfirmed, now)
     return len(deadlines)
-
-
-def _remind_citizen(case: Case, key: str, details: dict) -> list:
-    """The reminder to a citizen who has not answered the agency's question, on each of
-    their channels."""
-    return citizen_rows("citizen_waiting", key, case, details)
 
 
 def _record_levels(ids: list[int], now) -> None:
@@ -332,7 +350,7 @@ def send_daily_digest(now=None) -> int:
                 suffix = "" if office_id is None else f":o{office_id}"
                 rows = [
                     r
-                    for r in staff_rows(
+                    for r in staff_messages(
                         "daily_digest",
                         f"digest:{today}:{agency.code}{suffix}",
                         people,
@@ -340,9 +358,9 @@ def send_daily_digest(now=None) -> int:
                         context=context,
                         preferences=recipients.preferences,
                     )
-                    if r.channel == "email"
+                    if r["channel"] == "email"
                 ]
-                told += save_and_dispatch(rows, count=True)
+                told += save_messages(rows, count=True)
     return told
 
 
