@@ -10,7 +10,10 @@ this fiscal year, and for all years at once). Past its lifetime it is still serv
 so, for up to ``STALE_LIFETIMES`` lifetimes, while a worker counts the view again: the
 first reader to find it so asks for that recount (an atomic claim on the row, so that a
 crowd of readers asks once), the others see it under way. Only a view older still, or one
-nobody asked for before, is computed on the spot (and kept).
+nobody asked for before, is computed on the spot (and kept), for a signed-in reader. The
+public never waits: an anonymous reader of the statistics gets the last snapshot however
+old, or, for a year nobody read before, a page saying it is being counted while a worker
+counts it (asked once, by the first of them, through a row kept without figures).
 Celery beat renews the views people open most before they expire (every page without
 filters nationally for this fiscal year, the one before and all years, and for each
 agency's own readers this year; the public statistics), so those never make a reader
@@ -27,7 +30,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections, router, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    router,
+    transaction,
+)
 from django.db.models import BinaryField, Case, Q, When
 from django.http import QueryDict
 from django.utils import timezone
@@ -47,6 +57,8 @@ LOCK_ID = 7_310_002  # the advisory lock of refresh_standard_views
 FORMAT = 2
 WORK_MEM = "64MB"
 STALE_LIFETIMES = 6
+# The figures of a view asked for by a reader who does not wait, before a worker counted it.
+COUNTING = b""
 
 
 def _overview(selection, scope):
@@ -119,28 +131,39 @@ def servable(selection: Selection) -> timedelta:
     return STALE_LIFETIMES * lifetime(selection)
 
 
-def figures_for(page: str, scope: DashboardScope, selection: Selection) -> Figures:
+def figures_for(
+    page: str, scope: DashboardScope, selection: Selection, wait: bool = True
+) -> Figures:
     """The view's figures: its snapshot while fresh; past its lifetime, its snapshot still
     (up to ``servable``) with a recount asked for by the first reader to find it so
     (``recount_claimed``: the caller queues ``portal.tasks.recount_dashboards``); older,
     unreadable or never counted, computed now and kept. With them, in the same query, the
-    moments at which the other tabs of the same reader and selection were counted."""
+    moments at which the other tabs of the same reader and selection were counted.
+
+    A reader who must not ``wait`` (the public) is never made to: they get the last
+    snapshot however old, or, when the view was never counted, no figures (``data`` None)
+    while a worker counts them, asked once by the first of them (``_counting``)."""
     key = view_key(page, scope, selection)
     now = timezone.now()
     tabs = DASHBOARD_PAGES if page in DASHBOARD_PAGES else (page,)
     keys = {view_key(tab, scope, selection): tab for tab in tabs}
+    rows = DashboardSnapshot.objects.filter(key__in=keys)
+    if wait:
+        rows = rows.filter(computed_at__gte=now - servable(selection))
     rows = (
-        DashboardSnapshot.objects.filter(key__in=keys, computed_at__gte=now - servable(selection))
         # Only this view's figures travel; of the other tabs, their moment.
-        .annotate(kept=Case(When(key=key, then="figures"), output_field=BinaryField()))
-        .values_list("key", "computed_at", "recount_asked_at", "kept")
+        rows.annotate(
+            kept=Case(When(key=key, then="figures"), output_field=BinaryField())
+        ).values_list("key", "computed_at", "recount_asked_at", "kept")
     )
     moments, mine = {}, None
     for row_key, computed_at, asked_at, kept in rows:
-        moments[keys[row_key]] = computed_at
         if row_key == key:
             mine = (computed_at, asked_at, kept)
-    if mine is not None:
+            if not kept:  # asked for, not counted yet
+                continue
+        moments[keys[row_key]] = computed_at
+    if mine is not None and mine[2]:  # counted, not only asked for
         computed_at, asked_at, kept = mine
         try:
             data = pickle.loads(kept)  # noqa: S301 - written by refresh() alone
@@ -153,9 +176,33 @@ def figures_for(page: str, scope: DashboardScope, selection: Selection) -> Figur
                 found.recount_claimed = _claim(key, selection, now)
             found.recounting = asked_lately or found.recount_claimed
             return found
+    if not wait:
+        counting = _counting(key, selection, now, moments)
+        if counting is not None:
+            return counting
     found = refresh(page, scope, selection)
     found.tabs = {**moments, page: found.computed_at}
     return found
+
+
+def _counting(key: str, selection: Selection, now: datetime, moments: dict) -> Figures | None:
+    """No figures yet for a reader who does not wait: the view is kept as asked for (a row
+    without figures) and a worker counts it, asked by the first reader, as ``_claim``
+    says (of two at once, one inserts the row; the other finds it asked for). None when
+    the database refuses to keep the asking: nothing could keep the figures either, so
+    they are counted now, as for any reader."""
+    try:
+        with transaction.atomic():
+            DashboardSnapshot.objects.create(
+                key=key, figures=COUNTING, computed_at=now, seconds=0, recount_asked_at=now
+            )
+        claimed = True
+    except IntegrityError:
+        claimed = _claim(key, selection, now)
+    except DatabaseError:
+        logger.exception("Dashboard view %s not asked for", key)
+        return None
+    return Figures(None, now, False, recounting=True, recount_claimed=claimed, tabs=moments)
 
 
 def _claim(key: str, selection: Selection, now: datetime) -> bool:

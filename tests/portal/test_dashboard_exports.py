@@ -331,10 +331,10 @@ def stats_rows(html: str) -> dict[str, list[str]]:
 NOT_COMPUTED = "—"
 
 
-def test_the_public_page_signs_a_small_count_and_a_rate_of_few_cases_differently(client):
+def test_the_public_page_signs_a_small_count_and_a_rate_of_few_cases_differently(client, workers):
     published_year()
 
-    response = client.get("/stats/?fy=2569")  # anonymous
+    response = workers.read(client, "/stats/?fy=2569")  # anonymous
 
     assert response.status_code == 200
     rows = stats_rows(response.text)
@@ -355,11 +355,11 @@ def sign_notes(html_text: str) -> list[dict[str, str]]:
     return notes
 
 
-def test_under_each_table_a_note_explains_each_sign_that_stands_in_it(client):
+def test_under_each_table_a_note_explains_each_sign_that_stands_in_it(client, workers):
     published_year()
 
     # The first three sections: who reaches the portal comes after them.
-    national, agencies, provinces = sign_notes(client.get("/stats/?fy=2569").text)[:3]
+    national, agencies, provinces = sign_notes(workers.read(client, "/stats/?fy=2569").text)[:3]
 
     with translation.override("th"):
         under_five = gettext(
@@ -374,10 +374,10 @@ def test_under_each_table_a_note_explains_each_sign_that_stands_in_it(client):
     assert under_five.startswith("น้อยกว่า 5")
 
 
-def test_the_provinces_of_the_public_page_are_in_dictionary_order(client):
+def test_the_provinces_of_the_public_page_are_in_dictionary_order(client, workers):
     published_year()
 
-    page = client.get("/stats/?fy=2569").text
+    page = workers.read(client, "/stats/?fy=2569").text
     provinces = list(stats_rows(re.search(r'id="stats-by-province".*?</table>', page, re.S)[0]))
 
     assert len(provinces) == 77
@@ -387,10 +387,10 @@ def test_the_provinces_of_the_public_page_are_in_dictionary_order(client):
     assert provinces[-1] == "อุบลราชธานี"
 
 
-def test_the_public_download_withholds_the_same_figures_and_says_why(client):
+def test_the_public_download_withholds_the_same_figures_and_says_why(client, workers):
     published_year()
 
-    response = client.get("/stats/?fy=2569&export=csv&table=stats")
+    response = workers.read(client, "/stats/?fy=2569&export=csv&table=stats")
 
     assert response.status_code == 200
     assert re.search(r'filename="stats_fy2569_25\d{6}-\d{4}\.csv"', response["Content-Disposition"])
@@ -405,11 +405,13 @@ def test_the_public_download_withholds_the_same_figures_and_says_why(client):
     assert [note.split()[0] for note in notes] == ["<5", NOT_COMPUTED]
 
 
-def test_the_public_statistics_carry_no_words_of_the_citizens(client):
+def test_the_public_statistics_carry_no_words_of_the_citizens(client, workers):
     published_year()
 
-    page = client.get("/stats/?fy=2569").text
-    download = client.get("/stats/?fy=2569&export=csv&table=stats").content.decode("utf-8-sig")
+    page = workers.read(client, "/stats/?fy=2569").text
+    download = workers.read(client, "/stats/?fy=2569&export=csv&table=stats").content.decode(
+        "utf-8-sig"
+    )
 
     for text in (page, download):
         assert CITIZEN["description"] not in text
@@ -442,21 +444,23 @@ def cases_by_province(counts: dict[str, int], others: int) -> int:
     return sum(counts.get(code, others) for code in codes)
 
 
-def public_received(client) -> list[dict[str, str]]:
+def public_received(client, workers) -> list[dict[str, str]]:
     """The requests received of each place by name: on the page, and in the download."""
-    page = stats_rows(client.get("/stats/?fy=2569").text)
-    _about, _header, rows = csv_download(client.get("/stats/?fy=2569&export=csv&table=stats"))
+    page = stats_rows(workers.read(client, "/stats/?fy=2569").text)
+    _about, _header, rows = csv_download(
+        workers.read(client, "/stats/?fy=2569&export=csv&table=stats")
+    )
     return [
         {name: html.unescape(cells[0]) for name, cells in page.items()},
         {row[1]: row[2] for row in rows},
     ]
 
 
-def test_a_single_small_province_withholds_the_next_smallest_too(client):
+def test_a_single_small_province_withholds_the_next_smallest_too(client, workers):
     total = cases_by_province({"10": 2, "50": 5}, others=6)
     provinces = set(Province.objects.values_list("name_th", flat=True))
 
-    for received in public_received(client):
+    for received in public_received(client, workers):
         # Bangkok's two cases are withheld; so is Chiang Mai's count, the next smallest,
         # lest the whole country less the other provinces give Bangkok's away.
         assert received["กรุงเทพมหานคร"] == "<5"
@@ -466,11 +470,11 @@ def test_a_single_small_province_withholds_the_next_smallest_too(client):
         assert received[thai("Thailand")[0]] == str(total) == str(2 + 5 + 75 * 6)
 
 
-def test_two_small_provinces_withhold_nothing_more(client):
+def test_two_small_provinces_withhold_nothing_more(client, workers):
     cases_by_province({"10": 2, "50": 3}, others=5)
     provinces = set(Province.objects.values_list("name_th", flat=True))
 
-    for received in public_received(client):
+    for received in public_received(client, workers):
         assert received["กรุงเทพมหานคร"] == received["เชียงใหม่"] == "<5"
         shown = [value for name, value in received.items() if name in provinces]
         assert Counter(shown) == {"5": 75, "<5": 2}

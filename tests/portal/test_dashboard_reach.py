@@ -239,8 +239,8 @@ def test_the_inspectors_download_withholds_the_same_figures(answered_year, inspe
     assert [row[1:] for row in rows] == [["6", "50.0"], ["*", "*"], ["<5", "*"]]
 
 
-def test_the_public_statistics_show_who_reaches_the_portal(answered_year, client):
-    page = client.get("/stats/?fy=2569")  # anonymous
+def test_the_public_statistics_show_who_reaches_the_portal(answered_year, client, workers):
+    page = workers.read(client, "/stats/?fy=2569")  # anonymous
 
     assert page.status_code == 200
     [heading] = thai("Who reaches the portal")
@@ -252,8 +252,8 @@ def test_the_public_statistics_show_who_reaches_the_portal(answered_year, client
     assert rows_of(page.text, "stats-reach")[language] == ["&lt;5", "*"]
 
 
-def test_the_public_download_of_who_reaches_the_portal(answered_year, client):
-    response = client.get("/stats/?fy=2569&export=csv&table=reach_age_band")
+def test_the_public_download_of_who_reaches_the_portal(answered_year, client, workers):
+    response = workers.read(client, "/stats/?fy=2569&export=csv&table=reach_age_band")
 
     about, _header, rows = csv_download(response)
     assert [row[1] for row in rows] == ["<5", "<5", "7", "5", "<5"]

@@ -37,10 +37,10 @@ from django.utils.translation import gettext
 
 from agencies.models import Agency, Role
 from agencies.permissions import DashboardScope
-from portal import tasks
 from portal.dashboards import figures, places, plan, public, snapshots
 from portal.dashboards.filters import Selection
 from portal.dashboards.snapshots import (
+    DASHBOARD_PAGES,
     FORMAT,
     NATIONAL,
     figures_for,
@@ -341,30 +341,6 @@ def received(response) -> int:
     return response.context["cases"]["received"]
 
 
-@pytest.fixture
-def workers(monkeypatch, django_capture_on_commit_callbacks):
-    """The recounts the pages ask of the workers, in order (``pages``, ``agency_ids``,
-    ``query``): ``workers.get(client, url)`` reads a page as a request does (what it
-    queues goes once its writes are kept); ``workers.run()`` does what was asked."""
-
-    class Workers(list):
-        def get(self, client, url, data=None):
-            with django_capture_on_commit_callbacks(execute=True):
-                return client.get(url, data)
-
-        def post(self, client, url, data=None):
-            with django_capture_on_commit_callbacks(execute=True):
-                return client.post(url, data)
-
-        def run(self):
-            while self:
-                tasks.recount_dashboards(*self.pop(0))
-
-    asked = Workers()
-    monkeypatch.setattr(tasks.recount_dashboards, "delay", lambda *args: asked.append(args))
-    return asked
-
-
 def being_counted_again() -> str:
     with translation.override("th"):
         return gettext(
@@ -424,13 +400,98 @@ def test_a_snapshot_past_six_lifetimes_is_counted_again_on_the_spot(
     assert workers == []
 
 
+# --- The public never waits --------------------------------------------------------------------
+
+
+def being_counted_first() -> str:
+    with translation.override("th"):
+        return gettext(
+            "The figures of this year are being counted. Reload the page in a minute or two to "
+            "see them."
+        )
+
+
+def test_a_year_nobody_read_before_makes_no_public_reader_wait(
+    client, monkeypatch, cases, lifetime_of_ten_minutes, workers
+):
+    """A year outside the standard views was counted by its first anonymous reader (1.6 s
+    at a million cases): now that reader and those after are told the figures are being
+    counted, and one worker counts them, asked once."""
+    computed = counting(monkeypatch, "stats")
+    url = f"{reverse('public_stats')}?fy={YEAR - 1}"
+
+    first = workers.get(client, url)
+    second = workers.get(client, url)
+    download = workers.get(client, f"{url}&export=csv&table=stats")
+    asked = list(workers)
+    workers.run()
+    counted = workers.get(client, url)
+
+    assert first.status_code == second.status_code == 200
+    assert being_counted_first() in first.text
+    assert being_counted_first() in second.text
+    assert first["Retry-After"] == "60"
+    assert f'<option value="{YEAR}">' in first.text  # another year may be chosen meanwhile
+    assert "export=csv" not in first.text  # no download of figures not counted yet
+    assert download.status_code == 503
+    assert download["Retry-After"] == "60"
+    assert asked == [(["stats"], None, f"fy={YEAR - 1}")]
+    assert computed == [Selection(fiscal_year=YEAR - 1)]  # by the worker, once
+    assert counted.status_code == 200
+    assert being_counted_first() not in counted.text
+    assert counted.context["computed_at"] == NOW
+
+
+def test_a_public_reader_gets_the_last_figures_however_old_while_a_worker_counts_them(
+    client, clock, monkeypatch, cases, lifetime_of_ten_minutes, workers
+):
+    url = f"{reverse('public_stats')}?fy={YEAR}"
+    workers.read(client, url)
+    computed = counting(monkeypatch, "stats")
+    make_case(at(2026, 3, 20, 11), NEW)
+
+    # Long past the six lifetimes after which a dashboard reader has them counted on the spot.
+    clock.now = NOW + 100 * snapshots.servable(Selection(fiscal_year=YEAR))
+    old = workers.get(client, url)
+    again = workers.get(client, url)
+    asked = list(workers)
+    workers.run()
+    renewed = workers.get(client, url)
+
+    assert old.context["computed_at"] == again.context["computed_at"] == NOW
+    assert counted_on(NOW) in old.text
+    assert being_counted_again() in old.text
+    assert asked == [(["stats"], None, f"fy={YEAR}")]
+    assert computed == [Selection(fiscal_year=YEAR)]  # by the worker alone
+    assert renewed.context["computed_at"] == clock.now
+    assert being_counted_again() not in renewed.text
+
+
+def test_a_database_that_keeps_nothing_has_the_public_figures_counted_on_the_spot(
+    client, monkeypatch, caplog, cases, lifetime_of_ten_minutes, workers
+):
+    def refused(*args, **kwargs):
+        raise DatabaseError("cannot execute INSERT in a read-only transaction")
+
+    monkeypatch.setattr(DashboardSnapshot.objects, "create", refused)
+    monkeypatch.setattr(DashboardSnapshot.objects, "bulk_create", refused)
+
+    response = workers.get(client, f"{reverse('public_stats')}?fy={YEAR}")
+
+    assert response.status_code == 200
+    assert response.context["computed_at"] == NOW
+    assert counted_on(NOW) in response.text
+    assert workers == []
+    assert "not asked for" in caplog.text
+
+
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_page_serves_its_snapshot_past_its_lifetime_until_it_is_counted_again(
     client, clock, cases, lifetime_of_ten_minutes, workers, page
 ):
     client.force_login(InspectorFactory().user)
     url = PAGES[page]()
-    workers.get(client, url)
+    workers.read(client, url)
 
     clock.now = NOW + 9 * MINUTE
     fresh = workers.get(client, url)
@@ -614,15 +675,21 @@ WARM_QUERIES = {"overview": 10, "agencies": 11, "provinces": 10, "strategies": 1
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_a_page_from_its_snapshot_costs_the_same_few_queries_for_1_case_or_30(
-    client, clock, monkeypatch, lifetime_of_ten_minutes, django_assert_max_num_queries, page
+    client,
+    clock,
+    monkeypatch,
+    lifetime_of_ten_minutes,
+    workers,
+    django_assert_max_num_queries,
+    page,
 ):
     client.force_login(InspectorFactory().user)
     computed = counting(monkeypatch, page)
     url = PAGES[page]()
     more_cases(1)
 
-    with CaptureQueriesContext(connection) as cold:
-        client.get(url)
+    with CaptureQueriesContext(connection) as cold:  # counted by the page, or its worker
+        workers.read(client, url)
     with CaptureQueriesContext(connection) as warm_one:
         one = client.get(url)
     more_cases(29)
@@ -660,7 +727,7 @@ def test_only_the_first_request_of_a_view_computes_it(
 # --- A snapshot that cannot be kept -------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("page", DASHBOARD_PAGES)
 def test_a_page_whose_snapshot_cannot_be_kept_still_shows_its_figures(
     inspector, monkeypatch, caplog, cases, lifetime_of_ten_minutes, page
 ):
@@ -802,7 +869,7 @@ def test_a_page_past_its_lifetime_costs_a_warm_page_and_one_claim_and_computes_n
     client.force_login(InspectorFactory().user)
     url = PAGES[page]()
     more_cases(1)
-    workers.get(client, url)  # counted (the first reader of this view)
+    workers.read(client, url)  # counted (the first reader of this view)
     computed = counting(monkeypatch, page)
     with CaptureQueriesContext(connection) as warm:
         workers.get(client, url)

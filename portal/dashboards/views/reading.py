@@ -78,10 +78,13 @@ def _recount_later(pages: list[str], scope: DashboardScope, selection: Selection
     transaction.on_commit(ask)
 
 
-def read(page: str, scope: DashboardScope, selection: Selection) -> snapshots.Figures:
+def read(
+    page: str, scope: DashboardScope, selection: Selection, wait: bool = True
+) -> snapshots.Figures:
     """A page's figures (``snapshots.figures_for``); when this reader is the first to find
-    them past their lifetime, a worker counts them again behind the reader."""
-    found = snapshots.figures_for(page, scope, selection)
+    them past their lifetime (or, not waiting, never counted), a worker counts them again
+    behind the reader."""
+    found = snapshots.figures_for(page, scope, selection, wait)
     if found.recount_claimed:
         _recount_later([page], scope, selection)
     return found

@@ -1,5 +1,6 @@
 """The public statistics, for anyone without signing in."""
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -33,6 +34,29 @@ def _published(level: str, name: str, row: dict) -> dict:
     return {"level": level, "name": name, **shown}
 
 
+# How long a reader is asked to wait before figures being counted are there.
+RETRY_SECONDS = 60
+
+
+def _being_counted(request, year: int, years: list[int]):
+    """The figures of a year nobody read before, while a worker counts them: the page
+    says so (and still offers the other years); a download answers 503 with when to try
+    again, so that no one saves an empty file."""
+    if request.GET.get("export"):
+        response = HttpResponse(
+            _("The figures of fiscal year %(year)s are being counted. Try again in a minute.")
+            % {"year": year},
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    else:
+        response = render(
+            request, "portal/stats.html", {"counting": True, "year": year, "years": years}
+        )
+    response["Retry-After"] = str(RETRY_SECONDS)
+    return response
+
+
 @require_safe
 @reads_from_replica
 def public_stats(request):
@@ -48,7 +72,11 @@ def public_stats(request):
         year = current_fiscal_year()
     if year not in years:
         year = current_fiscal_year()
-    found = read("stats", snapshots.NATIONAL, Selection(fiscal_year=year))
+    # Nobody waits for the public figures: the last ones counted, however old, or a word
+    # that they are being counted (the first such reader asked a worker).
+    found = read("stats", snapshots.NATIONAL, Selection(fiscal_year=year), wait=False)
+    if found.data is None:
+        return _being_counted(request, year, years)
     stats = found.data
     columns = [
         Column("name", _("Name"), TEXT),
@@ -99,5 +127,6 @@ def public_stats(request):
             "years": years,
             "small_cell": SMALL_CELL,
             "computed_at": found.computed_at,
+            "recounting": found.recounting,
         },
     )
