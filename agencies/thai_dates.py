@@ -12,10 +12,15 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.forms.utils import flatatt
+from django.utils import formats, timezone
 from django.utils.dates import MONTHS
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from agencies.options import options_html
 
 BUDDHIST_ERA_OFFSET = 543
 THAI_MONTHS = [
@@ -33,6 +38,20 @@ def shown_year(year: int) -> int:
     return year + BUDDHIST_ERA_OFFSET if in_thai() else year
 
 
+def shown_date(value, with_time: bool = True) -> str:
+    """``29 พ.ย. 2569 14:05`` in Thai (Buddhist Era), ``29 Nov 2026 14:05`` in English."""
+    if not value:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    show_time = with_time and hasattr(value, "hour")
+    if in_thai():
+        text = f"{value.day} {THAI_MONTHS[value.month - 1]} {value.year + BUDDHIST_ERA_OFFSET}"
+    else:
+        text = formats.date_format(value, "j M Y")
+    return f"{text} {value:%H:%M}" if show_time else text
+
+
 class ThaiDateWidget(forms.MultiWidget):
     """Three lists: the day, the month by its name, the year (B.E. in Thai); each has its
     own label for screen readers, and the field's label is their legend. A date given
@@ -47,13 +66,40 @@ class ThaiDateWidget(forms.MultiWidget):
         ]
         super().__init__(parts, attrs)
 
+    def choices(self) -> list[list[tuple[str, str]]]:
+        """The day's, the month's and the year's choices, in the reader's language."""
+        return [
+            [("", _("Day")), *((str(d), str(d)) for d in range(1, 32))],
+            [("", _("Month")), *((str(m), name) for m, name in MONTHS.items())],
+            [("", _("Year")), *((str(y), str(shown_year(y))) for y in self.years())],
+        ]
+
     def get_context(self, name, value, attrs):
         # The names and years of the reader's language, at each rendering.
-        day, month, year = self.widgets
-        day.choices = [("", _("Day")), *((str(d), str(d)) for d in range(1, 32))]
-        month.choices = [("", _("Month")), *((str(m), name) for m, name in MONTHS.items())]
-        year.choices = [("", _("Year")), *((str(y), str(shown_year(y))) for y in self.years())]
+        for part, choices in zip(self.widgets, self.choices(), strict=True):
+            part.choices = choices
         return super().get_context(name, value, attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        """The three lists as Django's templates draw them, written here: a template per
+        option made the two dates of a filter form its costliest part (some 130 options)."""
+        if not isinstance(value, list):
+            value = self.decompress(value)
+        final = self.build_attrs(self.attrs, attrs)
+        lists = []
+        for index, (part, choices) in enumerate(zip(self.widgets, self.choices(), strict=True)):
+            part_attrs = {**final, "id": f"{final['id']}_{index}"} if final.get("id") else final
+            part_attrs = part.build_attrs(part.attrs, part_attrs)
+            current = value[index] if index < len(value) else None
+            lists.append(
+                format_html(
+                    '<select name="{}"{}>{}</select>',
+                    f"{name}_{index}",
+                    flatatt(part_attrs),
+                    options_html(choices, current),
+                )
+            )
+        return mark_safe("".join(lists))  # noqa: S308 - each part escaped by format_html
 
     def decompress(self, value):
         if isinstance(value, date):

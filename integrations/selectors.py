@@ -25,7 +25,7 @@ def cases_numbered(text: str) -> QuerySet | None:
     such a number, so the queue's search does not look)."""
     if not OUTSIDE_NUMBER.match(text):
         return None
-    return ExternalCase.objects.filter(external_id=text).values("case_id")
+    return ExternalCase.objects.filter(external_id=text).values_list("case_id", flat=True)
 
 
 def numbers_of(case) -> list[tuple[str, str]]:

@@ -120,6 +120,9 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets by Jinja2, the admin's by Django's engine (portal/form_renderer.py).
+FORM_RENDERER = "portal.form_renderer.WidgetRenderer"
+
 # --- Database -------------------------------------------------------------------------
 
 # guardian's warning that its own backend is missing: it is left out on purpose (see

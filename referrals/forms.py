@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from agencies import permissions
 from agencies.collation import in_name_order
 from agencies.models import Agency, District, Office, Province, Subdistrict
+from agencies.options import options_html
 from agencies.thai_dates import ThaiDateField
 from referrals.models import (
     NOTE_LENGTH,
@@ -376,15 +376,7 @@ class QueueFilterForm(forms.Form):
                 continue
             options = None
             if field.widget_type == "select":
-                current = str(field.value() or "")
-                options = format_html_join(
-                    "",
-                    '<option value="{}"{}>{}</option>',
-                    (
-                        (value, " selected" if str(value) == current else "", label)
-                        for value, label in field.field.choices
-                    ),
-                )
+                options = options_html(field.field.choices, field.value() or "")
             rows.append((field, options))
         return rows
 

@@ -275,11 +275,15 @@ def _search(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     text = " ".join(text.split())
     if REFERENCE.match(text.upper()):
         return cases.filter(reference=text.upper())
-    outside = Q()
+    # The cases an outside system numbers so, read first: a list of ids ORed with the
+    # phone or name lets PostgreSQL combine their indexes, where a subquery in the OR made
+    # it read every case (3.6 s at a million cases for six digits of a phone).
+    found = set()
     for search in _NUMBER_SEARCHES:
         ids = search(text)
         if ids is not None:
-            outside |= Q(pk__in=ids)
+            found.update(ids)
+    outside = Q(pk__in=sorted(found)) if found else Q()
     digits = re.sub(r"[\s()+-]", "", text)
     if digits.isdigit() and len(digits) >= 3:
         return cases.filter(Q(citizen_phone__contains=digits) | outside)

@@ -3,11 +3,11 @@
 import re
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from agencies.thai_dates import BUDDHIST_ERA_OFFSET, THAI_MONTHS, in_thai
+from agencies.thai_dates import BUDDHIST_ERA_OFFSET, THAI_MONTHS, in_thai, shown_date
 
 register = template.Library()
 
@@ -15,16 +15,7 @@ register = template.Library()
 @register.filter
 def thai_date(value, with_time=True):
     """``29 พ.ย. 2569 14:05`` in Thai (Buddhist Era), ``29 Nov 2026 14:05`` in English."""
-    if not value:
-        return ""
-    if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    show_time = with_time and hasattr(value, "hour")
-    if in_thai():
-        text = f"{value.day} {THAI_MONTHS[value.month - 1]} {value.year + BUDDHIST_ERA_OFFSET}"
-    else:
-        text = formats.date_format(value, "j M Y")
-    return f"{text} {value:%H:%M}" if show_time else text
+    return shown_date(value, with_time)
 
 
 @register.filter

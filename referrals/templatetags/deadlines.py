@@ -1,8 +1,11 @@
-"""How a deadline stands: on track, due soon or overdue (templates/staff/_due.html)."""
+"""How a deadline stands: on track, due soon or overdue (``due_badge``)."""
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+
+from agencies.thai_dates import shown_date
 
 register = template.Library()
 
@@ -19,6 +22,20 @@ def due_state(due_at, warning_at=None) -> str:
     if warning_at is not None and warning_at <= now:
         return "due_soon"
     return "on_track"
+
+
+@register.simple_tag
+def due_badge(due_at, warning_at=None) -> str:
+    """A running deadline as the queue and the case page show it: how it stands, then
+    when it is due; nothing without one. A tag rather than an included template: the
+    queue shows one a row."""
+    state = due_state(due_at, warning_at)
+    if not state:
+        return ""
+    words = {"overdue": _("Overdue"), "due_soon": _("Due soon"), "on_track": _("On track")}
+    return format_html(
+        '<span class="due due-{}">{} · {}</span>', state, words[state], shown_date(due_at)
+    )
 
 
 @register.filter

@@ -3,6 +3,8 @@ back to the systems it is linked to, never to the one a change came from; a case
 back and forth stops; the supervisors see each link's failures and send them again."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.models import Role
@@ -158,6 +160,26 @@ def test_the_queue_finds_a_case_by_its_number_at_the_outside_system(client, conn
 
     assert case.reference in found.content.decode()
     assert "6712-000127" in page.content.decode()
+
+
+def test_digits_find_the_phone_and_the_outside_number_without_reading_every_case(client, connect):
+    """Six digits may be part of a phone number or a number at 1111: the queue looks for
+    both, the numbered cases read first, so that PostgreSQL combines the phone's index
+    with a list of ids (a subquery in the OR made it read every case: 3.6 s at a million)."""
+    hotline = connect(System.GCC_1111)
+    numbered = receive(hotline, "097496").link.case
+    by_phone = receive(hotline, "6712-000200", citizen_phone="0810974961")
+    signed_in(client, staff("MOL", Role.INTAKE_OFFICER))
+
+    with CaptureQueriesContext(connection) as asked:
+        found = client.get(reverse("staff:queue"), {"q": "097496", "tab": "all"})
+
+    page = found.content.decode()
+    assert numbered.reference in page
+    assert by_phone.link.case.reference in page
+    listed = [q["sql"] for q in asked.captured_queries if "citizen_phone" in q["sql"]]
+    assert listed, "the queue searched the phone numbers"
+    assert not any("integrations_externalcase" in sql for sql in listed)
 
 
 EXCHANGES = reverse("integrations:exchanges")
