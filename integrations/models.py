@@ -112,7 +112,6 @@ class ExternalCase(models.Model):
                 fields=["system", "external_id"], name="one_link_per_external_case"
             )
         ]
-        indexes = [models.Index(fields=["case"], name="external_case_of_case")]
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} {self.external_id}"
