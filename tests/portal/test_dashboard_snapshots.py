@@ -341,12 +341,16 @@ def received(response) -> int:
     return response.context["cases"]["received"]
 
 
-def being_counted_again() -> str:
+def thai_text(message: str, **values) -> str:
     with translation.override("th"):
-        return gettext(
-            "These figures are being counted again. Reload the page in a minute or two to see "
-            "the new ones."
-        )
+        return gettext(message) % values if values else gettext(message)
+
+
+def being_counted_again() -> str:
+    return thai_text(
+        "These figures are being counted again. Reload the page in a minute or two to see the "
+        "new ones."
+    )
 
 
 def test_a_page_past_its_lifetime_is_served_while_a_worker_counts_it_again(
@@ -404,11 +408,10 @@ def test_a_snapshot_past_six_lifetimes_is_counted_again_on_the_spot(
 
 
 def being_counted_first() -> str:
-    with translation.override("th"):
-        return gettext(
-            "The figures of this year are being counted. Reload the page in a minute or two to "
-            "see them."
-        )
+    return thai_text(
+        "The figures of this year are being counted. Reload the page in a minute or two to see "
+        "them."
+    )
 
 
 def test_a_year_nobody_read_before_makes_no_public_reader_wait(
@@ -890,11 +893,6 @@ def test_a_page_past_its_lifetime_costs_a_warm_page_and_one_claim_and_computes_n
 
 
 # --- When each tab was counted -----------------------------------------------------------------
-
-
-def thai_text(message: str, **values) -> str:
-    with translation.override("th"):
-        return gettext(message) % values if values else gettext(message)
 
 
 def counted_apart() -> str:
