@@ -65,3 +65,20 @@ def test_the_check_sees_an_index_another_covers():
 
     # An index of another direction is left alone: it may be kept for an order of its own.
     assert covered(["index_check"]) == [("index_check", "index_check_a", "index_check_a_b")]
+
+
+def test_the_timeline_indexes_the_keys_most_lines_leave_empty_only_where_they_are_set():
+    """Three lines in four concern no referral, and only lines written through the API name
+    a key: their indexes hold only the lines that name one, and the key, a text, has no
+    copy for LIKE (nothing searches keys by their beginning)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'referrals_caseevent'"
+        )
+        indexes = dict(cursor.fetchall())
+
+    for column in ("referral_id", "actor_key_id"):
+        on_it = [d for d in indexes.values() if f"({column})" in d]
+        assert on_it, column
+        assert all(f"WHERE ({column} IS NOT NULL)" in d for d in on_it), on_it
+    assert not [name for name, d in indexes.items() if "pattern_ops" in d]
