@@ -233,14 +233,9 @@ def citizen_messages(kind: str, key: str, case: Case, context: dict | None = Non
     ]
 
 
-def citizen_rows(kind: str, key: str, case: Case, context: dict | None = None) -> list:
-    """``citizen_messages`` as unsaved ``Notification`` rows."""
-    return [Notification(**fields) for fields in citizen_messages(kind, key, case, context)]
-
-
 def notify_citizen(kind: str, key: str, case: Case, context: dict | None = None) -> None:
     """Tell the citizen of ``case`` on each of their channels, once per event."""
-    save_and_dispatch(citizen_rows(kind, key, case, context))
+    save_messages(citizen_messages(kind, key, case, context))
 
 
 # --- Queueing --------------------------------------------------------------------------------
@@ -299,11 +294,6 @@ def staff_messages(
     return rows
 
 
-def staff_rows(kind: str, key: str, users, **options) -> list:
-    """``staff_messages`` as unsaved ``Notification`` rows."""
-    return [Notification(**fields) for fields in staff_messages(kind, key, users, **options)]
-
-
 def save_and_dispatch(rows: list, count: bool = False) -> int:
     """``save_messages`` of unsaved ``Notification`` rows."""
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
@@ -338,7 +328,7 @@ def save_messages(rows: list[dict], count: bool = False) -> int:
 
 def notify_staff(kind: str, key: str, users, *, case=None, agency=None, context=None) -> None:
     """Tell ``users`` about an event (``key`` names it uniquely, e.g. ``new_case:e42``)."""
-    save_and_dispatch(staff_rows(kind, key, users, case=case, agency=agency, context=context))
+    save_messages(staff_messages(kind, key, users, case=case, agency=agency, context=context))
 
 
 def not_told_since(kind: str, case: Case, users, since: datetime) -> list:

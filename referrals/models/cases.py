@@ -183,7 +183,7 @@ class Case(models.Model):
     )
     # How the citizen chose to hear of their case (none of them: the tracking page only).
     # Email goes to a confirmed address, SMS to the phone, LINE to the accounts linked
-    # to the case; see ``referrals.notifications.citizen_rows``.
+    # to the case; see ``referrals.notifications.citizen_messages``.
     notify_email = models.BooleanField(_("by email"), default=True, db_default=True)
     notify_sms = models.BooleanField(_("by SMS"), default=False, db_default=False)
     notify_line = models.BooleanField(_("by LINE"), default=False, db_default=False)

@@ -27,10 +27,10 @@ from referrals.models import (
     ReferralStatus,
 )
 from referrals.notifications import (
-    citizen_rows,
+    citizen_messages,
     notify_citizen,
     notify_staff,
-    save_and_dispatch,
+    save_messages,
 )
 from referrals.selectors import WORDS_FOR_THE_CITIZEN, reopenable, takeable
 from referrals.services import deadlines, email_link, parts
@@ -409,11 +409,13 @@ def close_unconfirmed(case_ids, now=None) -> int:
     )
     # The citizens are told in one write: the rows of every case at once (their address
     # to confirm was sent the link when the request came in).
-    save_and_dispatch(
+    save_messages(
         [
             row
             for case, event in zip(cases, events, strict=True)
-            for row in citizen_rows("citizen_update", news_key(event), case, news_context(event))
+            for row in citizen_messages(
+                "citizen_update", news_key(event), case, news_context(event)
+            )
         ]
     )
     return len(cases)

@@ -40,7 +40,13 @@ from agencies.permissions import CitizenAccess
 from referrals import actions, identity
 from referrals.errors import WorkflowError
 from referrals.models import Case, EventKind, Notification, SecretRecovery
-from referrals.notifications import citizen_rows, hide_code, is_mobile, save_and_dispatch
+from referrals.notifications import (
+    citizen_messages,
+    hide_code,
+    is_mobile,
+    save_and_dispatch,
+    save_messages,
+)
 from referrals.selectors import REFERENCE
 from referrals.services._common import lock_case, record
 from referrals.services.cases import acting_agency
@@ -253,8 +259,8 @@ def _replace_secret(case: Case, by, now, *, not_to=None, by_citizen=False, messa
         message=message,
         **payload,
     )
-    rows = citizen_rows(
+    rows = citizen_messages(
         "secret_changed", f"secret_changed:e{event.pk}", case, {"changed_at": now.isoformat()}
     )
-    save_and_dispatch([row for row in rows if (row.channel, row.recipient) != not_to])
+    save_messages([row for row in rows if (row["channel"], row["recipient"]) != not_to])
     return secret

@@ -10,7 +10,6 @@ from agencies.thai_dates import shown_date
 register = template.Library()
 
 
-@register.simple_tag
 def due_state(due_at, warning_at=None) -> str:
     """ "overdue" past the due time, "due_soon" past the reminder point, else "on_track";
     "" without a running deadline."""
