@@ -42,9 +42,10 @@ from bench import data, load, staff_pages  # noqa: E402
 from bench.staff_pages import VAR_DIR  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
-# What the issue asks: under 2 s to handle the due deadlines of a million, under 50 ms for
-# a sweep that finds nothing due, and an index scan rather than a sequential scan.
-DUE_TARGET_S = 2.0
+# What the issues ask: the sweep of the due deadlines of a million under 1 s (the
+# performance issue; 2 s before), under 50 ms for a sweep that finds nothing due, and an
+# index scan rather than a sequential scan.
+DUE_TARGET_S = 1.0
 EMPTY_TARGET_MS = 50.0
 INDEX = "deadline_next_check"
 # Business time to wall-clock time, roughly: 40 working hours in the 168 of a week.
@@ -95,6 +96,12 @@ def parse_args():
         "that the demo staff's bells stay as the other benchmarks expect)",
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile sweep")
+    parser.add_argument(
+        "--tell-processes",
+        type=int,
+        default=2,
+        help="processes telling the chunks at once, as the deadlines workers do (default 2)",
+    )
     parser.add_argument("--output", type=Path, default=VAR_DIR / "sla_sweep.json")
     return parse_leaving_load_options(parser)
 
@@ -281,7 +288,7 @@ def ensure_recipients(per_role: int) -> dict:
 DEADLINES_SQL = """
 INSERT INTO referrals_deadline (
     case_id, referral_id, kind, budget, used, counting_since, started_at, due_at,
-    reminder_at, supervisor_at, cceo_at, level_reached, next_check_at, met_at)
+    reminder_at, supervisor_at, cceo_at, level_reached, level_told, next_check_at, met_at)
 WITH steps AS (
     SELECT c.id AS case_id, NULL::bigint AS referral_id, 'resolve' AS kind, c.priority
       FROM referrals_case c WHERE c.status = ANY(%(open)s)
@@ -327,7 +334,7 @@ SELECT case_id, referral_id, kind, budget, interval '0', started_at, started_at,
        CASE level WHEN 1 THEN point ELSE started_at + wall * reminder / 100 END,
        CASE level WHEN 2 THEN point ELSE started_at + wall * supervisor / 100 END,
        CASE level WHEN 3 THEN point ELSE started_at + wall * cceo / 100 END,
-       level - 1, point, NULL
+       level - 1, level - 1, point, NULL
   FROM started
 """
 
@@ -541,8 +548,9 @@ def statement_label(sql: str) -> str:
 
 
 def traced_sweep(now: datetime, batch: int) -> tuple[int, float, SweepTrace]:
-    """``escalation.sweep(now, batch)`` with its batches, its statements and its
-    after-commit publishing timed (the functions are wrapped, not changed)."""
+    """``escalation.sweep(now, batch, tell_later=True)``, as the periodic task runs it, with
+    its batches, its statements and its publishing of the telling timed (the functions are
+    wrapped, not changed)."""
     from django.db import connection
 
     from referrals import notifications
@@ -554,7 +562,8 @@ def traced_sweep(now: datetime, batch: int) -> tuple[int, float, SweepTrace]:
         def timed(*arguments):
             started = time.perf_counter()
             handled = sweep_batch(*arguments)
-            trace.batches.append({"handled": handled, "s": round(time.perf_counter() - started, 4)})
+            count = handled if isinstance(handled, int) else len(handled)
+            trace.batches.append({"handled": count, "s": round(time.perf_counter() - started, 4)})
             return handled
 
         return timed
@@ -591,8 +600,9 @@ def traced_sweep(now: datetime, batch: int) -> tuple[int, float, SweepTrace]:
     # a function renamed by later work is left alone (its figure is then missing).
     wrapped = {}
     for module, name, wrap in [
-        (escalation, "_sweep_batch", timed_batch),
+        (escalation, "_claim", timed_batch),
         # What publishes the tasks after commit, by the names it has had.
+        (escalation, "_hand_to_workers", timed_dispatch),
         (notifications, "_dispatch_keys", timed_dispatch),
         (notifications, "dispatch", timed_dispatch),
     ]:
@@ -613,7 +623,7 @@ def traced_sweep(now: datetime, batch: int) -> tuple[int, float, SweepTrace]:
     try:
         with connection.execute_wrapper(timed_sql):
             started = time.perf_counter()
-            handled = escalation.sweep(now, batch)
+            handled = escalation.sweep(now, batch, tell_later=True)
             seconds = time.perf_counter() - started
     finally:
         del connection.commit
@@ -660,7 +670,7 @@ def captured_selection(now: datetime, batch: int, rolled_back: bool) -> str:
 
     with transaction.atomic():
         with CaptureQueriesContext(connection) as captured:
-            one_batch = getattr(escalation, "_sweep_batch", None)
+            one_batch = getattr(escalation, "_claim", None)
             if rolled_back and one_batch is not None:
                 one_batch(now, batch)
             else:
@@ -751,6 +761,69 @@ def largest_ids() -> dict:
         )
         event_id, notification_id = cursor.fetchone()
     return {"event_id": event_id, "notification_id": notification_id}
+
+
+def untold_chunks() -> list[list[int]]:
+    """The deadlines the sweep recorded and handed to the workers, in its chunks."""
+    from django.db.models import F
+
+    from referrals.models import Deadline
+    from referrals.services import escalation
+
+    ids = list(
+        Deadline.objects.filter(level_told__lt=F("level_reached"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    size = escalation.TELL_CHUNK
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _tell_in_a_process(chunk: list[int]) -> tuple[int, float]:
+    from referrals.services import escalation
+
+    started = time.perf_counter()
+    told = escalation.tell(chunk)
+    return told, time.perf_counter() - started
+
+
+def _forget_inherited_connections() -> None:
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.inc_thread_sharing()
+        connection.close()
+
+
+def timed_telling(chunks: list[list[int]], processes: int) -> dict:
+    """What the deadlines workers do with the chunks: ``escalation.tell`` of each, in
+    ``processes`` processes at once (forked from this one, each with its own database
+    connection), as that many worker processes of the deadlines queue would take them;
+    their notifications' publishing for the mail workers included."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connections
+
+    connections.close_all()  # not shared with the forked processes
+    started = time.perf_counter()
+    with ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_forget_inherited_connections,
+    ) as pool:
+        results = list(pool.map(_tell_in_a_process, chunks))
+    seconds = time.perf_counter() - started
+    times = sorted(s for _told, s in results)
+    return {
+        "processes": processes,
+        "chunks": len(chunks),
+        "told": sum(told for told, _s in results),
+        "seconds": round(seconds, 3),
+        "chunk_median_s": round(statistics.median(times), 3) if times else 0.0,
+        "chunk_max_s": round(times[-1], 3) if times else 0.0,
+        "chunks_sum_s": round(sum(times), 3),
+    }
 
 
 def profiled_sweep(now: datetime, batch: int) -> tuple[int, float, str]:
@@ -858,14 +931,25 @@ def main() -> None:
         "other_cpu": round(other_cpu, 3),
         "meets_target": seconds < DUE_TARGET_S,
     }
+    chunks = untold_chunks()
+    telling = timed_telling(chunks, args.tell_processes)
+    due["telling"] = telling
+    due["rows_written"] = {"deadlines_updated": handled, **rows_written(before)}
+    due["tasks_published"] = tasks = queued_tasks(redis_client)
     redis_client.flushdb()
     print(
         f"Sweep of the due deadlines: {handled:,} in {seconds:.2f} s (target < "
         f"{DUE_TARGET_S:.0f} s): SQL {due['sql_s']:.2f} s in {due['sql_statements']:,} "
-        f"statements, COMMIT {trace.commit_s:.2f} s, publishing {tasks['messages']:,} "
-        f"Celery messages for "
-        f"{tasks['notification_ids']:,} emails {due['publishing_s']:.2f} s, the rest "
-        f"{python_s:.2f} s; rows: {written_rows}",
+        f"statements, COMMIT {trace.commit_s:.2f} s, handing {len(chunks)} chunks to the "
+        f"workers {due['publishing_s']:.2f} s, the rest {python_s:.2f} s",
+        flush=True,
+    )
+    print(
+        f"Telling them: {telling['told']:,} deadlines in {telling['chunks']} chunks by "
+        f"{telling['processes']} processes in {telling['seconds']:.2f} s (a chunk: median "
+        f"{telling['chunk_median_s']:.2f} s, longest {telling['chunk_max_s']:.2f} s; "
+        f"{telling['chunks_sum_s']:.2f} s in all), publishing {tasks['messages']:,} Celery "
+        f"messages for {tasks['notification_ids']:,} emails; rows: {due['rows_written']}",
         flush=True,
     )
     for label, stats in list(due["statements"].items())[:8]:
@@ -921,6 +1005,8 @@ def main() -> None:
         "due": handled,
         "empty_sweep_ms": {"median": empty["median_ms"], "p99": empty["p99_ms"]},
         "due_sweep_s": due["seconds"],
+        "telling": telling,
+        "sweep_and_telling_s": round(due["seconds"] + telling["seconds"], 3),
         "due_sweep_parts_s": {
             "sql": due["sql_s"],
             "publishing": due["publishing_s"],
@@ -933,7 +1019,7 @@ def main() -> None:
         "seq_scan": due_plan["seq_scan"] or empty_plan["seq_scan"],
         "targets_met": {
             "empty_below_50_ms": empty["meets_target"],
-            "due_below_2_s": due["meets_target"],
+            "due_below_1_s": due["meets_target"],
             "index_scan": due_plan["uses_index"]
             and not (due_plan["seq_scan"] or empty_plan["seq_scan"]),
         },

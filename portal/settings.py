@@ -232,6 +232,7 @@ CELERY_TASK_ROUTES = {
     "referrals.tasks.give_up_stalled_notifications": {"queue": "notifications"},
     "referrals.tasks.send_daily_digest": {"queue": "notifications"},
     "referrals.tasks.sweep_deadlines": {"queue": "deadlines"},
+    "referrals.tasks.tell_deadlines": {"queue": "deadlines"},
     "referrals.tasks.escalate_overdue_approvals": {"queue": "deadlines"},
     "referrals.tasks.end_finished_parts": {"queue": "deadlines"},
     "portal.tasks.refresh_dashboards": {"queue": "dashboards"},

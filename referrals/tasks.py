@@ -31,8 +31,15 @@ def give_up_stalled_notifications() -> int:
 
 @shared_task
 def sweep_deadlines() -> int:
-    """Every minute: reminders and escalations whose time has come, each sent once."""
-    return escalation.sweep()
+    """Every minute: record the reminders and escalations whose time has come, and hand
+    their telling to the deadlines workers (``tell_deadlines``)."""
+    return escalation.sweep(tell_later=True)
+
+
+@shared_task
+def tell_deadlines(deadline_ids: list[int]) -> int:
+    """Tell the people of the levels these deadlines reached; each level once."""
+    return escalation.tell(deadline_ids)
 
 
 @shared_task

@@ -163,6 +163,12 @@ class Deadline(models.Model):
         choices=[(0, "-"), *EscalationLevel.choices],
     )
     next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The sweep only records the level a deadline reached (``claimed_at``: when); the
+    # deadlines workers then tell the people of each level above ``level_told`` and write
+    # its timeline line. A deadline whose level_told is below its level_reached is one
+    # they have still to tell (escalation.tell).
+    level_told = models.PositiveSmallIntegerField(default=0, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     met_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
@@ -180,6 +186,13 @@ class Deadline(models.Model):
                 fields=["case", "kind"],
                 condition=models.Q(met_at__isnull=True),
                 name="deadline_open_case_kind",
+            ),
+            # The deadlines reached but not told yet: a handful, found by the next sweep
+            # when the task that was to tell them was lost.
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(level_told__lt=models.F("level_reached")),
+                name="deadline_untold",
             ),
         ]
 

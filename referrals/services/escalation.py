@@ -4,10 +4,15 @@ confirmed, the morning digest, and the erasure of personal data past its retenti
 
 ``sweep`` reads only the deadlines whose next point has come (an index on
 ``next_check_at``), locks them with SKIP LOCKED so that two sweeps never take the same
-row, and sends each reminder or escalation once: the level reached is saved in the same
-transaction as the notifications, whose idempotency keys also refuse a second copy.
+row, and records the level each reached: one UPDATE a batch. ``tell`` then tells the
+people of each level reached and not yet told, writes the timeline lines, and marks the
+deadline told in the same transaction; the notifications' idempotency keys also refuse a
+second copy. The periodic task hands ``tell`` to the deadlines workers in chunks, so that
+ten thousand deadlines due at once are told by every worker of that queue, and the next
+sweep hands again what a lost task left untold.
 """
 
+import logging
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -46,6 +51,8 @@ from referrals.notifications import (
 from referrals.services.cases import close_unconfirmed
 from referrals.services.deadlines import points
 
+logger = logging.getLogger(__name__)
+
 LEVEL_KIND = {
     EscalationLevel.REMINDER: "sla_reminder",
     EscalationLevel.SUPERVISOR: "sla_supervisor",
@@ -64,6 +71,8 @@ EVENT_FOR_LEVEL = {
 SWEPT_FIELDS = (
     "kind",
     "level_reached",
+    "level_told",
+    "claimed_at",
     "due_at",
     "reminder_at",
     "supervisor_at",
@@ -160,58 +169,94 @@ def _staff_kind(deadline: Deadline, level: int) -> str:
     return LEVEL_KIND[level]
 
 
-def sweep(now=None, batch: int = 1000) -> int:
-    """Send the reminders and escalations that are due, and close the resolved cases whose
-    confirmation period has passed; how many deadlines it handled."""
+def sweep(now=None, batch: int = 1000, tell_later: bool = False) -> int:
+    """Record the level each due deadline reached (and when), batch by batch, then tell
+    the people of each level reached and close the resolved cases whose confirmation
+    period has passed (``tell``); how many deadlines it found due.
+
+    With ``tell_later`` (the periodic task) the telling is handed to the deadlines
+    workers in chunks of TELL_CHUNK, so that the sweep's own transactions hold one UPDATE
+    each, however many people are told; deadlines reached more than UNTOLD_GRACE ago and
+    still not told (their task was lost with a broker or a worker) are handed again."""
     now = now or timezone.now()
-    handled = 0
+    claimed = []
     while True:
-        done = _sweep_batch(now, batch)
-        handled += done
-        if done < batch:
-            return handled
+        ids = _claim(now, batch)
+        claimed += ids
+        if len(ids) < batch:
+            break
+    found = set(claimed)
+    lost = [pk for pk in untold(now - UNTOLD_GRACE) if pk not in found]
+    chunks = [
+        (claimed + lost)[start : start + TELL_CHUNK]
+        for start in range(0, len(claimed) + len(lost), TELL_CHUNK)
+    ]
+    if tell_later:
+        transaction.on_commit(lambda: _hand_to_workers(chunks))
+    else:
+        for chunk in chunks:
+            tell(chunk)
+    return len(claimed)
+
+
+# Deadlines told by one task: 10,000 due make twenty tasks for the deadlines workers.
+TELL_CHUNK = 500
+# A deadline reached this long ago and still not told is handed to the workers again.
+UNTOLD_GRACE = timedelta(minutes=5)
 
 
 @transaction.atomic
-def escalate_overdue_approvals(now=None, batch: int = 1000) -> int:
-    """Tell the agency's CCEO of each proposed decline or transfer that its approvers did
-    not decide by its due time (they were told when it was proposed), once; how many.
-    Locked with ``skip_locked``, so that two runners never send the same."""
-    now = now or timezone.now()
-    overdue = list(
-        Proposal.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=ProposalStatus.PENDING, escalated_at__isnull=True, due_at__lte=now)
-        .select_related("case", "case__category", "case__province", "agency")
-        .order_by("due_at")[:batch]
-    )
-    for proposal in overdue:
-        notify_staff(
-            "approval_overdue",
-            f"approval_overdue:p{proposal.pk}",
-            staff_of(proposal.agency_id, {Role.CCEO}, None),  # the agency's CCEOs
-            case=proposal.case,
-            agency=proposal.agency,
-            context={"proposal": proposal.kind, "due": proposal.due_at.isoformat()},
-        )
-    Proposal.objects.filter(pk__in=[p.pk for p in overdue]).update(escalated_at=now)
-    return len(overdue)
-
-
-@transaction.atomic
-def _sweep_batch(now, batch: int) -> int:
+def _claim(now, batch: int) -> list[int]:
+    """Lock up to ``batch`` due deadlines (SKIP LOCKED: two sweeps never take the same)
+    and record the level each reached; their ids."""
     ids = list(
         Deadline.objects.select_for_update(skip_locked=True)
         .filter(next_check_at__lte=now)
         .order_by("next_check_at")
         .values_list("pk", flat=True)[:batch]
     )
-    if not ids:
-        return 0
+    if ids:
+        _record_levels(ids, now)
+    return ids
+
+
+def untold(before) -> list[int]:
+    """The deadlines that reached a level before ``before`` and whose people are still not
+    told (index ``deadline_untold``: a handful, not the million)."""
+    return list(
+        Deadline.objects.filter(level_told__lt=F("level_reached"), claimed_at__lt=before)
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[: TELL_CHUNK * 20]
+    )
+
+
+def _hand_to_workers(chunks: list[list[int]]) -> None:
+    from referrals.tasks import tell_deadlines
+
+    try:
+        for chunk in chunks:
+            tell_deadlines.delay(chunk)
+    except Exception:
+        # The broker is down: the next sweep after UNTOLD_GRACE hands them again.
+        logger.warning("%s deadlines left untold for the next sweep", sum(map(len, chunks)))
+
+
+@transaction.atomic
+def tell(ids: list[int]) -> int:
+    """For each of these deadlines whose level reached is above the level told: tell the
+    people of every level in between (the officer or the office's triage first, then its
+    supervisors, then the agency's CCEOs; the citizen who has not answered), write its
+    timeline line, and close the cases whose confirmation period passed; how many
+    deadlines it told. Locked with SKIP LOCKED and marked told in the same transaction, so
+    that two workers given the same deadline tell its people once."""
     deadlines = list(
-        Deadline.objects.filter(pk__in=ids)
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=ids, level_told__lt=F("level_reached"))
         .select_related("case", "case__assigned_to", "referral")
         .only(*SWEPT_FIELDS)
     )
+    if not deadlines:
+        return 0
     # Where citizens hear, for the deadlines that may remind them alone.
     prefetch_related_objects(
         [d.case for d in deadlines if d.kind == DeadlineKind.CITIZEN_ANSWER], "line_links"
@@ -220,16 +265,15 @@ def _sweep_batch(now, batch: int) -> int:
         d.referral.to_agency_id for d in deadlines if d.referral_id
     }
     recipients = Recipients(agency_ids)
-    # The rows of the batch as their fields, written in one statement per table
-    # (agencies.bulk): thousands of model instances would cost more than the writing.
-    events, rows, unconfirmed = [], [], []
+    # The rows as their fields, written in one statement per table (agencies.bulk):
+    # thousands of model instances would cost more than the writing.
+    events, rows, unconfirmed = [], [], defaultdict(list)
     for deadline in deadlines:
         for level, at in points(deadline):
-            if level <= deadline.level_reached or at is None or at > now:
+            if not deadline.level_told < level <= deadline.level_reached or at is None:
                 continue
-            deadline.level_reached = level
             if deadline.kind == DeadlineKind.CONFIRMATION:
-                unconfirmed.append(deadline.case_id)
+                unconfirmed[deadline.claimed_at].append(deadline.case_id)
                 continue
             key = f"sla:{deadline.pk}:{level}"
             details = {
@@ -257,20 +301,45 @@ def _sweep_batch(now, batch: int) -> int:
                     "kind": EVENT_FOR_LEVEL[level],
                     "actor_agency_id": agency_id,
                     "payload": {**details, "level": int(level), "told": len(told)},
-                    "created_at": now,
+                    "created_at": deadline.claimed_at,
                 }
             )
-    _record_levels(ids, now)
+    Deadline.objects.filter(pk__in=[d.pk for d in deadlines]).update(level_told=F("level_reached"))
     bulk.insert(CaseEvent, events)
     save_messages(rows)
-    if unconfirmed:
-        close_unconfirmed(unconfirmed, now)
+    for claimed_at, case_ids in unconfirmed.items():
+        close_unconfirmed(case_ids, claimed_at)
     return len(deadlines)
 
 
+@transaction.atomic
+def escalate_overdue_approvals(now=None, batch: int = 1000) -> int:
+    """Tell the agency's CCEO of each proposed decline or transfer that its approvers did
+    not decide by its due time (they were told when it was proposed), once; how many.
+    Locked with ``skip_locked``, so that two runners never send the same."""
+    now = now or timezone.now()
+    overdue = list(
+        Proposal.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=ProposalStatus.PENDING, escalated_at__isnull=True, due_at__lte=now)
+        .select_related("case", "case__category", "case__province", "agency")
+        .order_by("due_at")[:batch]
+    )
+    for proposal in overdue:
+        notify_staff(
+            "approval_overdue",
+            f"approval_overdue:p{proposal.pk}",
+            staff_of(proposal.agency_id, {Role.CCEO}, None),  # the agency's CCEOs
+            case=proposal.case,
+            agency=proposal.agency,
+            context={"proposal": proposal.kind, "due": proposal.due_at.isoformat()},
+        )
+    Proposal.objects.filter(pk__in=[p.pk for p in overdue]).update(escalated_at=now)
+    return len(overdue)
+
+
 def _record_levels(ids: list[int], now) -> None:
-    """Save what the loop above sent, computed in one UPDATE rather than row by row: the
-    level is the highest point passed (points come in order: reminder, supervisors, CCEO),
+    """Record the level the deadlines reached, computed in one UPDATE rather than row by
+    row: the level is the highest point passed (points come in order: reminder, supervisors, CCEO),
     the next check the first point after it."""
     passed = models.Case(
         When(cceo_at__lte=now, then=Value(EscalationLevel.CCEO)),
@@ -287,6 +356,7 @@ def _record_levels(ids: list[int], now) -> None:
         )
     }
     Deadline.objects.filter(pk__in=ids).update(
+        claimed_at=now,
         level_reached=Greatest(F("level_reached"), passed),
         next_check_at=models.Case(
             When(reached[EscalationLevel.CCEO], then=Value(None)),

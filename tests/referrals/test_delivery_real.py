@@ -327,7 +327,8 @@ def options(broker_url: str, email_url: str) -> dict:
 
 @pytest.mark.worker
 def test_two_workers_running_the_sweep_at_once_escalate_each_deadline_once(tmp_path):
-    """As two beats would: two sweep tasks, each taken by its own worker process."""
+    """As two beats would: two sweep tasks, each taken by its own worker process, which
+    hand the telling to the workers in chunks (TELL_CHUNK is 500: one chunk here)."""
     intake, supervisor = overdue_deadlines(10, "reminder_at", "supervisor_at")
     with (
         smtp_server() as (email_url, _mailbox),
@@ -348,8 +349,16 @@ def test_two_workers_running_the_sweep_at_once_escalate_each_deadline_once(tmp_p
             log_2,
         )
         handled = [int(n) for n in done.findall(log_1.read_text() + log_2.read_text())]
+        told = re.compile(r"tell_deadlines\[[0-9a-f-]+\] succeeded in [0-9.e-]+s: (\d+)")
+
+        def told_in_all() -> list[int]:
+            return [int(n) for n in told.findall(log_1.read_text() + log_2.read_text())]
+
+        wait_until(lambda: sum(told_in_all()) == 20, TIMEOUT, "the telling", log_2)
 
     assert [len(done.findall(log.read_text())) for log in (log_1, log_2)] == [1, 1]
+    # Each sweep handed what it found as one chunk, and nothing when it found nothing.
+    assert sorted(told_in_all()) == sorted(n for n in handled if n)
     assert sum(handled) == 20  # each deadline taken by one of them
     assert set(Deadline.objects.values_list("level_reached", flat=True)) == {2}
     assert_told_once("sla_reminder", EventKind.DEADLINE_REMINDER, [intake, supervisor], 20)

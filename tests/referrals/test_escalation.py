@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 
 from agencies.models import Role
-from referrals import notifications, services
+from referrals import notifications, services, tasks
 from referrals.business_time import forget_calendar
 from referrals.models import (
     Case,
@@ -323,9 +323,13 @@ def test_a_sweep_takes_every_due_deadline_however_many_batches(clock, mol):
     )
 
 
-# The queries of one sweep: the due deadlines, their cases, the people, their preferences,
-# the levels saved, the events and the notifications written, and the savepoints around.
-SWEEP_QUERIES = 12
+# The queries of one sweep: the due deadlines and the levels saved (with the savepoints
+# around), the deadlines left untold; then the telling: the deadlines with their cases, the
+# people, their preferences, the levels told, the events and the notifications written,
+# and the savepoints around.
+SWEEP_QUERIES = 13
+# The sweep alone, when the workers tell (the periodic task): the first three of the above.
+CLAIM_QUERIES = 5
 
 
 @pytest.mark.parametrize("due", [3, 30])
@@ -339,6 +343,113 @@ def test_the_cost_of_a_sweep_does_not_grow_with_the_deadlines_due(
         assert escalation.sweep(now=REMINDER) == due
 
     assert Notification.objects.filter(kind="sla_reminder", channel=PORTAL).count() == due * 2
+
+
+@pytest.mark.parametrize("due", [3, 30])
+def test_the_periodic_sweep_only_records_the_levels_whatever_is_due(
+    clock, mol, due, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    for _ in range(due):
+        new_case(clock)
+
+    with (
+        django_assert_max_num_queries(CLAIM_QUERIES),
+        django_capture_on_commit_callbacks() as handed,
+    ):
+        assert escalation.sweep(now=REMINDER, tell_later=True) == due
+
+    assert len(handed) == 1  # the chunks' publishing, once the levels are saved
+    acknowledging = Deadline.objects.filter(kind=DeadlineKind.ACKNOWLEDGE)
+    assert set(acknowledging.values_list("level_reached", "level_told")) == {(1, 0)}
+    assert sla_rows() == 0
+    assert deadline_events() == []
+
+
+# --- The workers tell -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tasks_run_here():
+    """Celery runs each task in this process when it is sent (its documented test mode),
+    and the names of the tasks that ran are listed."""
+    from celery.signals import task_success
+
+    from portal.celery import app
+
+    ran = []
+
+    def succeeded(sender=None, **_kwargs):
+        ran.append(sender.name.rsplit(".", 1)[-1])
+
+    task_success.connect(succeeded, weak=False)
+    app.conf.task_always_eager = True
+    yield ran
+    app.conf.task_always_eager = False
+    task_success.disconnect(succeeded)
+
+
+def test_the_periodic_sweep_hands_the_telling_to_the_workers_in_chunks(
+    clock, mol, monkeypatch, tasks_run_here, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(escalation, "TELL_CHUNK", 2)
+    cases = [new_case(clock) for _ in range(5)]
+
+    clock.now = REMINDER  # the task's time
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep_deadlines.delay().get() == 5
+
+    assert tasks_run_here.count("tell_deadlines") == 3  # 2 + 2 + 1 deadlines
+    assert told("sla_reminder") == sorted(ids(mol.intake, mol.supervisor) * 5)
+    reminded = CaseEvent.objects.filter(kind=EventKind.DEADLINE_REMINDER)
+    assert sorted(reminded.values_list("case", flat=True)) == sorted(c.pk for c in cases)
+    acknowledging = Deadline.objects.filter(kind=DeadlineKind.ACKNOWLEDGE)
+    assert set(acknowledging.values_list("level_reached", "level_told")) == {(1, 1)}
+
+
+def test_the_workers_tell_what_the_sweep_recorded_as_the_sweep_would(clock, mol):
+    case = new_case(clock)
+    escalation.sweep(now=REMINDER, tell_later=True)
+    [deadline] = Deadline.objects.filter(case=case, level_reached=1)
+
+    clock.now = REMINDER + timedelta(minutes=2)
+    assert escalation.tell([deadline.pk]) == 1
+    assert escalation.tell([deadline.pk]) == 0  # told: a second task sends nothing
+
+    assert told("sla_reminder") == ids(mol.intake, mol.supervisor)
+    [event] = CaseEvent.objects.filter(case=case, kind=EventKind.DEADLINE_REMINDER)
+    # The line is dated when the point was found passed, not when the worker wrote it.
+    assert (event.created_at, event.payload["told"]) == (REMINDER, 2)
+
+
+def test_levels_reached_twice_before_the_workers_came_are_each_told(clock, mol):
+    case = new_case(clock)
+    escalation.sweep(now=REMINDER, tell_later=True)  # its task lost
+    escalation.sweep(now=DUE, tell_later=True)  # and this one's not run yet
+    [deadline] = Deadline.objects.filter(case=case, level_reached=2)
+
+    assert escalation.tell([deadline.pk]) == 1
+
+    assert deadline_events(case) == [
+        (EventKind.DEADLINE_REMINDER, 1),
+        (EventKind.DEADLINE_ESCALATED, 2),
+    ]
+    assert told("sla_reminder") == ids(mol.intake, mol.supervisor)
+    assert told("sla_supervisor") == ids(mol.supervisor)
+
+
+def test_a_lost_task_is_handed_again_by_a_sweep_after_the_grace(clock, mol):
+    case = new_case(clock)
+    escalation.sweep(now=REMINDER, tell_later=True)  # its task never ran
+
+    soon = REMINDER + escalation.UNTOLD_GRACE - timedelta(seconds=1)
+    assert escalation.untold(soon - escalation.UNTOLD_GRACE) == []
+    escalation.sweep(now=soon)
+    assert sla_rows() == 0  # perhaps still in a worker's queue: not handed twice
+
+    assert escalation.sweep(now=REMINDER + escalation.UNTOLD_GRACE + timedelta(seconds=1)) == 0
+    assert told("sla_reminder") == ids(mol.intake, mol.supervisor)
+    assert deadline_events(case) == [(EventKind.DEADLINE_REMINDER, 1)]
+    assert escalation.untold(DUE) == []
 
 
 # --- Two sweeps at once ------------------------------------------------------------------------
@@ -365,6 +476,24 @@ def test_two_sweeps_racing_send_each_reminder_once(reference_data, clock):
     assert set(
         Deadline.objects.filter(kind=DeadlineKind.ACKNOWLEDGE).values_list("level_reached")
     ) == {(1,)}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_deadlines_tell_each_level_once(reference_data, clock):
+    people = team("MOL")
+    without_email(people.supervisor, people.cceo, people.officer)
+    cases = [new_case(clock) for _ in range(6)]
+    escalation.sweep(now=REMINDER, tell_later=True)
+    reached = list(Deadline.objects.filter(level_reached=1).values_list("pk", flat=True))
+
+    outcomes = at_once(lambda: escalation.tell(reached), lambda: escalation.tell(reached))
+
+    assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
+    assert sum(outcomes) == len(cases)
+    reminders = CaseEvent.objects.filter(kind=EventKind.DEADLINE_REMINDER)
+    assert sorted(reminders.values_list("case", flat=True)) == sorted(c.pk for c in cases)
+    assert Notification.objects.filter(kind="sla_reminder").count() == len(cases) * 2
 
 
 # --- The morning digest ------------------------------------------------------------------------
