@@ -1,5 +1,9 @@
 """The sweep records the level a deadline reached; the deadlines workers tell its people
-(escalation.tell). The deadlines the sweep told before this change count as told."""
+(escalation.tell). The deadlines the sweep told before this change count as told.
+
+Deploy it with beat and the deadlines workers stopped: a sweep of the earlier code running
+after this migration would raise levels without counting them told, and a later level would
+then write their timeline lines again (their notifications' keys refuse a second copy)."""
 
 from django.db import migrations, models
 

@@ -317,17 +317,30 @@ def _pause(deadline: Deadline, now, calendar: BusinessCalendar) -> None:
     )
 
 
+# What resuming or recomputing a deadline changes: never the levels the sweep and the
+# deadlines workers record, which a row read before them must not write back.
+POINT_FIELDS = [
+    "counting_since",
+    "budget",
+    "due_at",
+    "reminder_at",
+    "supervisor_at",
+    "cceo_at",
+    "next_check_at",
+]
+
+
 def _resume(deadline: Deadline, now, policy, calendar) -> None:
     deadline.counting_since = now
     deadline.budget = _budget(policy, deadline.kind)
     _set_points(deadline, policy, calendar)
-    deadline.save()
+    deadline.save(update_fields=POINT_FIELDS)
 
 
 def _recompute(deadline: Deadline, policy, calendar) -> None:
     deadline.budget = _budget(policy, deadline.kind)
     _set_points(deadline, policy, calendar)
-    deadline.save()
+    deadline.save(update_fields=POINT_FIELDS)
 
 
 def _clear_points(deadline: Deadline) -> None:

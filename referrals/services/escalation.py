@@ -73,6 +73,8 @@ SWEPT_FIELDS = (
     "level_reached",
     "level_told",
     "claimed_at",
+    "met_at",
+    "counting_since",
     "due_at",
     "reminder_at",
     "supervisor_at",
@@ -222,9 +224,11 @@ def _claim(now, batch: int) -> list[int]:
 
 def untold(before) -> list[int]:
     """The deadlines that reached a level before ``before`` and whose people are still not
-    told (index ``deadline_untold``: a handful, not the million)."""
+    told (index ``deadline_untold``: a handful, not the million), but those whose clock
+    stopped meanwhile (the case waits for the citizen): they are told when it runs again."""
     return list(
         Deadline.objects.filter(level_told__lt=F("level_reached"), claimed_at__lt=before)
+        .exclude(met_at__isnull=True, counting_since__isnull=True)
         .order_by("claimed_at")
         .values_list("pk", flat=True)[: TELL_CHUNK * 20]
     )
@@ -247,8 +251,12 @@ def tell(ids: list[int]) -> int:
     people of every level in between (the officer or the office's triage first, then its
     supervisors, then the agency's CCEOs; the citizen who has not answered), write its
     timeline line, and close the cases whose confirmation period passed; how many
-    deadlines it told. Locked with SKIP LOCKED and marked told in the same transaction, so
-    that two workers given the same deadline tell its people once."""
+    deadlines it marked told. Locked with SKIP LOCKED and marked told in the same
+    transaction, so that two workers given the same deadline tell its people once.
+
+    What happened since the sweep counts: a deadline met meanwhile (the step done, the
+    citizen's answer or confirmation come, the case transferred) is marked told and
+    nobody hears of it; one paused meanwhile waits until its clock runs again."""
     deadlines = list(
         Deadline.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk__in=ids, level_told__lt=F("level_reached"))
@@ -267,8 +275,15 @@ def tell(ids: list[int]) -> int:
     recipients = Recipients(agency_ids)
     # The rows as their fields, written in one statement per table (agencies.bulk):
     # thousands of model instances would cost more than the writing.
-    events, rows, unconfirmed = [], [], defaultdict(list)
+    events, rows, unconfirmed, told_now = [], [], defaultdict(list), []
     for deadline in deadlines:
+        if deadline.met_at is None and deadline.counting_since is None:
+            continue  # paused since: told once its clock runs again (``untold``)
+        told_now.append(deadline.pk)
+        if deadline.met_at is not None:
+            # The step was done (or the case moved on) before its people heard: nobody is
+            # reminded of it, no case is closed for it; the level stays on the deadline.
+            continue
         for level, at in points(deadline):
             if not deadline.level_told < level <= deadline.level_reached or at is None:
                 continue
@@ -304,12 +319,13 @@ def tell(ids: list[int]) -> int:
                     "created_at": deadline.claimed_at,
                 }
             )
-    Deadline.objects.filter(pk__in=[d.pk for d in deadlines]).update(level_told=F("level_reached"))
+    if told_now:
+        Deadline.objects.filter(pk__in=told_now).update(level_told=F("level_reached"))
     bulk.insert(CaseEvent, events)
     save_messages(rows)
     for claimed_at, case_ids in unconfirmed.items():
         close_unconfirmed(case_ids, claimed_at)
-    return len(deadlines)
+    return len(told_now)
 
 
 @transaction.atomic

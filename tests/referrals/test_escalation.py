@@ -14,7 +14,7 @@ from django.core import mail
 
 from agencies.models import Role
 from referrals import notifications, services, tasks
-from referrals.business_time import forget_calendar
+from referrals.business_time import current_calendar, forget_calendar
 from referrals.models import (
     Case,
     CaseEvent,
@@ -27,7 +27,7 @@ from referrals.models import (
     Referral,
 )
 from referrals.notifications import STAFF_KINDS
-from referrals.services import escalation, inbox
+from referrals.services import deadlines, escalation, inbox
 from tests.referrals.clock import MONDAY, at, team, without_email
 from tests.referrals.factories import agency, at_once, fresh, staff, submit
 
@@ -437,6 +437,57 @@ def test_levels_reached_twice_before_the_workers_came_are_each_told(clock, mol):
     assert told("sla_supervisor") == ids(mol.supervisor)
 
 
+def test_a_step_done_before_the_workers_came_is_not_told(clock, mol):
+    case = new_case(clock)
+    escalation.sweep(now=REMINDER, tell_later=True)
+    clock.now = REMINDER + timedelta(minutes=1)
+    services.accept_case(case, mol.supervisor)  # acknowledged: the deadline is met
+    [deadline] = Deadline.objects.filter(case=case, kind=DeadlineKind.ACKNOWLEDGE)
+
+    assert escalation.tell([deadline.pk]) == 1
+
+    assert sla_rows() == 0
+    assert deadline_events(case) == []
+    assert escalation.untold(DUE + timedelta(days=1)) == []  # and never handed again
+    assert Deadline.objects.get(pk=deadline.pk).level_reached == 1
+
+
+def test_a_deadline_paused_before_the_workers_came_is_told_when_its_clock_runs_again(clock, mol):
+    case = new_case(clock)
+    clock.now = MONDAY + timedelta(hours=1)
+    services.accept_case(case, mol.supervisor)
+    resolving = Deadline.objects.get(case=case, kind=DeadlineKind.RESOLVE)
+    point = resolving.reminder_at
+    escalation.sweep(now=point, tell_later=True)
+    clock.now = point + timedelta(minutes=1)
+    services.request_information(fresh(case), mol.supervisor, "ขอสำเนาสัญญาจ้าง")
+
+    assert escalation.tell([resolving.pk]) == 0  # waiting for the citizen: not yet
+    assert sla_rows() == 0
+    assert escalation.untold(point + timedelta(days=3)) == []  # nor handed while it waits
+
+    clock.now = point + timedelta(hours=2)
+    services.receive_information(fresh(case), mol.supervisor, "ส่งสำเนาทางอีเมลแล้ว")
+    escalation.sweep(now=clock.now)  # past the grace: handed again, and told
+
+    [event] = CaseEvent.objects.filter(case=case, kind=EventKind.DEADLINE_REMINDER)
+    assert (event.payload["deadline_kind"], event.created_at) == (DeadlineKind.RESOLVE, point)
+    assert Notification.objects.filter(kind="sla_reminder", case=case).exists()
+
+
+def test_a_deadline_read_before_the_workers_told_it_keeps_its_level_told(clock, mol):
+    case = new_case(clock)
+    escalation.sweep(now=REMINDER, tell_later=True)
+    read_before = Deadline.objects.get(case=case, kind=DeadlineKind.ACKNOWLEDGE)
+    escalation.tell([read_before.pk])
+
+    # A request that read the row before the telling saves its new points afterwards.
+    deadlines._recompute(read_before, deadlines.policy_for(case), current_calendar())
+
+    assert Deadline.objects.get(pk=read_before.pk).level_told == 1
+    assert escalation.untold(DUE + timedelta(days=1)) == []
+
+
 def test_a_lost_task_is_handed_again_by_a_sweep_after_the_grace(clock, mol):
     case = new_case(clock)
     escalation.sweep(now=REMINDER, tell_later=True)  # its task never ran
@@ -468,14 +519,20 @@ def test_two_sweeps_racing_send_each_reminder_once(reference_data, clock):
         lambda: escalation.sweep(now=REMINDER, batch=5),
     )
 
+    assert_reminded_once(outcomes, cases)
+    assert set(
+        Deadline.objects.filter(kind=DeadlineKind.ACKNOWLEDGE).values_list("level_reached")
+    ) == {(1,)}
+
+
+def assert_reminded_once(outcomes: list, cases: list) -> None:
+    """Racers that each returned how many deadlines it took: every case's reminder
+    taken by one of them, its line written and its two people told once."""
     assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
     assert sum(outcomes) == len(cases)
     reminders = CaseEvent.objects.filter(kind=EventKind.DEADLINE_REMINDER)
     assert sorted(reminders.values_list("case", flat=True)) == sorted(c.pk for c in cases)
     assert Notification.objects.filter(kind="sla_reminder").count() == len(cases) * 2
-    assert set(
-        Deadline.objects.filter(kind=DeadlineKind.ACKNOWLEDGE).values_list("level_reached")
-    ) == {(1,)}
 
 
 @pytest.mark.postgres
@@ -489,11 +546,7 @@ def test_two_workers_given_the_same_deadlines_tell_each_level_once(reference_dat
 
     outcomes = at_once(lambda: escalation.tell(reached), lambda: escalation.tell(reached))
 
-    assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
-    assert sum(outcomes) == len(cases)
-    reminders = CaseEvent.objects.filter(kind=EventKind.DEADLINE_REMINDER)
-    assert sorted(reminders.values_list("case", flat=True)) == sorted(c.pk for c in cases)
-    assert Notification.objects.filter(kind="sla_reminder").count() == len(cases) * 2
+    assert_reminded_once(outcomes, cases)
 
 
 # --- The morning digest ------------------------------------------------------------------------

@@ -246,6 +246,19 @@ def test_the_citizen_s_answer_stops_the_automatic_closing(clock, mol, answer, st
     assert not CaseEvent.objects.filter(kind=EventKind.CLOSED_AUTOMATICALLY).exists()
 
 
+def test_a_case_reopened_after_the_sweep_before_the_workers_came_is_not_closed(clock, mol):
+    case = resolved(clock, mol)
+    escalation.sweep(now=at(2026, 3, 18, 14), tell_later=True)
+    clock.now = at(2026, 3, 18, 14, 1)
+    ask_reopen(case)
+    [confirmation] = Deadline.objects.filter(case=case, kind=CONFIRM)
+
+    escalation.tell([confirmation.pk])
+
+    assert fresh(case).status == CaseStatus.IN_PROGRESS
+    assert not CaseEvent.objects.filter(kind=EventKind.CLOSED_AUTOMATICALLY).exists()
+
+
 def test_a_case_closed_by_the_agency_meanwhile_is_not_closed_again(clock, mol):
     case = resolved(clock, mol)
     clock.now = at(2026, 3, 11, 10)
