@@ -64,6 +64,9 @@ DELIVERY_BENCH_ARGS ?= $(BENCH_ARGS)
 DASHBOARD_BENCH_ARGS ?= $(BENCH_ARGS)
 # Then the REST API and Open311 at a million cases (bench/api.py); API_BENCH_ARGS.
 API_BENCH_ARGS ?= $(BENCH_ARGS)
+# Then the dashboards' refresh on a streaming replica of a primary of its own while
+# requests are written (bench/replica.py, var/bench/replica); REPLICA_BENCH_ARGS.
+REPLICA_BENCH_ARGS ?= $(BENCH_ARGS)
 # Then a staff sign-in, hash, POST and landing page (bench/sign_in.py, own SQLite database),
 # what checking an uploaded picture or PDF costs (bench/uploads.py; no database), and last
 # a burst of 1,000 Traffy Fondue webhooks (bench/traffy_burst.py, own database).
@@ -74,6 +77,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/delivery.py $(DELIVERY_BENCH_ARGS)
 	$(BIN)/python bench/dashboards.py $(DASHBOARD_BENCH_ARGS)
 	$(BIN)/python bench/api.py $(API_BENCH_ARGS)
+	$(BIN)/python bench/replica.py $(REPLICA_BENCH_ARGS)
 	$(BIN)/python bench/sign_in.py
 	$(BIN)/python bench/uploads.py
 	$(BIN)/python bench/traffy_burst.py

@@ -6,14 +6,10 @@ The proof is a real replica: the test makes a PostgreSQL primary of its own on a
 with ``pg_basebackup``, and runs a portal process on the two (tests/portal/replica_reader.py).
 It stops only those two servers, by their own data directories, and removes them."""
 
-import glob
 import json
-import os
 import shutil
-import socket
 import subprocess
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,64 +18,30 @@ from django.db import connection, connections
 from agencies.replica import REPLICA, ReplicaRouter, replica_reads
 from referrals.models import Case
 from tests.portal.test_settings import run_python
+from tests.postgres_clusters import (
+    free_port,
+    initdb,
+    owned_directory,
+    run,
+    server,
+    standby_of,
+    tool,
+)
 from tests.referrals.factories import submit
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def postgres_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name) or name
-
-
-def as_postgres(*command: str) -> list[str]:
-    """PostgreSQL's servers refuse to run as root: as the postgres user then."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
-
-def run(*command: str) -> None:
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-
-@contextmanager
-def server(data: Path, port: int, log: Path):
-    """The PostgreSQL server of ``data`` on ``port``, stopped by its data directory."""
-    options = (
-        f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={data.parent} "
-        "-c wal_level=replica -c max_wal_senders=4 -c fsync=off"
-    )
-    pg_ctl = postgres_bin("pg_ctl")
-    run(*as_postgres(pg_ctl, "-D", str(data), "-l", str(log), "-w", "-o", options, "start"))
-    try:
-        yield f"postgres://postgres@127.0.0.1:{port}/portal"
-    finally:
-        run(*as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"))
-
-
-def tool(name: str, port: int | str, *arguments: str) -> list[str]:
-    """A PostgreSQL client tool run against the server on ``port`` of this machine."""
-    return [postgres_bin(name), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", *arguments]
 
 
 @pytest.fixture(scope="module")
 def primary_and_replica(django_db_setup):
     """(primary URL, replica URL): a primary holding the test database's schema and
     reference data, and its hot standby streaming from it."""
-    base = Path(tempfile.mkdtemp(prefix="portal-replica-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
+    base = owned_directory(Path(tempfile.mkdtemp(prefix="portal-replica-")))
     primary, replica = base / "primary", base / "replica"
     primary_port, replica_port = free_port(), free_port()
     source = connection.settings_dict
     try:
-        run(*as_postgres(postgres_bin("initdb"), "-D", str(primary), "-U", "postgres",
-                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"))  # fmt: skip
+        initdb(primary)
         with server(primary, primary_port, base / "primary.log") as primary_url:
             run(*tool("createdb", primary_port, "portal"))
             dump = subprocess.run(
@@ -95,9 +57,7 @@ def primary_and_replica(django_db_setup):
                 capture_output=True,
                 timeout=120,
             )
-            streamed = ("-R", "-X", "stream", "-c", "fast")  # a standby, at once
-            backup = tool("pg_basebackup", primary_port, "-D", str(replica), *streamed)
-            run(*as_postgres(*backup))
+            standby_of(primary_port, replica)
             with server(replica, replica_port, base / "replica.log") as replica_url:
                 yield primary_url, replica_url
     finally:
