@@ -14,7 +14,7 @@ Usage: .venv/bin/python bench/replica.py [--cases 1000000] [--writers 2] [--base
    back on the primary through ``services.create_case``, as the public form does after
    its validation, for the whole run; each submission's end and duration are kept.
 4. With the writers running: ``--baseline`` seconds of them alone; then every dashboard
-   snapshot removed and ``refresh_standard_views`` (what Celery beat runs) run in a
+   snapshot removed and the task ``refresh_dashboards`` (what Celery beat runs) run in a
    process of its own on the primary alone; then again, every snapshot removed, in a
    process with ``DATABASE_REPLICA_URL`` naming the standby, so that its reads go there.
    Meanwhile the standby's lag is read every half second: WAL bytes not yet replayed, and
@@ -61,9 +61,9 @@ import json, time
 import django
 django.setup()
 from django.db import connections
-from portal.dashboards.snapshots import refresh_standard_views
+from portal.tasks import refresh_dashboards
 started = time.perf_counter()
-done = refresh_standard_views()
+done = refresh_dashboards()  # the task as beat has it run, in this process
 done["wall_seconds"] = time.perf_counter() - started
 done["replica_configured"] = "replica" in connections.settings
 print(json.dumps(done))
