@@ -171,6 +171,10 @@ class Deadline(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     met_at = models.DateTimeField(_("done"), null=True, blank=True)
 
+    # Open, its clock stopped (the case waits for the citizen): ``is_paused`` of a row,
+    # ``PAUSED`` of a query.
+    PAUSED = models.Q(met_at__isnull=True, counting_since__isnull=True)
+
     class Meta:
         ordering = ["started_at", "id"]
         verbose_name = _("deadline")

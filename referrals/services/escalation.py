@@ -228,7 +228,7 @@ def untold(before) -> list[int]:
     stopped meanwhile (the case waits for the citizen): they are told when it runs again."""
     return list(
         Deadline.objects.filter(level_told__lt=F("level_reached"), claimed_at__lt=before)
-        .exclude(met_at__isnull=True, counting_since__isnull=True)
+        .exclude(Deadline.PAUSED)
         .order_by("claimed_at")
         .values_list("pk", flat=True)[: TELL_CHUNK * 20]
     )
@@ -277,10 +277,10 @@ def tell(ids: list[int]) -> int:
     # thousands of model instances would cost more than the writing.
     events, rows, unconfirmed, told_now = [], [], defaultdict(list), []
     for deadline in deadlines:
-        if deadline.met_at is None and deadline.counting_since is None:
+        if deadline.is_paused:
             continue  # paused since: told once its clock runs again (``untold``)
         told_now.append(deadline.pk)
-        if deadline.met_at is not None:
+        if not deadline.is_open:
             # The step was done (or the case moved on) before its people heard: nobody is
             # reminded of it, no case is closed for it; the level stays on the deadline.
             continue
