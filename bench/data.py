@@ -112,3 +112,26 @@ def representative_case(username: str, agency_code: str):
     if case is None or selectors.case_for(user, case.reference) is None:
         sys.exit(f"No case in progress of {agency_code} is visible to {username}: seed first.")
     return case
+
+
+def wsgi_get(app, url: str, cookie: str) -> int:
+    """GET ``url`` through the WSGI application ``app`` as gunicorn calls it, with the
+    Cookie header ``cookie``, reading the whole body: its status code."""
+    from io import BytesIO
+
+    path, _, query = url.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_COOKIE": cookie,
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": BytesIO(b""),
+        "wsgi.url_scheme": "http",
+    }
+    answered = []
+    b"".join(app(environ, lambda status, headers: answered.append(status)))
+    return int(answered[0].split()[0])

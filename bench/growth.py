@@ -20,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import time
-from io import BytesIO
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,22 +62,7 @@ def measure_one(args) -> list[dict]:
     sessions = {t.username: data.sign_in(t.username) for t in pages}
 
     def get(target) -> int:
-        path, _, query = target.path.partition("?")
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_COOKIE": sessions[target.username].cookie,
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": BytesIO(b""),
-            "wsgi.url_scheme": "http",
-        }
-        answered = []
-        b"".join(app(environ, lambda status, headers: answered.append(status)))
-        return int(answered[0].split()[0])
+        return data.wsgi_get(app, target.path, sessions[target.username].cookie)
 
     rows = []
     for target in pages:

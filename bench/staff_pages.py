@@ -92,6 +92,11 @@ def parse_args():
     )
     parser.add_argument("--output", type=Path, default=VAR_DIR / "staff_pages.json")
     parser.add_argument(
+        "--pages",
+        help="comma-separated labels of the pages to measure (default: all); the two "
+        "reference views are always measured",
+    )
+    parser.add_argument(
         "--prepare-only",
         action="store_true",
         help="create and fill the database, then stop (measure in a later, quieter run)",
@@ -173,6 +178,17 @@ def targets_for(args, case) -> list[Target]:
         Target("trivial query", TRIVIAL_QUERY),
         *(Target(*page) for page in pages),
     ]
+
+
+def chosen(targets: list[Target], pages: str | None) -> list[Target]:
+    """The reference views and the pages labelled in ``pages`` (all when None)."""
+    if not pages:
+        return targets
+    wanted = {label.strip() for label in pages.split(",")}
+    unknown = wanted - {t.label for t in targets}
+    if unknown:
+        sys.exit(f"No such page: {', '.join(sorted(unknown))}")
+    return [t for t in targets if t.username is None or t.label in wanted]
 
 
 def _quote(text: str) -> str:
@@ -342,7 +358,7 @@ def main() -> None:
     from referrals.models import Case
 
     case = data.representative_case(f"{args.agency.lower()}-supervisor", args.agency)
-    targets = targets_for(args, case)
+    targets = chosen(targets_for(args, case), args.pages)
     sessions = {t.username: data.sign_in(t.username) for t in targets if t.username}
     port = server.free_port()
     base_url = f"http://127.0.0.1:{port}"

@@ -118,6 +118,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The rows of long lists (templates/jinja2/, portal/jinja2.py): drawn several times faster.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "portal.jinja2.environment"},
+    },
 ]
 
 # Form widgets by Jinja2, the admin's by Django's engine (portal/form_renderer.py).

@@ -20,5 +20,10 @@ urlpatterns = [
     path("cases/<case_reference:reference>/slip/", views.slip, name="slip"),
     path("cases/<case_reference:reference>/files/<int:pk>/", views.attachment, name="attachment"),
     path("cases/<case_reference:reference>/<str:action>/", views.case_action, name="case_action"),
+    path(
+        "cases/<case_reference:reference>/<str:action>/form/",
+        views.case_action_form,
+        name="case_action_form",
+    ),
     path("referrals/<int:pk>/<str:action>/", views.referral_action, name="referral_action"),
 ]

@@ -17,10 +17,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -29,7 +31,7 @@ from agencies import permissions
 from agencies.models import Agency
 from agencies.permissions import HANDLERS, MANAGERS, Action
 from referrals import forms, selectors, services
-from referrals.actions import NEXT_STEPS, lead_and_fold
+from referrals.actions import NEXT_STEPS
 from referrals.downloads import file_download
 from referrals.errors import CaseNotFound, NotPermitted, WorkflowError
 from referrals.identity import decrypt
@@ -107,6 +109,7 @@ def queue(request):
         "officers": forms.officers_of(agency.pk, permissions.EVERY_OFFICE if whole else min(scope)),
         "query": _query_without_page(request),
     }
+    context["rows"] = _queue_rows(context)
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(
         request, "staff/_queue_results.html" if partial else "staff/queue.html", context
@@ -115,6 +118,19 @@ def queue(request):
         response["HX-Push-Url"] = f"{request.path}?{canonical}" if canonical else request.path
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _queue_rows(context: dict) -> str:
+    """The queue's rows, drawn by Jinja2 (templates/jinja2/staff/_queue_rows.html): by
+    Django's engine they took half of the page's time. Their words come translated."""
+    labels = {
+        "select": _("Select"),
+        "urgent": _("Urgent"),
+        "restricted": _("Restricted"),
+        "nobody": _("Nobody"),
+    }
+    rows = render_to_string("staff/_queue_rows.html", {**context, "labels": labels}, using="jinja2")
+    return mark_safe(rows)  # noqa: S308 - drawn by Jinja2, which escaped what it put in
 
 
 DEFAULT_QUERY = {"sort": "newest", "page": "1"}
@@ -388,11 +404,12 @@ TRANSFER_ACTIONS = {
 }
 
 
-def _action_forms(user, case, actions, bound=None) -> dict:
-    """An unbound form for every action the user may take, and the bound one that failed."""
+def _action_forms(user, case, names, bound=None) -> dict:
+    """An unbound form for each of the actions ``names`` (those the user may take), and the
+    bound one that failed."""
     built = {}
     for name, spec in CASE_ACTIONS.items():  # in the registry's order, the same every time
-        if name not in actions:
+        if name not in names:
             continue
         kwargs = {"case": case} if spec.needs_case else {}
         # The access form proposes the change: restricting an open case, or opening it.
@@ -403,6 +420,25 @@ def _action_forms(user, case, actions, bound=None) -> dict:
     if bound is not None:
         built[bound.prefix] = bound
     return built
+
+
+def _case_forms(request, case, actions, bound=None) -> tuple[object, dict, dict, bool]:
+    """The case page's action forms: the form that takes the case; the usual next steps'
+    forms, in their order (every action's, when none of them is offered); the other actions,
+    folded away, each with its form only when the page opens it (the one sent back with a
+    mistake, or asked for with ``?for=``), else None; and whether the folded ones show open.
+    A folded form is drawn when it is opened (``case_action_form``), so that the page does
+    not draw a dozen forms, nor ask for their choices, for the one or none that is used."""
+    bound_name = bound.prefix if bound is not None else None
+    unfold = request.GET.get("for") or bound_name
+    names = [name for name in CASE_ACTIONS if name in actions or name == bound_name]
+    steps = [name for name in NEXT_STEPS.get(case.status, ()) if name in names]
+    leading = steps or [name for name in names if name != "take"]
+    drawn = [name for name in names if name in leading or name in ("take", unfold)]
+    built = _action_forms(request.user, case, drawn, bound)
+    next_forms = {name: built[name] for name in leading}
+    folded = {name: built.get(name) for name in names if name not in leading and name != "take"}
+    return built.get("take"), next_forms, folded, unfold in folded
 
 
 def _render_case(request, case, bound=None, bound_referral=None, status=200):
@@ -437,17 +473,8 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         transfer_forms[bound.prefix.rsplit("-", 1)[1]] = bound
     record_access(case, request.user, Read.VIEW_CASE)
     duplicates = selectors.possible_duplicates(request.user, case)
-    case_forms = _action_forms(
-        request.user, case, actions, bound if bound_referral is None else None
-    )
-    take = case_forms.pop("take", None)  # beside who works the case, not a card
-    # The one or two usual next steps lead and the rest fold away, shown open when the form
-    # with a mistake, or the one a reply was put in, is among them.
-    unfold = request.GET.get("for") or (
-        bound.prefix if bound is not None and bound_referral is None else None
-    )
-    next_forms, more_forms, more_open = lead_and_fold(
-        case_forms, NEXT_STEPS.get(case.status, ()), unfold
+    take, next_forms, more_forms, more_open = _case_forms(
+        request, case, actions, bound if bound_referral is None else None
     )
     context = {
         "case": case,
@@ -484,9 +511,10 @@ def _render_case(request, case, bound=None, bound_referral=None, status=200):
         "hidden_duplicates": sum(1 for _link, may_open in duplicates if not may_open),
         "rating": getattr(case, "rating", None),
     }
+    case_forms = [form for form in [*next_forms.values(), *more_forms.values()] if form]
     referral_boxes = [form for _referral, built in referral_forms for form in built.values()]
     context["reply_pickers"] = replies.offer(
-        request.user, case, [*case_forms.values(), *referral_boxes], request.GET
+        request.user, case, [*case_forms, *referral_boxes], request.GET
     )
     return render(request, "staff/case.html", context, status=status)
 
@@ -507,6 +535,32 @@ def _decrypted(case, token: str) -> str:
 @staff_required
 def case_detail(request, reference):
     return _render_case(request, _case_or_404(request.user, reference))
+
+
+@require_safe
+@staff_required
+def case_action_form(request, reference, action):
+    """One folded action's form, drawn when it is opened: the card alone for htmx, which
+    puts it in place of the folded one; without JavaScript the case page with that form
+    open (``?for=``), which the folded card's link asks for anyway. 404 for a form the user
+    may not use now, as for a case they may not see."""
+    case = _case_or_404(request.user, reference)
+    if (
+        action not in CASE_ACTIONS
+        or action == "take"
+        or action not in selectors.available_actions(request.user, case)
+        or not permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case)
+    ):
+        raise Http404(_("This action is not offered on this case now."))
+    if not request.htmx:
+        url = reverse("staff:case", args=[case.reference])
+        return redirect(f"{url}?for={action}#action-{action}")
+    form = _action_forms(request.user, case, [action])[action]
+    pickers = replies.offer(request.user, case, [form], request.GET)
+    context = {"case": case, "name": action, "form": form, "reply_pickers": pickers}
+    response = render(request, "staff/_case_action_form.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_POST

@@ -24,12 +24,29 @@ try {
   // Storage refused (private mode): there is nothing to remove.
 }
 
+// Each enhancement below works on a part of the page (``root``): the whole page once it is
+// read, and each part htmx puts in later (a folded action's form on the staff case page).
+const enhancements = [];
+const enhance = (root) => enhancements.forEach((enhancement) => enhancement(root));
+document.addEventListener("DOMContentLoaded", () => enhance(document));
+document.addEventListener("htmx:load", (event) => {
+  const part = event.detail.elt;
+  if (part === document.body) {
+    return; // the whole page: done on DOMContentLoaded
+  }
+  enhance(part);
+  // A folded action's form just opened: the cursor goes to its first field.
+  if (part.matches("form.card.action")) {
+    part.querySelector("input:not([type=hidden]), select, textarea")?.focus();
+  }
+});
+
 // Text boxes with a limit (data-max-length): a live count under the box, and a plain
 // warning once the text is too long; nothing typed or pasted is ever cut. Without this
 // script the server says the same when the form is sent.
-document.addEventListener("DOMContentLoaded", () => {
+enhancements.push((root) => {
   const texts = document.body.dataset;
-  document.querySelectorAll("textarea[data-max-length]").forEach((box) => {
+  root.querySelectorAll("textarea[data-max-length]").forEach((box) => {
     const limit = Number(box.dataset.maxLength);
     const counter = document.createElement("p");
     counter.className = "hint counter";
@@ -57,8 +74,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // Referring a case: each agency's request box shows once the agency is ticked (without
 // this script every box shows, and the server says which one is missing).
-document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("textarea[data-ask-for]").forEach((box) => {
+enhancements.push((root) => {
+  root.querySelectorAll("textarea[data-ask-for]").forEach((box) => {
     const tick = document.getElementById(box.dataset.askFor);
     const field = box.closest(".field");
     if (!tick || !field) {
@@ -82,8 +99,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // where the cursor was (at the end if the box was not touched), beside what is typed and
 // never over it, and leaves the cursor after it for editing. Without this script the
 // button opens the page again with the reply in the box.
-document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("[data-reply-picker]").forEach((picker) => {
+enhancements.push((root) => {
+  root.querySelectorAll("[data-reply-picker]").forEach((picker) => {
     const choice = picker.querySelector("select[data-reply-box]");
     const box = document.getElementById(choice.dataset.replyBox);
     let touched = false;

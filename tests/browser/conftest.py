@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 from tests.services import CHROMIUM
@@ -93,3 +94,16 @@ def fill_a_request(page, description: str = "นายจ้างไม่จ�
     page.get_by_label("จังหวัด", exact=True).select_option(label="เชียงใหม่")
     page.get_by_label("ชื่อ-นามสกุลของคุณ").fill("สมชาย ใจดี")
     page.get_by_label("หมายเลขโทรศัพท์").fill("081 234 5678")
+
+
+def open_folded_action(page, name: str):
+    """Open the staff case page's folded action ``name``: the fold of the other actions,
+    then the card's "open the form" link, which htmx answers with the form in place (and,
+    without JavaScript, the page again with that form open). Returns the form."""
+    fold = page.locator("details.more-actions")
+    if fold.get_attribute("open") is None:
+        fold.locator("> summary").click()
+    page.locator(f"#action-{name}").get_by_role("link", name="เปิดแบบฟอร์ม").click()
+    form = page.locator(f"form#action-{name}")
+    expect(form).to_be_visible()
+    return form

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from agencies.models import Role
+from tests.browser.conftest import open_folded_action
 from tests.browser.people import sign_in, somyings_case, staff
 from tests.referrals.public_helpers import isolate
 
@@ -78,8 +79,9 @@ def test_a_staff_form_sent_empty_is_checked_by_the_server_in_the_portals_words(
     case = somyings_case()
     page = sign_in(browser, live_server, staff("MOJ", Role.INTAKE_OFFICER), console_errors)
     page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
-    page.get_by_text("การดำเนินการอื่นอีก").click()  # notes are folded under the next steps
-    note = page.locator("form", has=page.get_by_role("button", name="เพิ่มบันทึก"))
+    # Notes are folded under the next steps: the form is drawn when opened, in place.
+    note = open_folded_action(page, "note")
+    expect(note.locator("#id_note-text")).to_be_focused()
 
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         note.get_by_role("button", name="เพิ่มบันทึก").click()

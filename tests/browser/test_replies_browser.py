@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from agencies.models import Role
 from referrals.models import CaseEvent, CaseStatus, EventKind, ReplyKind, ReplyTemplate
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_folded_action, sign_in
 from tests.referrals.factories import case_in, reply_template, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,14 +60,17 @@ def test_inserting_a_reply_puts_it_beside_what_is_typed_and_it_is_sent_as_edited
     page = open_page(browser, WIDTHS[width], console_errors)
     sign_in(page, live_server, supervisor, reverse("staff:case", args=[case.reference]))
     filled = f"เรื่อง {case.reference}: โปรดส่งสลิปเงินเดือนเดือนล่าสุด"
-    page.get_by_text("การดำเนินการอื่นอีก").click()  # asking the citizen is folded away
+    # Asking the citizen and notes are folded away: their forms come in place when opened.
+    address = page.url
+    open_folded_action(page, "request_information")
+    open_folded_action(page, "note")
+    assert page.url == address
 
     box = page.locator("#id_request_information-text")
     box.fill("สวัสดี\nขอบคุณที่แจ้ง")
     box.evaluate("b => { b.focus(); b.setSelectionRange(6, 6); }")  # the end of the first line
     picker = picker_of(page, "request_information")
     picker.get_by_label("ข้อความสำเร็จรูป").select_option(label=question.title)
-    address = page.url
     picker.get_by_role("button", name="ใส่ข้อความ").click()
 
     expect(box).to_have_value(f"สวัสดี\n\n{filled}\n\nขอบคุณที่แจ้ง")  # nothing typed is lost
@@ -107,7 +110,9 @@ def test_without_javascript_the_page_opens_again_with_the_reply_in_the_box(
     console_errors: list[str] = []
     page = open_page(browser, WIDTHS[width], console_errors, javascript=False)
     sign_in(page, live_server, supervisor, reverse("staff:case", args=[case.reference]))
-    page.get_by_text("การดำเนินการอื่นอีก").click()  # asking the citizen is folded away
+    # Asking the citizen is folded away: opening it opens the page again with its form.
+    open_folded_action(page, "request_information")
+    expect(page).to_have_url(re.compile(r"\?for=request_information#action-request_information$"))
 
     picker = picker_of(page, "request_information")
     picker.get_by_label("ข้อความสำเร็จรูป").select_option(label=question.title)
@@ -119,7 +124,7 @@ def test_without_javascript_the_page_opens_again_with_the_reply_in_the_box(
     expect(page.locator("#id_request_information-text")).to_have_value(
         f"เรื่อง {case.reference}: โปรดส่งสลิปเงินเดือนเดือนล่าสุด"
     )
-    expect(page.locator("#id_note-text")).to_have_value("")
+    expect(page.locator("#id_note-text")).to_have_count(0)  # the note stays folded, not drawn
     assert fits_the_screen(page)
     page.screenshot(path=screenshot_dir / f"no-script-{width}.png", full_page=True)
     assert console_errors == []

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from agencies.models import Role
 from referrals import notifications
 from referrals.models import Case, CaseStatus
-from tests.browser.conftest import PHONE, SCREENSHOTS, fill_a_request
+from tests.browser.conftest import PHONE, SCREENSHOTS, fill_a_request, open_folded_action
 from tests.browser.people import sign_in, staff
 from tests.referrals.sms_gateway import Gateway
 
@@ -96,9 +96,7 @@ def test_a_citizen_follows_by_sms_recovers_a_lost_secret_and_answers(
     desk.goto(f"{live_server.url}/staff/cases/{case.reference}/")
     desk.get_by_role("button", name="รับเรื่องเข้าหน่วยงาน").click()
     expect(desk.get_by_text("รับเรื่องเข้าหน่วยงานแล้ว")).to_be_visible()
-    ask = desk.locator("form", has=desk.get_by_role("button", name=ASK))
-    if not ask.is_visible():  # folded under the other actions
-        desk.locator("details.more-actions > summary").click()
+    ask = open_folded_action(desk, "request_information")  # folded under the other actions
     ask.get_by_role("textbox").first.fill(QUESTION)
     ask.get_by_role("button", name=ASK).click()
     expect(desk.get_by_text(QUESTION).first).to_be_visible()

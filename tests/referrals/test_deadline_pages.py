@@ -394,7 +394,9 @@ def test_the_intake_officer_classifies_a_case_and_its_deadlines_follow(client):
     assert case.due_at == at(3, 10, 9)
     intake = staff("MOL", Role.INTAKE_OFFICER)
     client = signed_in(client, intake, "en")
-    assert 'name="classify-priority"' in client.get(case_url(case)).text
+    assert 'id="action-classify"' in client.get(case_url(case)).text
+    opened = client.get(f"{case_url(case)}classify/form/", HTTP_HX_REQUEST="true")
+    assert 'name="classify-priority"' in opened.text
 
     response = classify(client, case, follow=True)
 

@@ -176,3 +176,32 @@ def test_classify_follows_the_triage_policy(client, monkeypatch, who, case, expe
         monkeypatch.setattr(f"{__name__}.build", build_new_case)
     category = "domestic-violence" if case == "restricted" else "unpaid-wages"
     attempt(client, who, "classify", expected, category)
+
+
+# The case page's folded forms, drawn when opened (staff:case_action_form): the form comes
+# to whoever may take its action now, and to nobody else, whom it tells nothing.
+FORM_ACTIONS = ("note", "assign", "refer", "resolve")
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "expected"),
+    [row for row in rows(OPEN_CASE) if row.values[1] in FORM_ACTIONS],
+)
+def test_a_form_is_drawn_for_whoever_may_take_its_action(client, who, action, expected):
+    user, scene = build(who, action, "unpaid-wages")
+    client.force_login(user)
+
+    response = client.get(
+        reverse("staff:case_action_form", args=[scene.case.reference, action]),
+        HTTP_HX_REQUEST="true",
+    )
+
+    if expected == Y:
+        assert response.status_code == 200
+        assert f'name="{action}-version"' in response.text or f'name="{action}-text"' in (
+            response.text
+        )
+        return
+    works_no_cases = who.where == "inspector" or who.role == Role.AGENCY_ADMIN
+    assert response.status_code in ((403, 404) if works_no_cases else (404,))
+    assert scene.case.citizen_name not in response.content.decode()

@@ -440,13 +440,11 @@ def test_no_new_secret_unless_the_caller_answered_rightly(client):
 
 def test_the_case_page_offers_the_new_secret_to_intake_not_to_a_case_officer(client):
     case = case_in("in_progress")
+    form = f"/staff/cases/{case.reference}/reissue_secret/form/"
     client.force_login(staff(case.lead_agency.code, Role.INTAKE_OFFICER))
-    assert (
-        "reissue_secret-question" in client.get(f"/staff/cases/{case.reference}/").content.decode()
-    )
+    assert 'id="action-reissue_secret"' in client.get(f"/staff/cases/{case.reference}/").text
+    assert "reissue_secret-question" in client.get(form, HTTP_HX_REQUEST="true").text
 
     client.force_login(staff(case.lead_agency.code, Role.CASE_OFFICER))
-    assert (
-        "reissue_secret-question"
-        not in client.get(f"/staff/cases/{case.reference}/").content.decode()
-    )
+    assert 'id="action-reissue_secret"' not in client.get(f"/staff/cases/{case.reference}/").text
+    assert client.get(form, HTTP_HX_REQUEST="true").status_code == 404

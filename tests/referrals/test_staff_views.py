@@ -4,6 +4,8 @@ import io
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
@@ -54,6 +56,18 @@ def test_the_new_tab_lists_the_agencys_new_cases_only(client):
     assert response.status_code == 200
     assert references(response) == {wages.reference}
     assert health.reference not in response.text and accepted.reference not in response.text
+
+
+def test_the_queue_shows_what_people_wrote_as_text_never_as_markup(client):
+    """The queue's rows are drawn by Jinja2: it escapes as Django's engine does."""
+    case = case_in(CaseStatus.IN_PROGRESS, "unpaid-wages", citizen_name='<img src=x onerror="1">')
+    response = signed_in(client, staff("MOL", Role.SUPERVISOR)).get("/staff/", {"tab": "all"})
+
+    assert '<img src=x onerror="1">' not in response.text
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{case.reference}.*?</tr>", response.text, re.S)[0]
+    assert "&lt;img src=x onerror=&#34;1&#34;&gt;" in row
+    assert f'<a href="/staff/cases/{case.reference}/">{case.reference}</a>' in row
+    assert '<span class="meta">ยังไม่มี</span>' in row  # nobody works it yet, in Thai
 
 
 def test_each_tab_shows_its_cases(client):
@@ -700,6 +714,124 @@ def test_the_case_page_leads_with_the_next_steps_and_folds_the_rest(client, stat
     assert "เพิ่มบันทึก" in folded and len(folded) >= 3
     assert '<details class="more-actions">' in page  # folded until opened
     assert f"การดำเนินการอื่นอีก {len(folded)} รายการ" in page
+
+
+def form_url(case, action):
+    return reverse("staff:case_action_form", args=[case.reference, action])
+
+
+def drawn_forms(html: str) -> set[str]:
+    """The case actions whose forms the page draws (those it posts to)."""
+    return set(re.findall(r'action="/staff/cases/RP-[^/]+/([a-z_]+)/"', html))
+
+
+@pytest.mark.parametrize(
+    ("status", "leading"),
+    [
+        (CaseStatus.NEW, {"take", "accept", "transfer"}),
+        (CaseStatus.IN_PROGRESS, {"take", "refer", "resolve"}),
+        (CaseStatus.WAITING_CITIZEN, {"take", "receive_information"}),
+    ],
+)
+def test_the_folded_actions_forms_are_drawn_only_when_opened(client, status, leading):
+    case = case_in(status)
+    page = signed_in(client, staff("MOL", Role.SUPERVISOR)).get(case_url(case)).text
+
+    assert drawn_forms(page) == leading  # the usual next steps (and taking the case) only
+    folded = action_cards(page)[1]
+    assert "เพิ่มบันทึก" in folded
+    # Each folded action opens its form: in place with htmx, else with the page again.
+    opens = re.search(r'<div class="card action folded" id="action-note">.*?</div>', page, re.S)[0]
+    assert f'href="{case_url(case)}?for=note#action-note"' in opens
+    assert f'hx-get="{form_url(case, "note")}"' in opens
+    assert 'hx-target="closest .card" hx-swap="outerHTML"' in opens
+
+
+def test_an_opened_form_comes_alone_to_htmx_and_posts_as_before(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    client = signed_in(client, staff("MOL", Role.SUPERVISOR))
+
+    response = client.get(form_url(case, "classify"), HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert "<html" not in response.text and "<nav" not in response.text
+    assert drawn_forms(response.text) == {"classify"}
+    assert 'id="action-classify"' in response.text
+    assert (
+        'name="classify-priority"' in response.text
+        and 'name="csrfmiddlewaretoken"' in response.text
+    )
+    assert f'name="classify-version" value="{case.version}"' in response.text
+    assert "HX-Request" in response["Vary"]
+    # What it posts is what the page's own form posted.
+    after = client.post(
+        case_url(case, "classify"),
+        {
+            "classify-version": case.version,
+            "classify-category": case.category_id,
+            "classify-priority": "urgent",
+        },
+    )
+    assert after.status_code == 302 and fresh(case).priority == "urgent"
+
+
+def test_without_javascript_opening_a_folded_form_opens_the_page_with_it(client):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    client = signed_in(client, staff("MOL", Role.SUPERVISOR))
+
+    response = client.get(form_url(case, "note"))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{case_url(case)}?for=note#action-note"
+    page = client.get(f"{case_url(case)}?for=note").text
+    assert drawn_forms(page) == {"take", "refer", "resolve", "note"}
+    assert '<details class="more-actions" open>' in page
+    assert (
+        '<form method="post" action="{}" class="card action" id="action-note"'.format(
+            case_url(case, "note")
+        )
+        in page
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "status"),
+    [
+        ("accept", Role.SUPERVISOR, CaseStatus.IN_PROGRESS),  # not from this status
+        ("take", Role.SUPERVISOR, CaseStatus.IN_PROGRESS),  # beside who works it, no card
+        ("classify", Role.CASE_OFFICER, CaseStatus.IN_PROGRESS),  # not this role's
+        ("no_such_action", Role.SUPERVISOR, CaseStatus.IN_PROGRESS),
+    ],
+)
+def test_a_form_not_offered_is_not_drawn(client, action, who, status):
+    case = case_in(status)
+    response = signed_in(client, staff("MOL", who)).get(
+        form_url(case, action), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 404
+    assert case.citizen_name not in response.text
+
+
+def test_no_form_of_a_case_another_agency_handles(client):
+    case = case_in(CaseStatus.IN_PROGRESS)  # MOL's
+    response = signed_in(client, staff("MOE", Role.SUPERVISOR)).get(
+        form_url(case, "note"), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 404
+
+
+def test_the_case_page_asks_no_choices_of_the_folded_forms(client, django_assert_max_num_queries):
+    """The folded forms' choices (officers, agencies, categories, projects) are asked for
+    when a form is opened, not by every view of the page."""
+    case = case_in(CaseStatus.IN_PROGRESS)
+    client = signed_in(client, staff("MOL", Role.SUPERVISOR))
+    client.get(case_url(case))
+    with django_assert_max_num_queries(21) as plain:  # 25 when every form was drawn
+        client.get(case_url(case))
+    with CaptureQueriesContext(connection) as opened:
+        client.get(case_url(case), {"for": "classify"})
+    # The help categories and the projects of the plan, for the one form opened.
+    assert len(opened.captured_queries) == len(plain.captured_queries) + 2
 
 
 def test_a_folded_action_sent_with_a_mistake_comes_back_unfolded(client):

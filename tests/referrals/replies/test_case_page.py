@@ -27,6 +27,15 @@ def page_of(client, user, case, query=None):
     return response.text
 
 
+def opened(client, user, case, action, query=None):
+    """The form of a folded action, as htmx gets it when the person opens it."""
+    client.force_login(user)
+    url = reverse("staff:case_action_form", args=[case.reference, action])
+    response = client.get(url, query or {}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.text
+
+
 def offered(text, prefix) -> list[tuple[str, str]]:
     """(title, text it inserts) of each reply offered above the form ``prefix``'s box."""
     select = re.search(rf'<select id="reply-{prefix}-choice"[^>]*>(.*?)</select>', text, re.S)
@@ -38,10 +47,10 @@ def offered(text, prefix) -> list[tuple[str, str]]:
     ]
 
 
-def box(text, box_id) -> str:
-    """What the text box ``box_id`` holds when the page opens."""
+def box(text, box_id) -> str | None:
+    """What the text box ``box_id`` holds when the page opens (None: no such box drawn)."""
     found = re.search(rf'<textarea[^>]*id="{box_id}"[^>]*>(.*?)</textarea>', text, re.S)
-    return html.unescape(found[1]).strip("\n")
+    return None if found is None else html.unescape(found[1]).strip("\n")
 
 
 @pytest.fixture
@@ -75,19 +84,28 @@ def replies():
 
 
 def test_each_box_offers_its_kind_of_replies_filled_in_for_the_case(client, case, replies):
-    text = page_of(client, staff("MOL", Role.SUPERVISOR), case)
+    supervisor = staff("MOL", Role.SUPERVISOR)
+    text = page_of(client, supervisor, case)
+    # The folded forms come with their pickers when they are opened.
+    note = opened(client, supervisor, case, "note")
+    question = opened(client, supervisor, case, "request_information")
 
-    assert offered(text, "note") == [("แจ้งความคืบหน้า", "เรียน คุณสมชาย ใจดี")]
-    assert offered(text, "request_information") == [
+    assert offered(note, "note") == [("แจ้งความคืบหน้า", "เรียน คุณสมชาย ใจดี")]
+    assert offered(question, "request_information") == [
         ("ขอสลิปเงินเดือน", f"เรื่อง {case.reference}: โปรดส่งสลิปเงินเดือน")
     ]
     assert offered(text, "resolve") == [("ได้รับค่าจ้างครบ", "กระทรวงแรงงานติดตามให้แล้ว")]
-    assert offered(text, "receive_information") == offered(text, "reject") == []
+    assert offered(text, "note") == offered(text, "request_information") == []  # folded
+    assert offered(opened(client, supervisor, case, "restrict"), "restrict") == []
     # Each picker sits just above its box, and belongs to its own small GET form.
-    for prefix, field in [("note", "text"), ("request_information", "text"), ("resolve", "answer")]:
-        assert text.index(f'id="reply-{prefix}-choice"') < text.index(f'id="id_{prefix}-{field}"')
-        assert f'<form id="reply-{prefix}" method="get" action="#id_{prefix}-{field}"' in text
-        assert f'name="for" value="{prefix}"' in text
+    for part, prefix, field in [
+        (note, "note", "text"),
+        (question, "request_information", "text"),
+        (text, "resolve", "answer"),
+    ]:
+        assert part.index(f'id="reply-{prefix}-choice"') < part.index(f'id="id_{prefix}-{field}"')
+        assert f'<form id="reply-{prefix}" method="get" action="#id_{prefix}-{field}"' in part
+        assert f'name="for" value="{prefix}"' in part
 
 
 def test_a_referred_agency_reports_the_help_given_with_its_own_replies(client, case):
@@ -124,11 +142,15 @@ def test_without_javascript_the_page_opens_with_the_box_filled(
     )
 
     assert box(text, f"id_{prefix}-{field}") == template.filled_for(case)
-    boxes = {"note": "text", "request_information": "text", "resolve": "answer"}
-    others = [box(text, f"id_{name}-{one}") for name, one in boxes.items() if name != prefix]
-    assert others == ["", ""]
-    public = re.search(r'<input[^>]*id="id_note-public"[^>]*>', text)[0]
-    assert ("checked" in public) is (prefix == "note")  # a reply to the citizen is shown to them
+    # The other folded box is not drawn; the leading one (resolve) is, empty.
+    others = {"note": "text", "request_information": "text"}
+    assert [box(text, f"id_{name}-{one}") for name, one in others.items() if name != prefix] == [
+        None
+    ] * (len(others) - (prefix in others))
+    assert prefix == "resolve" or box(text, "id_resolve-answer") == ""
+    public = re.search(r'<input[^>]*id="id_note-public"[^>]*>', text)
+    # A reply to the citizen is shown to them.
+    assert (public is not None and "checked" in public[0]) is (prefix == "note")
 
 
 def test_a_referral_box_is_filled_too(client, case):
@@ -159,7 +181,11 @@ def test_a_reply_not_offered_there_fills_nothing(client, case, replies, reply, p
 
     text = page_of(client, staff("MOL", Role.SUPERVISOR), case, {"reply": pk, "for": prefix})
 
-    assert box(text, "id_note-text") == box(text, "id_request_information-text") == ""
+    # The form asked for is drawn with its box empty; the other folded one is not drawn.
+    assert box(text, "id_note-text") == ("" if prefix == "note" else None)
+    assert box(text, "id_request_information-text") == (
+        "" if prefix == "request_information" else None
+    )
 
 
 def test_what_a_reply_holds_is_shown_as_text_never_as_markup(client):
@@ -171,7 +197,7 @@ def test_what_a_reply_holds_is_shown_as_text_never_as_markup(client):
         body='"><script>alert(1)</script> {citizen_name}',
     )
 
-    text = page_of(client, staff("MOL", Role.SUPERVISOR), case)
+    text = page_of(client, staff("MOL", Role.SUPERVISOR), case, {"for": "note"})
 
     assert "<script>alert(1)" not in text and '<img src=x onerror="1">' not in text
     assert "<b>" not in text.split('id="reply-note-choice"')[1].split("</select>")[0]
@@ -185,18 +211,22 @@ def test_the_case_page_costs_the_same_for_two_replies_as_for_twelve(
 ):
     supervisor = staff("MOL", Role.SUPERVISOR)
     admin = staff("MOL", Role.AGENCY_ADMIN)
-    # Signing in (what two-factor sign-in asks of the person, too), then the page, with
-    # one query each for a transfer offered, the proposals awaiting approval and whether
-    # the agency has another office to pass the case to.
+    # The page with the note's form open (as a reply's "Insert" without JavaScript asks
+    # for it): signing in (what two-factor sign-in asks of the person, too), then the page,
+    # with one query each for a transfer offered, the proposals awaiting approval and
+    # whether the agency has another office to pass the case to.
     with django_assert_max_num_queries(45) as none:
-        page_of(client, supervisor, case)
-    for kind in (ReplyKind.PUBLIC_NOTE, ReplyKind.OUTCOME):
+        page_of(client, supervisor, case, {"for": "note"})
+    kinds = [ReplyKind.PUBLIC_NOTE, ReplyKind.OUTCOME]
+    for kind in kinds:
         reply_template("MOL", kind, title=f"{kind}", by=admin)
     with django_assert_max_num_queries(len(none.captured_queries) + 1) as few:
-        page_of(client, supervisor, case)
+        page_of(client, supervisor, case, {"for": "note"})
     for number in range(10):
-        kind = list(ReplyKind)[number % 3]
-        reply_template("MOL", kind, "unpaid-wages", title=f"{kind} {number}", by=admin)
+        kinds.append(list(ReplyKind)[number % 3])
+        reply_template("MOL", kinds[-1], "unpaid-wages", title=f"{kinds[-1]} {number}", by=admin)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        text = page_of(client, supervisor, case)
-    assert text.count("data-text=") == 12
+        text = page_of(client, supervisor, case, {"for": "note"})
+    # The replies of the two boxes drawn: the note's and the resolution's.
+    shown = [kind for kind in kinds if kind in (ReplyKind.PUBLIC_NOTE, ReplyKind.OUTCOME)]
+    assert text.count("data-text=") == len(shown) >= 8
