@@ -19,7 +19,11 @@ factory writes), then, in process with Django's test client (no network, no load
    which computes the views people open most from the cases;
 5. explains (ANALYZE, BUFFERS) the slowest statement of the slowest computation.
 
-Prints and writes (var/bench/dashboards.json) a JSON summary. See bench/README.md.
+Prints and writes (var/bench/dashboards.json) a JSON summary. With ``--refresh-only``, times
+instead the refresh of the standard views three times, view by view, split between the
+views of the national readers and those of one agency's readers
+(var/bench/dashboards_refresh.json); ``--no-migrate`` leaves the database as an earlier
+migration left it, to compare. See bench/README.md.
 """
 
 import argparse
@@ -51,7 +55,44 @@ def parse_args():
     )
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/portal_bench")
     parser.add_argument("--output", type=Path, default=VAR_DIR / "dashboards.json")
+    parser.add_argument(
+        "--refresh-only",
+        action="store_true",
+        help="time the refresh of the standard views alone, view by view",
+    )
+    parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="leave the database's migrations as they are (to measure an earlier state: "
+        "manage.py migrate referrals 0032)",
+    )
     return sla_sweep.parse_leaving_load_options(parser)
+
+
+def refresh_view_by_view(rounds: int) -> dict:
+    """Every standard view computed and kept as ``refresh_standard_views`` does, ``rounds``
+    times, each view timed: the total of each round, and its part in the views of the
+    national readers and in those of one agency's readers (all years, the past year and
+    this year nationally; this year for each agency)."""
+
+    from portal.dashboards import snapshots
+
+    totals = []
+    for round_number in range(1, rounds + 1):
+        parts = {"national": 0.0, "agency": 0.0}
+        for page, scope, selection in snapshots.standard_views():
+            started = time.monotonic()
+            snapshots.refresh(page, scope, selection)
+            parts["national" if scope.is_national else "agency"] += time.monotonic() - started
+        total = sum(parts.values())
+        print(
+            f"round {round_number}: {len(snapshots.standard_views())} views in {total:.1f} s "
+            f"(national readers' {parts['national']:.1f} s, agencies' readers' "
+            f"{parts['agency']:.1f} s)",
+            flush=True,
+        )
+        totals.append({"seconds": round(total, 2), **{k: round(v, 2) for k, v in parts.items()}})
+    return {"rounds": totals}
 
 
 def pages(fiscal_year: int) -> list[tuple[str, str, str]]:
@@ -132,7 +173,12 @@ def main() -> None:
     args = parse_args()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     env = {**staff_pages.server_environment(args), "ALLOWED_HOSTS": "127.0.0.1,testserver"}
-    data.prepare(env, args.cases)
+    data.prepare(env, args.cases, migrate=not args.no_migrate)
+    if args.refresh_only:
+        report = refresh_view_by_view(3)
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.with_name("dashboards_refresh.json").write_text(json.dumps(report, indent=2))
+        return
 
     from django.contrib.auth import get_user_model
     from django.test import Client

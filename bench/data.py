@@ -29,14 +29,16 @@ def manage(env, *arguments) -> None:
     subprocess.run([python, "manage.py", *arguments], cwd=BASE_DIR, env=env, check=True)
 
 
-def prepare(env, wanted: int, static: bool = True) -> None:
-    """The benchmark database migrated (static files collected, for pages served with
-    DEBUG off) and seeded up to ``wanted`` cases; Django set up in this process."""
+def prepare(env, wanted: int, static: bool = True, migrate: bool = True) -> None:
+    """The benchmark database migrated (unless not ``migrate``: to measure it as an earlier
+    migration left it), static files collected (for pages served with DEBUG off) and
+    seeded up to ``wanted`` cases; Django set up in this process."""
     import os
 
     os.environ.update(env)
     ensure_database(env["DATABASE_URL"])
-    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    if migrate:
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
     if static:
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     import django

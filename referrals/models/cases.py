@@ -140,6 +140,24 @@ class SafeChannel(models.TextChoices):
     TRACKING_PAGE = "tracking_page", _("Only through the tracking page")
 
 
+# The columns the dashboards' figures read of a period's cases (the covering indexes).
+FIGURES = [
+    "id",
+    "lead_agency",
+    "province",
+    "district",
+    "category",
+    "project",
+    "channel",
+    "status",
+    "resolved_at",
+    "due_at",
+    "acknowledge_seconds",
+    "resolve_seconds",
+    "resolved_in_time",
+]
+
+
 class Case(models.Model):
     """One citizen's request, from submission until it is closed.
 
@@ -364,24 +382,16 @@ class Case(models.Model):
                 condition=models.Q(due_at__isnull=False),
                 name="case_agency_due",
             ),
-            # The dashboards: a period's cases with every column their figures read, so
-            # that PostgreSQL answers from the index alone (an index-only scan).
+            # The dashboards: a period's cases with every column their figures read (the id
+            # for the referrals, ratings and events joined to them), so that PostgreSQL
+            # answers from the index alone (an index-only scan); and the same, lead agency
+            # first, for the views of one agency's readers, which then read that agency's
+            # cases only instead of the period's.
+            models.Index(fields=["created_at"], include=FIGURES, name="case_period_figures"),
             models.Index(
-                fields=["created_at"],
-                include=[
-                    "lead_agency",
-                    "province",
-                    "district",
-                    "category",
-                    "project",
-                    "status",
-                    "resolved_at",
-                    "due_at",
-                    "acknowledge_seconds",
-                    "resolve_seconds",
-                    "resolved_in_time",
-                ],
-                name="case_figures",
+                fields=["lead_agency", "created_at"],
+                include=[name for name in FIGURES if name != "lead_agency"],
+                name="case_agency_figures",
             ),
         ]
 
