@@ -27,7 +27,14 @@ try {
 // Each enhancement below works on a part of the page (``root``): the whole page once it is
 // read, and each part htmx puts in later (a folded action's form on the staff case page).
 const enhancements = [];
-const enhance = (root) => enhancements.forEach((enhancement) => enhancement(root));
+const enhance = (root) =>
+  enhancements.forEach((enhancement) => {
+    try {
+      enhancement(root);
+    } catch (error) {
+      console.error(error); // one enhancement failing leaves the others (and the page) working
+    }
+  });
 document.addEventListener("DOMContentLoaded", () => enhance(document));
 document.addEventListener("htmx:load", (event) => {
   const part = event.detail.elt;
@@ -40,6 +47,18 @@ document.addEventListener("htmx:load", (event) => {
     part.querySelector("input:not([type=hidden]), select, textarea")?.focus();
   }
 });
+
+// A folded action's form that htmx could not bring (the action is no longer offered since
+// the page was drawn, or the network failed): the page opens again with it, as without
+// JavaScript, and says where the case stands now.
+const openWithThePage = (event) => {
+  const link = event.detail.elt;
+  if (link instanceof HTMLAnchorElement && link.matches("[data-opens-form]")) {
+    window.location.assign(link.href);
+  }
+};
+document.addEventListener("htmx:responseError", openWithThePage);
+document.addEventListener("htmx:sendError", openWithThePage);
 
 // Text boxes with a limit (data-max-length): a live count under the box, and a plain
 // warning once the text is too long; nothing typed or pasted is ever cut. Without this

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from agencies.models import Role
+from referrals import services
 from tests.browser.conftest import open_folded_action
 from tests.browser.people import sign_in, somyings_case, staff
 from tests.referrals.public_helpers import isolate
@@ -89,3 +90,28 @@ def test_a_staff_form_sent_empty_is_checked_by_the_server_in_the_portals_words(
     assert answer.value.status == 200
     expect(page.locator("#id_note-text_error")).to_have_text("ฟิลด์นี้จำเป็น")
     assert console_errors == []
+
+
+def test_a_folded_form_no_longer_offered_opens_the_page_as_the_case_stands(
+    browser, live_server, reference_data
+):
+    """The page was drawn while the case was new; meanwhile a colleague accepted it, so it
+    can no longer be marked out of scope: opening that form brings the page again, which
+    says where the case stands, instead of a click that does nothing."""
+    console_errors: list[str] = []
+    case = somyings_case()
+    supervisor = staff("MOJ", Role.SUPERVISOR)
+    page = sign_in(browser, live_server, supervisor, console_errors)
+    page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
+    page.locator("details.more-actions > summary").click()
+    services.accept_case(case, staff("MOJ", Role.INTAKE_OFFICER), case.version)
+
+    page.locator("#action-reject").get_by_role("link", name="เปิดแบบฟอร์ม").click()
+
+    expect(page).to_have_url(
+        f"{live_server.url}/staff/cases/{case.reference}/?for=reject#action-reject"
+    )
+    expect(page.locator(".case-header .status")).to_have_text("อยู่ระหว่างดำเนินการ")
+    expect(page.locator("#action-reject")).to_have_count(0)
+    # What the browser logged: the refused request for the form, and nothing else.
+    assert all("404" in error or "Response Status Error" in error for error in console_errors)

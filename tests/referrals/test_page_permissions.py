@@ -184,11 +184,16 @@ FORM_ACTIONS = ("note", "assign", "refer", "resolve")
 
 
 @pytest.mark.parametrize(
-    ("who", "action", "expected"),
-    [row for row in rows(OPEN_CASE) if row.values[1] in FORM_ACTIONS],
+    ("who", "action", "expected", "category"),
+    [
+        pytest.param(*row.values, category, id=f"{row.id}-{category}")
+        for table, category in ((OPEN_CASE, "unpaid-wages"), (RESTRICTED_CASE, "domestic-violence"))
+        for row in rows(table)
+        if row.values[1] in FORM_ACTIONS
+    ],
 )
-def test_a_form_is_drawn_for_whoever_may_take_its_action(client, who, action, expected):
-    user, scene = build(who, action, "unpaid-wages")
+def test_a_form_is_drawn_for_whoever_may_take_its_action(client, who, action, expected, category):
+    user, scene = build(who, action, category)
     client.force_login(user)
 
     response = client.get(

@@ -745,6 +745,8 @@ def test_the_folded_actions_forms_are_drawn_only_when_opened(client, status, lea
     assert f'href="{case_url(case)}?for=note#action-note"' in opens
     assert f'hx-get="{form_url(case, "note")}"' in opens
     assert 'hx-target="closest .card" hx-swap="outerHTML"' in opens
+    # Read out of its card (a screen reader's list of links), the link says which form.
+    assert re.search(r'เปิดแบบฟอร์ม<span class="visually-hidden">: เพิ่มบันทึก\s*</span></a>', opens)
 
 
 def test_an_opened_form_comes_alone_to_htmx_and_posts_as_before(client):
