@@ -422,6 +422,19 @@ def _action_forms(user, case, names, bound=None) -> dict:
     return built
 
 
+# Taking a case nobody works is offered beside who works it, never as an action's card.
+TAKE = "take"
+
+
+def _page_actions(user, case) -> set[str] | None:
+    """The case actions the case page offers ``user`` now; None when the page is not theirs
+    to act on: they may not read the person's data (their agency's part ended), and get
+    the history of that part instead."""
+    if not permissions.can(user, Action.VIEW_PERSONAL_DATA, case):
+        return None
+    return selectors.available_actions(user, case)
+
+
 def _case_forms(request, case, actions, bound=None) -> tuple[object, dict, dict, bool]:
     """The case page's action forms: the form that takes the case; the usual next steps'
     forms, in their order (every action's, when none of them is offered); the other actions,
@@ -433,20 +446,20 @@ def _case_forms(request, case, actions, bound=None) -> tuple[object, dict, dict,
     unfold = request.GET.get("for") or bound_name
     names = [name for name in CASE_ACTIONS if name in actions or name == bound_name]
     steps = [name for name in NEXT_STEPS.get(case.status, ()) if name in names]
-    leading = steps or [name for name in names if name != "take"]
-    drawn = [name for name in names if name in leading or name in ("take", unfold)]
+    leading = steps or [name for name in names if name != TAKE]
+    drawn = [name for name in names if name in leading or name in (TAKE, unfold)]
     built = _action_forms(request.user, case, drawn, bound)
     next_forms = {name: built[name] for name in leading}
-    folded = {name: built.get(name) for name in names if name not in leading and name != "take"}
-    return built.get("take"), next_forms, folded, unfold in folded
+    folded = {name: built.get(name) for name in names if name not in leading and name != TAKE}
+    return built.get(TAKE), next_forms, folded, unfold in folded
 
 
 def _render_case(request, case, bound=None, bound_referral=None, status=200):
-    if not permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case):
+    actions = _page_actions(request.user, case)
+    if actions is None:
         # The user's agency had a part that ended: what it did, not the person.
         history = selectors.former_history(request.user, case)
         return render(request, "staff/case_history.html", {"case": case, **history}, status=status)
-    actions = selectors.available_actions(request.user, case)
     page = selectors.case_page(case)
     referral_forms = []
     for referral in page["referrals"]:
@@ -545,12 +558,7 @@ def case_action_form(request, reference, action):
     open (``?for=``), which the folded card's link asks for anyway. 404 for a form the user
     may not use now, as for a case they may not see."""
     case = _case_or_404(request.user, reference)
-    if (
-        action not in CASE_ACTIONS
-        or action == "take"
-        or action not in selectors.available_actions(request.user, case)
-        or not permissions.can(request.user, Action.VIEW_PERSONAL_DATA, case)
-    ):
+    if action == TAKE or action not in (_page_actions(request.user, case) or ()):
         raise Http404(_("This action is not offered on this case now."))
     if not request.htmx:
         url = reverse("staff:case", args=[case.reference])

@@ -295,6 +295,18 @@ def test_the_case_page_of_a_former_agency_shows_what_it_did_not_the_person(clien
     assert f"/staff/cases/{case.reference}/" not in queue
 
 
+def test_a_former_agency_is_drawn_no_action_form(client):
+    """Its part ended: the page is the history of that part, with no action, and no form
+    of the case's actions comes to it either (which one may show a reply with the name)."""
+    case = declined()
+    client.force_login(staff(FORMER, Role.SUPERVISOR))
+
+    for action in ("note", "classify", "attach"):
+        form = client.get(f"/staff/cases/{case.reference}/{action}/form/", HTTP_HX_REQUEST="true")
+        assert form.status_code == 404
+        assert CITIZEN["citizen_name"] not in form.content.decode()
+
+
 def test_the_case_page_in_thai_says_why_the_person_is_hidden(client):
     case = declined()
     client.force_login(staff(FORMER, Role.CASE_OFFICER))
