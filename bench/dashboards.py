@@ -23,7 +23,8 @@ Prints and writes (var/bench/dashboards.json) a JSON summary. With ``--refresh-o
 instead the refresh of the standard views three times, view by view, split between the
 views of the national readers and those of one agency's readers
 (var/bench/dashboards_refresh.json); ``--no-migrate`` leaves the database as an earlier
-migration left it, to compare. See bench/README.md.
+migration left it, to compare. Then it times the whole refresh as beat runs it, counting
+``--connections`` views at once (1 and 2 by default), in turn. See bench/README.md.
 """
 
 import argparse
@@ -61,6 +62,14 @@ def parse_args():
         help="time the refresh of the standard views alone, view by view",
     )
     parser.add_argument(
+        "--connections",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="with --refresh-only, then time the whole refresh counting this many views at "
+        "once (DASHBOARD_REFRESH_CONNECTIONS), each in turn",
+    )
+    parser.add_argument(
         "--no-migrate",
         action="store_true",
         help="leave the database's migrations as they are (to measure an earlier state: "
@@ -93,6 +102,39 @@ def refresh_view_by_view(rounds: int) -> dict:
         )
         totals.append({"seconds": round(total, 2), **{k: round(v, 2) for k, v in parts.items()}})
     return {"rounds": totals}
+
+
+def refresh_side_by_side(counts: list[int], rounds: int) -> dict:
+    """``refresh_standard_views`` as beat runs it, with each number of connections counting
+    side by side (``DASHBOARD_REFRESH_CONNECTIONS``) in turn, ``rounds`` times (the
+    machine's speed drifts, so the counts alternate): every view from nothing ("all"), then
+    a usual run of beat's ("tick"), five minutes on, when this fiscal year's views are past
+    half their lifetime and those of last year and of all years (six times longer) not."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import F
+
+    from portal.dashboards import snapshots
+    from portal.models import DashboardSnapshot
+
+    half = timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MINUTES / 2, seconds=1)
+    times = {f"{run} with {count}": [] for run in ("all", "tick") for count in counts}
+    for round_number in range(1, rounds + 1):
+        for count in counts:
+            settings.DASHBOARD_REFRESH_CONNECTIONS = count
+            DashboardSnapshot.objects.all().delete()
+            every = snapshots.refresh_standard_views()
+            DashboardSnapshot.objects.update(computed_at=F("computed_at") - half)
+            tick = snapshots.refresh_standard_views()
+            for run, result in (("all", every), ("tick", tick)):
+                times[f"{run} with {count}"].append(round(result["seconds"], 2))
+                print(
+                    f"round {round_number}, {run}: {result['computed']} views with {count} "
+                    f"connection(s) in {result['seconds']:.1f} s",
+                    flush=True,
+                )
+    return times
 
 
 def pages(fiscal_year: int) -> list[tuple[str, str, str]]:
@@ -176,6 +218,7 @@ def main() -> None:
     data.prepare(env, args.cases, migrate=not args.no_migrate)
     if args.refresh_only:
         report = refresh_view_by_view(3)
+        report["side_by_side"] = refresh_side_by_side(args.connections, 3)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.with_name("dashboards_refresh.json").write_text(json.dumps(report, indent=2))
         return

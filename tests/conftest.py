@@ -19,6 +19,14 @@ def dashboards_count_afresh(settings):
 
 
 @pytest.fixture(autouse=True)
+def dashboards_refreshed_on_the_tests_connection(settings):
+    """The refresh of the dashboards counts its views on the test's own connection, the one
+    that sees the test's cases before they are committed; the tests of counting side by
+    side, on connections of their own, commit theirs (``test_dashboard_snapshots.py``)."""
+    settings.DASHBOARD_REFRESH_CONNECTIONS = 1
+
+
+@pytest.fixture(autouse=True)
 def two_factor_optional(settings):
     """No role requires two-factor sign-in in tests, but those of two-factor sign-in itself
     (``two_factor_required``): the others sign in with a password, as before."""

@@ -21,10 +21,13 @@ wait. The snapshot of a view equals the figures computed directly from the cases
 ``computed_at`` (tests check both ways).
 """
 
+import contextvars
 import logging
 import pickle
+import queue
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -332,23 +335,79 @@ def _only_runner():
 
 def _refresh(started: float) -> dict:
     now = timezone.now()
-    ages = dict(DashboardSnapshot.objects.values_list("key", "computed_at"))
-    computed = 0
-    for page, scope, selection in standard_views():
-        computed_at = ages.get(view_key(page, scope, selection))
-        if computed_at is None or computed_at < now - lifetime(selection) / 2:
-            try:
-                refresh(page, scope, selection)
-            except DatabaseError:
-                logger.exception("Dashboard view %s not refreshed", page)
-                continue
-            computed += 1
+    kept = {
+        key: (computed_at, seconds)
+        for key, computed_at, seconds in DashboardSnapshot.objects.values_list(
+            "key", "computed_at", "seconds"
+        )
+    }
+    due = []
+    for view in standard_views():
+        computed_at, _seconds = kept.get(view_key(*view), (None, None))
+        if computed_at is None or computed_at < now - lifetime(view[2]) / 2:
+            due.append(view)
+    # The slowest first (as each took last time; never counted: first of all), so that the
+    # connections counting side by side end together rather than one waiting on the last.
+    took = {key: seconds for key, (_computed_at, seconds) in kept.items()}
+    due.sort(key=lambda view: -took.get(view_key(*view), float("inf")))
+    computed = _count(due, _connections())
     # The oldest a snapshot may be served: a period that is over, past its lifetime.
     longest = STALE_LIFETIMES * 6 * timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MINUTES)
     forgotten, _ = DashboardSnapshot.objects.filter(
         Q(computed_at__lt=now - longest) | ~Q(key__contains=f"|v{FORMAT}|")
     ).delete()
     return {"computed": computed, "forgotten": forgotten, "seconds": time.monotonic() - started}
+
+
+def _connections() -> int:
+    """How many views are counted at once: ``DASHBOARD_REFRESH_CONNECTIONS`` on
+    PostgreSQL, each on a connection of its own; one on SQLite, which writes one at a time."""
+    if connections[router.db_for_read(DashboardSnapshot)].vendor != "postgresql":
+        return 1
+    return max(1, settings.DASHBOARD_REFRESH_CONNECTIONS)
+
+
+def _count(views: list, at_once: int) -> int:
+    """Count ``views`` and keep them, ``at_once`` at a time: each thread takes the next view
+    not yet taken, on its own database connections (closed when it is done), in a copy of
+    this context (so that reads still go to the replica under ``replica_reads``). A view
+    the database fails is logged and the others go on; any other error is raised once every
+    thread has stopped. Returns how many were kept."""
+    pending = queue.SimpleQueue()
+    for view in views:
+        pending.put(view)
+    computed = []
+
+    def work() -> None:
+        while True:
+            try:
+                page, scope, selection = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                refresh(page, scope, selection)
+            except DatabaseError:
+                logger.exception("Dashboard view %s not refreshed", page)
+                continue
+            computed.append(page)
+
+    def work_apart() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()  # this thread's own
+
+    if at_once <= 1 or len(views) <= 1:
+        work()
+        return len(computed)
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="dashboards") as pool:
+        running = [
+            pool.submit(contextvars.copy_context().run, work_apart)
+            for _ in range(min(at_once, len(views)))
+        ]
+        for thread in running:
+            thread.result()
+    return len(computed)
 
 
 def forget_plan_views(**kwargs) -> None:

@@ -25,6 +25,7 @@ fiscal year 2569) and moved by the tests.
 import dataclasses
 import importlib
 import re
+import threading
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -35,6 +36,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from agencies import replica
 from agencies.models import Agency, Role
 from agencies.permissions import DashboardScope
 from portal.dashboards import figures, places, plan, public, snapshots
@@ -77,6 +79,7 @@ from tests.portal.dashboard_data import (
     rate,
     year_of_cases,
 )
+from tests.processes import wait_until
 from tests.referrals.clock import Clock, at
 from tests.referrals.factories import agency, staff
 
@@ -632,6 +635,129 @@ def test_the_celery_task_refreshes_the_standard_views(cases, lifetime_of_ten_min
     assert first["computed"] == len(standard_views())
     assert again["computed"] == 0
     assert DashboardSnapshot.objects.count() == len(standard_views())
+
+
+def counted_in_order(monkeypatch) -> list[str]:
+    """Records the key of each view as its figures are computed from the cases."""
+    order = []
+    for page, compute in list(snapshots.PAGES.items()):
+
+        def counted(selection, scope, page=page, compute=compute):
+            order.append(view_key(page, scope, selection))
+            return compute(selection, scope)
+
+        monkeypatch.setitem(snapshots.PAGES, page, counted)
+    return order
+
+
+def test_a_refresh_counts_the_views_never_counted_then_the_slowest_first(
+    clock, cases, lifetime_of_ten_minutes, monkeypatch
+):
+    refresh_standard_views()
+    keys = [view_key(*view) for view in standard_views()]
+    for seconds, key in enumerate(keys):  # the last standard view took longest
+        DashboardSnapshot.objects.filter(key=key).update(seconds=seconds)
+    DashboardSnapshot.objects.filter(key=keys[5]).delete()
+    order = counted_in_order(monkeypatch)
+
+    clock.now = NOW + 6 * MINUTES * MINUTE + SECOND
+    refresh_standard_views()
+
+    assert order == [keys[5], *[key for key in reversed(keys) if key != keys[5]]]
+
+
+def meeting_of(monkeypatch, people: int) -> dict:
+    """Each page's computation, wrapped: the first ``people`` views wait for each other
+    (a barrier that breaks after 20 s: counted one after the other, they never meet);
+    every computation notes its database backend and whether it reads under
+    ``replica_reads``."""
+    met = threading.Barrier(people, timeout=20)
+    lock = threading.Lock()
+    seen = {"started": 0, "backends": set(), "on_replica": set()}
+    for page, compute in list(snapshots.PAGES.items()):
+
+        def counted(selection, scope, compute=compute):
+            with lock:
+                seen["started"] += 1
+                waits = seen["started"] <= people
+            if waits:
+                met.wait()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            with lock:
+                seen["backends"].add(backend)
+                seen["on_replica"].add(replica._on_replica.get())
+            return compute(selection, scope)
+
+        monkeypatch.setitem(snapshots.PAGES, page, counted)
+    return seen
+
+
+def other_backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_views_are_counted_side_by_side_each_as_when_counted_alone(
+    reference_data, cases, settings, lifetime_of_ten_minutes, monkeypatch
+):
+    settings.DASHBOARD_REFRESH_CONNECTIONS = 3
+    seen = meeting_of(monkeypatch, 3)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        own = cursor.fetchone()[0]
+
+    with replica.replica_reads():  # as the Celery task runs it
+        result = refresh_standard_views()
+
+    assert result["computed"] == len(standard_views())
+    assert len(seen["backends"]) == 3  # three connections, none of them this thread's
+    assert own not in seen["backends"]
+    assert seen["on_replica"] == {True}  # the threads read where the task reads
+    monkeypatch.undo()
+    for page, scope, selection in standard_views():
+        kept = figures_for(page, scope, selection)
+        assert kept.from_snapshot
+        assert plain(kept.data) == plain(direct(page, scope, selection)), (page, scope)
+    wait_until(lambda: other_backends() == 0, timeout=10, what="the threads' connections closed")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_a_view_the_database_fails_is_logged_and_the_others_are_kept(
+    reference_data, cases, settings, lifetime_of_ten_minutes, monkeypatch, caplog
+):
+    settings.DASHBOARD_REFRESH_CONNECTIONS = 2
+
+    def fails(selection, scope):
+        raise DatabaseError("canceling statement due to statement timeout")
+
+    monkeypatch.setitem(snapshots.PAGES, "provinces", fails)
+    result = refresh_standard_views()
+
+    provinces = [view for view in standard_views() if view[0] == "provinces"]
+    assert result["computed"] == len(standard_views()) - len(provinces)
+    kept = set(DashboardSnapshot.objects.values_list("key", flat=True))
+    assert kept == expected_views() - {view_key(*view) for view in provinces}
+    assert caplog.text.count("Dashboard view provinces not refreshed") == len(provinces)
+
+    def breaks(selection, scope):
+        raise ValueError("a fault of the code, not of the database")
+
+    monkeypatch.setitem(snapshots.PAGES, "provinces", breaks)
+    with pytest.raises(ValueError, match="a fault of the code"):
+        refresh_standard_views()
+    monkeypatch.undo()
+    # The lock was let go, and the views not counted are counted at the next refresh.
+    assert refresh_standard_views()["computed"] == len(provinces)
+    assert set(DashboardSnapshot.objects.values_list("key", flat=True)) == expected_views()
 
 
 def test_beat_refreshes_the_dashboards_twice_in_a_lifetime():
