@@ -254,8 +254,9 @@ CELERY_TASK_ROUTES = {
 # beat every half of it), so that a page at a million cases answers without waiting.
 DASHBOARD_SNAPSHOT_MINUTES = env.int("DASHBOARD_SNAPSHOT_MINUTES", default=10)
 # How many views that refresh counts at once on PostgreSQL, each on a connection of its own
-# (to the replica when there is one): about the database server's cores. The counting is
-# the database's work; the worker's process only waits for it.
+# (to the replica when there is one, and one more to the primary that keeps the figures):
+# about the cores of the server that counts. The counting is the database's work; the
+# worker's process only waits for it.
 DASHBOARD_REFRESH_CONNECTIONS = env.int("DASHBOARD_REFRESH_CONNECTIONS", default=2)
 # The complaints the 1111 center forwards are read from its CoreService this often.
 GCC_1111_POLL_MINUTES = env.int("GCC_1111_POLL_MINUTES", default=5)

@@ -25,6 +25,7 @@ import contextvars
 import logging
 import pickle
 import queue
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -335,20 +336,21 @@ def _only_runner():
 
 def _refresh(started: float) -> dict:
     now = timezone.now()
+    # When each view was counted, and how long that took (none for a view only asked for).
     kept = {
-        key: (computed_at, seconds)
-        for key, computed_at, seconds in DashboardSnapshot.objects.values_list(
-            "key", "computed_at", "seconds"
-        )
+        key: (computed_at, took)
+        for key, computed_at, took in DashboardSnapshot.objects.annotate(
+            took=Case(When(figures=COUNTING, then=None), default="seconds")
+        ).values_list("key", "computed_at", "took")
     }
     due = []
     for view in standard_views():
-        computed_at, _seconds = kept.get(view_key(*view), (None, None))
+        computed_at, _took = kept.get(view_key(*view), (None, None))
         if computed_at is None or computed_at < now - lifetime(view[2]) / 2:
             due.append(view)
     # The slowest first (as each took last time; never counted: first of all), so that the
     # connections counting side by side end together rather than one waiting on the last.
-    took = {key: seconds for key, (_computed_at, seconds) in kept.items()}
+    took = {key: seconds for key, (_computed_at, seconds) in kept.items() if seconds is not None}
     due.sort(key=lambda view: -took.get(view_key(*view), float("inf")))
     computed = _count(due, _connections())
     # The oldest a snapshot may be served: a period that is over, past its lifetime.
@@ -371,15 +373,16 @@ def _count(views: list, at_once: int) -> int:
     """Count ``views`` and keep them, ``at_once`` at a time: each thread takes the next view
     not yet taken, on its own database connections (closed when it is done), in a copy of
     this context (so that reads still go to the replica under ``replica_reads``). A view
-    the database fails is logged and the others go on; any other error is raised once every
-    thread has stopped. Returns how many were kept."""
+    the database fails is logged and the others go on; any other error (a fault of the
+    code) stops every thread at its next view and is raised when they have stopped, the
+    others' logged. Returns how many were kept."""
     pending = queue.SimpleQueue()
     for view in views:
         pending.put(view)
-    computed = []
+    computed, stop = [], threading.Event()
 
     def work() -> None:
-        while True:
+        while not stop.is_set():
             try:
                 page, scope, selection = pending.get_nowait()
             except queue.Empty:
@@ -389,6 +392,9 @@ def _count(views: list, at_once: int) -> int:
             except DatabaseError:
                 logger.exception("Dashboard view %s not refreshed", page)
                 continue
+            except BaseException:
+                stop.set()
+                raise
             computed.append(page)
 
     def work_apart() -> None:
@@ -405,8 +411,11 @@ def _count(views: list, at_once: int) -> int:
             pool.submit(contextvars.copy_context().run, work_apart)
             for _ in range(min(at_once, len(views)))
         ]
-        for thread in running:
-            thread.result()
+    errors = [thread.exception() for thread in running if thread.exception() is not None]
+    for error in errors[1:]:
+        logger.error("Dashboard refresh also failed", exc_info=error)
+    if errors:
+        raise errors[0]
     return len(computed)
 
 
