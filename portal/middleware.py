@@ -156,7 +156,25 @@ class StaffSessionMiddleware:
         response = self.get_response(request)
         if signed_in or request.user.is_authenticated:  # before, or after signing in
             add_never_cache_headers(response)
+        elif self._sent_to_sign_in(request, response):
+            # Without a session at all (never signed in, or its cookie gone), htmx would
+            # follow the redirect and put the sign-in page inside the part it replaces:
+            # the whole page goes to sign in instead, and comes back to the page after.
+            return HttpResponseClientRedirect(self._sign_in_url(request))
         return response
+
+    @staticmethod
+    def _sent_to_sign_in(request, response) -> bool:
+        return (
+            request.headers.get("HX-Request") == "true"
+            and response.status_code == 302
+            and urlsplit(response.get("Location", "")).path == resolve_url(settings.LOGIN_URL)
+        )
+
+    def _sign_in_url(self, request) -> str:
+        login = resolve_url(settings.LOGIN_URL)
+        back = self._page_to_return_to(request)
+        return f"{login}?{urlencode({'next': back})}" if back else login
 
     def _expired(self, request) -> bool:
         session, now = request.session, time.time()
@@ -177,10 +195,7 @@ class StaffSessionMiddleware:
             request,
             _("You were signed out after a while without activity. Sign in again to go on."),
         )
-        login = resolve_url(settings.LOGIN_URL)
-        back = self._page_to_return_to(request)
-        if back:
-            login = f"{login}?{urlencode({'next': back})}"
+        login = self._sign_in_url(request)
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(login)
         return redirect(login)

@@ -115,3 +115,26 @@ def test_a_folded_form_no_longer_offered_opens_the_page_as_the_case_stands(
     expect(page.locator("#action-reject")).to_have_count(0)
     # What the browser logged: the refused request for the form, and nothing else.
     assert all("404" in error or "Response Status Error" in error for error in console_errors)
+
+
+def test_a_folded_form_opened_after_the_session_is_gone_leads_the_whole_page_to_sign_in(
+    browser, live_server, reference_data
+):
+    """The session's cookie is gone (cleared, or the session deleted on the server): the
+    link's request is sent to sign in, and the whole page goes there, to come back to the
+    case afterwards, rather than the sign-in page drawn inside the card."""
+    console_errors: list[str] = []
+    case = somyings_case()
+    page = sign_in(browser, live_server, staff("MOJ", Role.SUPERVISOR), console_errors)
+    page.goto(f"{live_server.url}/staff/cases/{case.reference}/")
+    page.locator("details.more-actions > summary").click()
+    page.context.clear_cookies()
+
+    page.locator("#action-reject").get_by_role("link", name="เปิดแบบฟอร์ม").click()
+
+    expect(page).to_have_url(
+        f"{live_server.url}/accounts/login/?next=%2Fstaff%2Fcases%2F{case.reference}%2F"
+    )
+    expect(page.locator("#action-reject")).to_have_count(0)
+    expect(page.get_by_role("button", name="เข้าสู่ระบบ")).to_have_count(1)
+    assert console_errors == []

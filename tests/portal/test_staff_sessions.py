@@ -1,6 +1,8 @@
 """What a signed-in session leaves behind: nothing cached by the browser or a proxy, and
 nothing usable after a while without activity or a working day after signing in."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.conf import settings as django_settings
 
@@ -105,6 +107,34 @@ def test_an_htmx_request_after_the_timeout_sends_the_whole_page_to_sign_in(clien
     )
     # Back to the page the person was on, not to the fragment htmx asked for.
     assert response["HX-Redirect"] == "/accounts/login/?next=%2Fstaff%2F%3Ftab%3Dall"
+
+
+@pytest.mark.parametrize(
+    ("method", "asked", "page"),
+    [
+        ("get", "/staff/?tab=all&q=x", "/staff/?tab=all"),  # the queue's filters
+        ("get", "/staff/cases/{ref}/note/form/", "/staff/cases/{ref}/"),  # a folded form
+        ("post", "/staff/cases/{ref}/note/", "/staff/cases/{ref}/"),
+    ],
+    ids=["queue filter", "folded form", "form sent"],
+)
+def test_an_htmx_request_without_any_session_sends_the_whole_page_to_sign_in(
+    client, method, asked, page
+):
+    case = case_in(CaseStatus.IN_PROGRESS)
+    asked, page = asked.format(ref=case.reference), page.format(ref=case.reference)
+
+    response = getattr(client, method)(
+        asked, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{page}"
+    )
+    plain = getattr(client, method)(asked)
+
+    # Not the sign-in page drawn inside the card or the table htmx would replace.
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["HX-Redirect"] == f"/accounts/login/?{urlencode({'next': page})}"
+    assert plain.status_code == 302  # without htmx, the usual redirect
+    assert plain["Location"].startswith("/accounts/login/?next=")
 
 
 def test_a_form_sent_after_the_timeout_leads_to_sign_in_without_coming_back_to_it(client, clock):
