@@ -78,6 +78,7 @@ def test_while_the_replica_lags_lists_and_dashboards_show_it_and_the_case_page_d
         DEBUG="1",
         SECRET_KEY="tests-only-not-a-secret",
         DASHBOARD_SNAPSHOT_MINUTES="0",
+        DASHBOARD_REFRESH_CONNECTIONS="2",
         PYTHONPATH=str(ROOT),
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -93,6 +94,10 @@ def test_while_the_replica_lags_lists_and_dashboards_show_it_and_the_case_page_d
     assert lagging["dashboard"] == 200
     assert lagging["dashboard_queries_on_replica"] > 0
     assert lagging["dashboard_case_reads_on_primary"] == 0
+    # So does beat's refresh, each of its threads: every standard view counted, from the
+    # replica's one case (the primary has two), and kept.
+    assert lagging["refreshed"][0] == lagging["refreshed"][1] > 0
+    assert lagging["refreshed_received"] == 1
     # Once the replica has replayed it, the list has it.
     assert caught_up["api_list"] == sorted([seen["first"], seen["second"]])
 
