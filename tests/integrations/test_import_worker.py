@@ -7,12 +7,12 @@ import signal
 import uuid
 
 import pytest
-from django.db import connection as db
 from kombu import Connection
 
 from integrations import imports, tasks
 from integrations.models import ExternalCase, ImportRun
 from referrals.models import Case
+from tests.helpers import other_connections
 from tests.integrations.exports import csv_file, numbered
 from tests.processes import celery_process, filesystem_broker, wait_until
 from tests.referrals.factories import agency
@@ -27,16 +27,6 @@ pytestmark = [
 ROWS = 600
 
 
-def other_sessions() -> set[int]:
-    """The other connections to the test database (a live server's of earlier tests too)."""
-    with db.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return {pid for (pid,) in cursor.fetchall()}
-
-
 def test_a_killed_worker_leaves_whole_chunks_and_the_next_run_finishes_without_doubles(
     tmp_path, settings
 ):
@@ -47,7 +37,7 @@ def test_a_killed_worker_leaves_whole_chunks_and_the_next_run_finishes_without_d
     with Connection(url, transport_options=options) as connection:
         tasks.import_file.apply_async([run.pk], connection=connection, queue=queue)
     log = tmp_path / "worker.log"
-    before = other_sessions()
+    before = other_connections()
 
     with celery_process(
         "worker",
@@ -68,7 +58,7 @@ def test_a_killed_worker_leaves_whole_chunks_and_the_next_run_finishes_without_d
         )
         os.killpg(worker.pid, signal.SIGKILL)
         # Its transaction ends when PostgreSQL sees the connection gone.
-        wait_until(lambda: other_sessions() <= before, what="the worker's session to end")
+        wait_until(lambda: other_connections() <= before, what="the worker's session to end")
 
     run.refresh_from_db()
     assert run.status == ImportRun.Status.RUNNING

@@ -66,6 +66,7 @@ from strategies.models import (
     Strategy,
 )
 from tests.factories import InspectorFactory
+from tests.helpers import other_connections
 from tests.portal.dashboard_data import (
     ACCEPTED,
     DECLINED,
@@ -697,16 +698,6 @@ def meeting_of(monkeypatch, people: int) -> dict:
     return seen
 
 
-def other_clients() -> set[int]:
-    """The other client connections to the test's database (not autovacuum's)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-        )
-        return {pid for (pid,) in cursor.fetchall()}
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_views_are_counted_side_by_side_each_as_when_counted_alone(
@@ -717,7 +708,7 @@ def test_on_postgresql_views_are_counted_side_by_side_each_as_when_counted_alone
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         own = cursor.fetchone()[0]
-    before = other_clients()
+    before = other_connections()
 
     with replica.replica_reads():  # as the Celery task runs it
         result = refresh_standard_views()
@@ -732,7 +723,7 @@ def test_on_postgresql_views_are_counted_side_by_side_each_as_when_counted_alone
         assert kept.from_snapshot
         assert plain(kept.data) == plain(direct(page, scope, selection)), (page, scope)
     wait_until(
-        lambda: other_clients() <= before, timeout=10, what="the threads' connections closed"
+        lambda: other_connections() <= before, timeout=10, what="the threads' connections closed"
     )
 
 
