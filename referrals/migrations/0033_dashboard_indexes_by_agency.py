@@ -29,27 +29,22 @@ INCLUDE = [
 
 
 class RemoveIndexWithoutLock(migrations.RemoveIndex):
-    """``RemoveIndexConcurrently`` where the database can, ``RemoveIndex`` elsewhere."""
+    """``RemoveIndexConcurrently`` where the database can, ``RemoveIndex`` elsewhere: 0010's
+    operation run the other way (forwards it drops the index, backwards builds it again)."""
 
-    def _change(self, schema_editor, model, index, add: bool):
-        postgresql = schema_editor.connection.vendor == "postgresql"
-        concurrently = {"concurrently": True} if postgresql else {}
-        if add:
-            schema_editor.add_index(model, index, **concurrently)
-        else:
-            schema_editor.remove_index(model, index, **concurrently)
+    def _adding(self, app_label, state) -> AddIndexWithoutLock:
+        index = state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+        return AddIndexWithoutLock(model_name=self.model_name, index=index)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            self._change(schema_editor, model, index, add=False)
+        self._adding(app_label, from_state).database_backwards(
+            app_label, schema_editor, from_state, to_state
+        )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
-            self._change(schema_editor, model, index, add=True)
+        self._adding(app_label, to_state).database_forwards(
+            app_label, schema_editor, from_state, to_state
+        )
 
 
 class Migration(migrations.Migration):
